@@ -1,0 +1,20 @@
+#pragma once
+// Each subcommand lives in its own cmd-<name>.cpp and registers itself here.
+// The callback it sets runs the command; errors propagate as core::UsageError
+// (exit 2, message names the fix) or core::InfraError (exit 1).
+#include <CLI/CLI.hpp>
+
+namespace agentrace::app {
+
+void register_run(CLI::App& app);       // cmd-run.cpp: race a suite (the main job)
+void register_report(CLI::App& app);    // cmd-report.cpp: print results from a store
+void register_validate(CLI::App& app);  // cmd-validate.cpp: oracle/nop check of a suite
+void register_probe(CLI::App& app);     // cmd-probe.cpp: can this machine sandbox?
+void register_proxy(CLI::App& app);     // cmd-proxy.cpp: standalone recording proxy
+void register_relay(CLI::App& app);     // cmd-relay.cpp: TCP->Unix socket relay (inside the sandbox)
+void register_sim(CLI::App& app);       // cmd-sim.cpp: simulated model endpoint
+
+// Set by main: the process exit code a command wants (0 unless it sets one).
+int& exit_code();
+
+}  // namespace agentrace::app

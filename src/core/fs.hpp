@@ -1,0 +1,29 @@
+#pragma once
+// Small file helpers shared by every module.
+#include <filesystem>
+#include <string>
+
+namespace agentrace::core {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path);                 // throws InfraError
+void write_file(const fs::path& path, std::string_view data);  // creates parent folders
+// Writes to a temporary sibling then renames: readers never see half a file.
+void write_file_atomic(const fs::path& path, std::string_view data);
+// Last `max_bytes` of a file (for error excerpts); empty if missing.
+std::string read_tail(const fs::path& path, std::size_t max_bytes);
+// A fresh folder under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "agentrace");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+}  // namespace agentrace::core

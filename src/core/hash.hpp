@@ -1,0 +1,25 @@
+#pragma once
+// SHA-256 (OpenSSL) for content hashes and stable ids.
+#include <string>
+#include <string_view>
+
+namespace agentrace::core {
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  // Feeds bytes; a length prefix keeps field boundaries unambiguous.
+  Sha256& add(std::string_view bytes);
+  Sha256& add_field(std::string_view bytes);
+  std::string hex();  // finishes the hash
+
+ private:
+  void* ctx_;
+};
+
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace agentrace::core

@@ -1,0 +1,112 @@
+#include "grade/grade.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "proc/spawn.hpp"
+
+namespace agentrace::grade {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t kTailBytes = 4000;
+
+store::TestOutcome run_test(const std::string& tier, const std::string& name, const std::string& cmd,
+                            int timeout_s, const fs::path& checkout, const fs::path& scratch, int index,
+                            sandbox::Mode mode) {
+  const auto home = scratch / fmt::format("home-{}", index);
+  fs::create_directories(home);
+  sandbox::Spec sb{checkout, home, {}, {}, {}};
+  auto spec = sandbox::wrap(sb, mode, {"bash", "-c", cmd});
+  const auto log = scratch / fmt::format("test-{}.log", index);
+  spec.stdout_path = log;
+  spec.stderr_path = scratch / fmt::format("test-{}.err", index);
+  spec.timeout = std::chrono::seconds(timeout_s);
+  spec.output_cap = 1u << 20;
+  const auto r = proc::run(spec);
+  store::TestOutcome o;
+  o.tier = tier;
+  o.name = name;
+  o.passed = r.ok();
+  o.exit_code = r.exit_code;
+  o.timed_out = r.timed_out;
+  o.duration_s = r.wall_s;
+  o.output_tail = core::read_tail(log, kTailBytes / 2) + core::read_tail(spec.stderr_path, kTailBytes / 2);
+  return o;
+}
+
+}  // namespace
+
+GradeResult auto_grade(const suite::Task& task, std::vector<store::TestOutcome> outcomes) {
+  GradeResult g;
+  auto count = [&](const std::string& tier, bool passed) {
+    return std::count_if(outcomes.begin(), outcomes.end(),
+                         [&](const auto& o) { return o.tier == tier && o.passed == passed; });
+  };
+  const auto f2p_total = static_cast<long>(task.tier(suite::Tier::fail_to_pass).size());
+  const auto f2p_pass = count("fail_to_pass", true);
+  const auto setup_failed = count("setup", false) > 0;
+  const auto strict_failed = count("strict", false);
+  const auto p2p_failed = count("pass_to_pass", false);
+  if (setup_failed) {
+    g.grade = 0;
+    g.detail = "setup (build) failed";
+  } else if (f2p_pass == 0) {
+    g.grade = 0;
+    g.detail = fmt::format("fail_to_pass: 0 of {} pass", f2p_total);
+  } else if (f2p_pass < f2p_total) {
+    g.grade = 1;
+    g.detail = fmt::format("fail_to_pass: {} of {} pass", f2p_pass, f2p_total);
+  } else if (p2p_failed > 0) {
+    g.grade = 1;
+    g.detail = fmt::format("pass_to_pass: {} failing", p2p_failed);
+  } else if (strict_failed > 0) {
+    g.grade = 2;
+    g.detail = fmt::format("strict: {} failing", strict_failed);
+  } else {
+    g.grade = 3;
+    g.detail = "all tiers pass";
+  }
+  g.outcomes = std::move(outcomes);
+  return g;
+}
+
+GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base, const std::string& diff,
+                       const fs::path& scratch, sandbox::Mode mode) {
+  const auto started = core::Clock::now();
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  const auto checkout = scratch / "checkout";
+  workspace::create_workspace(base, checkout);
+  const auto diff_file = scratch / "attempt.diff";
+  core::write_file(diff_file, diff);
+  try {
+    workspace::apply_patch(checkout, diff_file);
+  } catch (const core::InfraError& e) {
+    throw core::InfraError(fmt::format("grading: the captured diff does not apply to the base: {}", e.what()));
+  }
+  workspace::add_hidden_tests(task, checkout);
+
+  std::vector<store::TestOutcome> outcomes;
+  int index = 0;
+  if (task.setup) {
+    outcomes.push_back(run_test("setup", "setup", *task.setup, task.test_timeout_s, checkout, scratch, index++, mode));
+  }
+  if (outcomes.empty() || outcomes.front().passed) {
+    for (const auto& t : task.tests) {
+      outcomes.push_back(run_test(suite::to_string(t.tier), t.name, t.cmd, task.test_timeout_s, checkout, scratch,
+                                  index++, mode));
+    }
+  }
+  auto g = auto_grade(task, std::move(outcomes));
+  g.seconds = core::seconds_between(started, core::Clock::now());
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  return g;
+}
+
+}  // namespace agentrace::grade

@@ -1,0 +1,54 @@
+#pragma once
+// Runs one command the way an attempt needs: its own process group, stdin from
+// /dev/null, an explicit environment, stdout/stderr to files with a size cap, a time
+// limit that ends the whole group (TERM, then KILL), and resource usage recorded.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace agentrace::proc {
+
+struct SpawnSpec {
+  std::vector<std::string> argv;
+  std::filesystem::path cwd;                   // empty = inherit
+  std::map<std::string, std::string> env;      // the whole environment (nothing inherited)
+  std::filesystem::path stdout_path;           // empty = discard
+  std::filesystem::path stderr_path;           // empty = discard
+  std::size_t output_cap = 64u << 20;          // bytes kept per stream; the rest is drained
+  std::chrono::milliseconds timeout{0};        // 0 = none
+  std::chrono::milliseconds kill_grace{2000};  // TERM -> KILL
+};
+
+struct ProcResult {
+  int exit_code = -1;          // when exited normally
+  int term_signal = 0;         // when killed by a signal
+  bool timed_out = false;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  std::size_t stdout_bytes = 0;  // total produced, including what the cap dropped
+  std::size_t stderr_bytes = 0;
+  double wall_s = 0;
+  double user_s = 0;
+  double sys_s = 0;
+  long max_rss_kb = 0;
+  int leftovers_killed = 0;    // processes that escaped the group and were ended after it
+  bool cancelled = false;      // ended because request_cancel() was called
+  bool ok() const { return !timed_out && !cancelled && term_signal == 0 && exit_code == 0; }
+  std::string describe() const;  // "exit 1", "killed by SIGKILL", "timed out after 3.0 s"
+};
+
+// Blocks until the command and everything it started have ended. Throws
+// core::InfraError when the command cannot be started (e.g. argv[0] not found).
+ProcResult run(const SpawnSpec& spec);
+
+// Ends every running command (TERM, then KILL) and makes new ones end at once:
+// for SIGINT/SIGTERM handlers (async-signal-safe: sets a flag).
+void request_cancel();
+bool cancel_requested();
+
+// The environment variables a child may inherit from ours (PATH, LANG, TZ, ...).
+std::map<std::string, std::string> allowlisted_env();
+
+}  // namespace agentrace::proc

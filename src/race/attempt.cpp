@@ -1,0 +1,140 @@
+#include "race/attempt.hpp"
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "grade/grade.hpp"
+#include "proc/spawn.hpp"
+
+namespace agentrace::race {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t kOutputCap = 16u << 20;
+
+void fail(store::AttemptRecord& r, store::FailureClass f, const std::string& detail) {
+  r.state = store::AttemptState::infra_error;
+  r.failure = f;
+  r.failure_detail = detail;
+  r.grade.reset();
+}
+
+}  // namespace
+
+AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
+                           const scaffold::ContenderConfig& contender, store::AttemptRecord record) {
+  AttemptOutcome out;
+  auto& r = record;
+  const auto dir = env.work_dir / "attempts" / r.id;
+  const auto ws = dir / "workspace";
+  const auto home = dir / "home";
+  const auto limit = std::chrono::seconds(
+      contender.agent_seconds.value_or(env.race_agent_seconds.value_or(task.agent_seconds)));
+  r.started_at = core::wall_now_rfc3339();
+
+  // 1. Workspace and HOME.
+  const auto t0 = core::Clock::now();
+  workspace::BaseRepo base;
+  try {
+    fs::remove_all(dir);
+    fs::create_directories(home);
+    base = env.repos.base(task);
+    workspace::create_workspace(base, ws);
+  } catch (const std::exception& e) {
+    fail(r, store::FailureClass::workspace, e.what());
+    r.ended_at = core::wall_now_rfc3339();
+    out.record = std::move(record);
+    return out;
+  }
+  r.setup_s = core::seconds_between(t0, core::Clock::now());
+
+  // 2. The agent, in its sandbox.
+  auto scaffold = scaffold::make(contender.scaffold);
+  scaffold::AttemptContext ctx{task, contender, ws, home, dir, env.mode, limit};
+  try {
+    const auto agent_start = core::Clock::now();
+    auto launch = scaffold->prepare(ctx);
+    proc::ProcResult pr;
+    if (!launch.argv.empty()) {
+      sandbox::Spec sb{ws, home, launch.mounts, {}, launch.env};
+      auto spec = sandbox::wrap(sb, env.mode, launch.argv);
+      spec.stdout_path = dir / "agent.stdout";
+      spec.stderr_path = dir / "agent.stderr";
+      spec.timeout = limit;
+      spec.output_cap = kOutputCap;
+      pr = proc::run(spec);
+      if (pr.cancelled) {
+        out.cancelled = true;
+        out.record = std::move(record);
+        return out;
+      }
+    } else {
+      pr.exit_code = 0;
+    }
+    r.wall_s = core::seconds_between(agent_start, core::Clock::now());
+    r.exit_code = pr.exit_code;
+    r.term_signal = pr.term_signal;
+    r.timed_out = pr.timed_out;
+    r.user_s = pr.user_s;
+    r.sys_s = pr.sys_s;
+    r.max_rss_kb = pr.max_rss_kb;
+    r.stdout_bytes = static_cast<std::int64_t>(pr.stdout_bytes);
+    r.stderr_bytes = static_cast<std::int64_t>(pr.stderr_bytes);
+    r.output_truncated = pr.stdout_truncated || pr.stderr_truncated;
+    const auto report = scaffold->parse_output(ctx, pr);
+    r.agent_json = report.to_json();
+    if (pr.timed_out) {
+      r.state = store::AttemptState::timed_out;
+      r.failure = store::FailureClass::timeout;
+      r.failure_detail = fmt::format("agent stopped at its {} s limit", limit.count());
+    } else {
+      r.state = store::AttemptState::done;
+      if (!pr.ok() || report.reported_error) {
+        r.failure = store::FailureClass::agent_error;
+        r.failure_detail = report.reported_error ? report.error_message
+                                                 : fmt::format("agent {}: {}", pr.describe(),
+                                                               core::read_tail(dir / "agent.stderr", 300));
+      }
+    }
+  } catch (const core::InfraError& e) {
+    fail(r, store::FailureClass::spawn, e.what());
+  } catch (const std::exception& e) {
+    fail(r, store::FailureClass::sandbox, e.what());
+  }
+
+  // 3. Diff and grade (a timed-out attempt is graded on what it left).
+  if (r.state != store::AttemptState::infra_error) {
+    try {
+      r.diff = workspace::capture_diff(ws, base.base_commit);
+      r.changed_files = workspace::diff_paths(r.diff);
+    } catch (const std::exception& e) {
+      fail(r, store::FailureClass::workspace, fmt::format("diff capture: {}", e.what()));
+    }
+  }
+  if (r.state != store::AttemptState::infra_error) {
+    try {
+      auto g = grade::grade_diff(task, base, r.diff, dir / "grading", env.mode);
+      r.grade = g.grade;
+      r.grade_source = "auto";
+      r.grade_detail = g.detail;
+      r.grade_s = g.seconds;
+      for (auto& o : g.outcomes) o.attempt_id = r.id;
+      out.tests = std::move(g.outcomes);
+      if (proc::cancel_requested()) out.cancelled = true;
+    } catch (const std::exception& e) {
+      fail(r, store::FailureClass::grading, e.what());
+    }
+  }
+  r.ended_at = core::wall_now_rfc3339();
+  if (!env.keep_workspaces) {
+    std::error_code ec;
+    fs::remove_all(ws, ec);
+    fs::remove_all(home, ec);
+  }
+  out.record = std::move(record);
+  return out;
+}
+
+}  // namespace agentrace::race

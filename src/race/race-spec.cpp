@@ -1,0 +1,167 @@
+#include "race/race-spec.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/toml-reader.hpp"
+
+namespace agentrace::race {
+namespace fs = std::filesystem;
+namespace {
+
+scaffold::ContenderConfig read_contender(core::TableReader& r) {
+  scaffold::ContenderConfig c;
+  c.name = r.string("name", true).value_or("");
+  c.scaffold = r.string("scaffold", true).value_or("");
+  if (!c.scaffold.empty()) {
+    const auto known = scaffold::known_scaffolds();
+    if (std::find(known.begin(), known.end(), c.scaffold) == known.end()) {
+      r.errors().add(r.where("scaffold"), fmt::format("'{}' = \"{}\" is not a known scaffold ({})", r.field("scaffold"),
+                                                      c.scaffold, fmt::format("{}", fmt::join(known, ", "))));
+    }
+  }
+  c.model = r.string("model", false).value_or("");
+  c.command = r.string_list("command", false);
+  c.labels = r.string_list("labels", false);
+  c.notes = r.string("notes", false).value_or("");
+  if (const auto* env = r.table("env", false)) {
+    core::TableReader er(*env, r.field("env"), r.errors());
+    for (const auto& [k, v] : *env) {
+      if (auto s = er.string(std::string(k.str()), true)) c.env[std::string(k.str())] = *s;
+    }
+    er.finish();
+  }
+  if (auto s = r.integer("agent_seconds", false, 1, 86400)) c.agent_seconds = static_cast<int>(*s);
+  if (c.scaffold == "command" && c.command.empty()) {
+    r.errors().add(r.node().source(), fmt::format("contender '{}': scaffold \"command\" needs command = [\"prog\", ...]",
+                                                  c.name));
+  }
+  r.finish();
+  return c;
+}
+
+}  // namespace
+
+std::string RaceSpec::to_json() const {
+  nlohmann::json j;
+  j["name"] = name;
+  j["suite"] = suite_dir.string();
+  j["tasks"] = task_filter;
+  j["repeats"] = repeats;
+  j["jobs"] = jobs;
+  j["sandbox"] = sandbox;
+  if (agent_seconds) j["agent_seconds"] = *agent_seconds;
+  j["contenders"] = nlohmann::json::array();
+  for (const auto& c : contenders) {
+    j["contenders"].push_back({{"name", c.name}, {"scaffold", c.scaffold}, {"model", c.model},
+                               {"command", c.command}, {"labels", c.labels}, {"notes", c.notes},
+                               {"env_keys", [&] {
+                                  std::vector<std::string> keys;
+                                  for (const auto& [k, v] : c.env) keys.push_back(k);
+                                  return keys;
+                                }()}});
+  }
+  return j.dump();
+}
+
+RaceSpec load_race_file(const fs::path& file) {
+  if (!fs::exists(file)) throw core::UsageError(fmt::format("race file {} does not exist", file.string()));
+  core::SpecErrors errors(file);
+  const auto parsed = core::parse_toml_file(file, errors);
+  errors.throw_if_any();
+  core::TableReader r(*parsed, "", errors);
+  RaceSpec spec;
+  spec.source = fs::absolute(file);
+  spec.name = r.string("name", false).value_or(file.stem().string());
+  if (auto suite = r.string("suite", true)) {
+    spec.suite_dir = fs::path(*suite).is_absolute() ? fs::path(*suite) : spec.source.parent_path() / *suite;
+    if (!fs::is_directory(spec.suite_dir))
+      errors.add(r.where("suite"), fmt::format("'suite': folder {} does not exist", spec.suite_dir.string()));
+  }
+  spec.task_filter = r.string_list("tasks", false);
+  spec.repeats = static_cast<int>(r.integer("repeats", false, 1, 1000).value_or(1));
+  spec.jobs = static_cast<int>(r.integer("jobs", false, 1, 256).value_or(1));
+  spec.sandbox = r.string("sandbox", false).value_or("bwrap");
+  if (spec.sandbox != "bwrap" && spec.sandbox != "none")
+    errors.add(r.where("sandbox"), fmt::format("'sandbox' = \"{}\": use \"bwrap\" or \"none\"", spec.sandbox));
+  if (const auto* limits = r.table("limits", false)) {
+    core::TableReader lr(*limits, "limits", errors);
+    if (auto s = lr.integer("agent_seconds", false, 1, 86400)) spec.agent_seconds = static_cast<int>(*s);
+    lr.finish();
+  }
+  const auto contenders = r.table_array("contenders", true);
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < contenders.size(); ++i) {
+    core::TableReader cr(*contenders[i], fmt::format("contenders[{}]", i), errors);
+    auto c = read_contender(cr);
+    if (!c.name.empty() && !names.insert(c.name).second)
+      errors.add(cr.where("name"), fmt::format("contender name '{}' is used twice", c.name));
+    spec.contenders.push_back(std::move(c));
+  }
+  r.finish();
+  errors.throw_if_any();
+  finalize_contenders(spec);
+  return spec;
+}
+
+void finalize_contenders(RaceSpec& spec) {
+  if (spec.contenders.empty()) throw core::UsageError("no contenders: give --contender NAME or a race file");
+  for (auto& c : spec.contenders) {
+    if (!std::regex_match(c.name, std::regex("[A-Za-z0-9][A-Za-z0-9._-]*")))
+      throw core::UsageError(fmt::format("contender name '{}' may hold only letters, digits, '.', '_' and '-'", c.name));
+    scaffold::make(c.scaffold)->check(c);
+    core::Sha256 h;
+    h.add_field(c.scaffold).add_field(c.model);
+    for (const auto& a : c.command) h.add_field(a);
+    for (const auto& [k, v] : c.env) h.add_field(k).add_field(v);
+    h.add_field(c.agent_seconds ? std::to_string(*c.agent_seconds) : "");
+    c.config_hash = h.hex();
+  }
+}
+
+std::string race_id(const std::string& name) { return "race-" + core::sha256_hex(name).substr(0, 12); }
+
+std::string attempt_id(const std::string& race, const std::string& task_hash,
+                       const scaffold::ContenderConfig& contender, int repeat) {
+  core::Sha256 h;
+  h.add_field(race).add_field(task_hash).add_field(contender.name).add_field(contender.config_hash);
+  h.add_field(std::to_string(repeat));
+  return h.hex().substr(0, 24);
+}
+
+std::vector<store::AttemptRecord> plan(const RaceSpec& spec, const std::string& race, const suite::Suite& suite) {
+  std::vector<const suite::Task*> tasks;
+  for (const auto& id : spec.task_filter) {
+    const auto* t = suite.find(id);
+    if (t == nullptr) throw core::UsageError(fmt::format("--task {}: no such task in {}", id, suite.dir.string()));
+    tasks.push_back(t);
+  }
+  if (spec.task_filter.empty()) {
+    for (const auto& t : suite.tasks) tasks.push_back(&t);
+  }
+  std::vector<store::AttemptRecord> out;
+  for (int rep = 0; rep < spec.repeats; ++rep) {
+    for (const auto* t : tasks) {
+      for (const auto& c : spec.contenders) {
+        store::AttemptRecord a;
+        a.id = attempt_id(race, t->hash, c, rep);
+        a.race_id = race;
+        a.task_id = t->id;
+        a.task_hash = t->hash;
+        a.contender = c.name;
+        a.repeat = rep;
+        out.push_back(std::move(a));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace agentrace::race

@@ -1,0 +1,100 @@
+#include "race/race.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/host.hpp"
+#include "sandbox/sandbox.hpp"
+#include "workspace/workspace.hpp"
+
+namespace agentrace::race {
+namespace {
+
+bool on_path(const std::string& cmd) {
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= p.size()) {
+    auto end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    if (access((p.substr(start, end - start) + "/" + cmd).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+store::TaskRow task_row(const suite::Task& t) {
+  nlohmann::json j;
+  j["id"] = t.id;
+  j["title"] = t.title;
+  j["language"] = t.language;
+  j["tags"] = t.tags;
+  j["statement"] = t.statement;
+  j["grades"] = {{"miss", t.grades.miss}, {"basic", t.grades.basic}, {"solid", t.grades.solid},
+                 {"complete", t.grades.complete}};
+  j["repo"] = t.repo.kind == suite::RepoKind::url ? t.repo.url + "@" + t.repo.commit : t.repo.path.filename().string();
+  nlohmann::json tests = nlohmann::json::array();
+  for (const auto& tc : t.tests) tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", tc.cmd}});
+  j["tests"] = tests;
+  j["agent_seconds"] = t.agent_seconds;
+  return {t.hash, t.id, t.title, t.language, j.dump()};
+}
+
+}  // namespace
+
+void check_toolchains(const suite::Suite& suite, const std::vector<std::string>& task_filter) {
+  std::string missing;
+  for (const auto& t : suite.tasks) {
+    if (!task_filter.empty() && std::find(task_filter.begin(), task_filter.end(), t.id) == task_filter.end()) continue;
+    for (const auto& cmd : t.toolchain) {
+      if (!on_path(cmd)) missing += fmt::format("\n  task {} needs '{}' ({})", t.id, cmd, t.spec_file.string());
+    }
+  }
+  if (!missing.empty())
+    throw core::UsageError("toolchain missing on this machine (run scripts/setup or install it):" + missing);
+}
+
+RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts) {
+  RaceRun run;
+  run.suite = suite::load_suite(spec.suite_dir);
+  check_toolchains(run.suite, spec.task_filter);
+  const auto mode = sandbox::parse_mode(spec.sandbox);
+  nlohmann::json host = nlohmann::json::parse(core::host_info_json());
+  if (mode == sandbox::Mode::bwrap) {
+    const auto& probe = sandbox::probe();
+    if (!probe.works) throw core::UsageError("the sandbox does not work here: " + probe.detail);
+    host["bwrap"] = probe.bwrap_version;
+  }
+  run.race_id = race_id(spec.name);
+  store::RaceRow race;
+  race.id = run.race_id;
+  race.name = spec.name;
+  race.suite_dir = run.suite.dir.string();
+  race.suite_name = run.suite.name;
+  race.created_at = core::wall_now_rfc3339();
+  if (auto existing = db.race(run.race_id)) race.created_at = existing->created_at;
+  race.sandbox = sandbox::to_string(mode);
+  race.spec_json = spec.to_json();
+  race.host_json = host.dump();
+  db.put_race(race);
+  const auto spec_json = nlohmann::json::parse(spec.to_json());
+  for (std::size_t i = 0; i < spec.contenders.size(); ++i) {
+    const auto& c = spec.contenders[i];
+    db.put_contender({run.race_id, c.name, c.scaffold, spec_json["contenders"][i].dump()});
+  }
+  for (const auto& t : run.suite.tasks) {
+    if (spec.task_filter.empty() ||
+        std::find(spec.task_filter.begin(), spec.task_filter.end(), t.id) != spec.task_filter.end())
+      db.put_task(task_row(t), run.race_id);
+  }
+  workspace::RepoCache repos(opts.work_dir / "repos");
+  AttemptEnv env{repos, opts.work_dir, mode, spec.agent_seconds, opts.keep_workspaces};
+  run.summary = run_race(spec, run.suite, run.race_id, db, env);
+  return run;
+}
+
+}  // namespace agentrace::race

@@ -1,0 +1,32 @@
+#pragma once
+// A whole race, as cmd-run and cmd-validate start it: load the suite, check the
+// sandbox and the contenders before anything runs, record the race in the store,
+// run the attempts (resuming a previous run of the same race), return the summary.
+#include <filesystem>
+
+#include "race/race-spec.hpp"
+#include "race/scheduler.hpp"
+#include "store/store.hpp"
+#include "suite/task.hpp"
+
+namespace agentrace::race {
+
+struct RaceOptions {
+  std::filesystem::path work_dir;  // repo cache and attempt folders
+  bool keep_workspaces = false;
+};
+
+struct RaceRun {
+  std::string race_id;
+  suite::Suite suite;
+  RunSummary summary;
+};
+
+// Throws core::UsageError before any attempt runs when the race cannot run as given
+// (bad suite, missing toolchain, sandbox unavailable without --sandbox none).
+RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts);
+
+// Checks the tasks' toolchains are on PATH; throws UsageError naming task and command.
+void check_toolchains(const suite::Suite& suite, const std::vector<std::string>& task_filter);
+
+}  // namespace agentrace::race

@@ -1,0 +1,27 @@
+#pragma once
+// Runs the planned attempts of a race with N workers, writes each finished attempt to
+// the store at once, and shows progress (done/total, failures, ETA) on stderr when it
+// is a terminal.
+#include <string>
+#include <vector>
+
+#include "race/attempt.hpp"
+#include "race/race-spec.hpp"
+#include "store/store.hpp"
+
+namespace agentrace::race {
+
+struct RunSummary {
+  int planned = 0;       // attempts in the race
+  int skipped = 0;       // already finished before this run (resume)
+  int ran = 0;           // finished in this run
+  int failures = 0;      // of those, attempts with a failure class
+  int infra_errors = 0;
+  bool cancelled = false;
+  double seconds = 0;
+};
+
+RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::string& race_id,
+                    store::Store& db, const AttemptEnv& env);
+
+}  // namespace agentrace::race

@@ -1,0 +1,20 @@
+#pragma once
+// Printers for a race's results: markdown (for people), CSV and JSON (for tools).
+// stdout carries only this; progress and warnings go to stderr.
+#include <string>
+
+#include "store/store.hpp"
+
+namespace agentrace::report {
+
+enum class Format { markdown, json, csv };
+Format parse_format(const std::string& s);  // throws UsageError naming --format
+
+struct ReportOptions {
+  Format format = Format::markdown;
+  bool attempts = false;  // one row per attempt instead of per contender
+};
+
+std::string render(store::Store& db, const store::RaceRow& race, const ReportOptions& opts);
+
+}  // namespace agentrace::report

@@ -1,0 +1,137 @@
+#include "sandbox/sandbox.hpp"
+
+#include <unistd.h>
+
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+
+namespace agentrace::sandbox {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kUid = 4242;
+const char* const kPath = "/usr/local/bin:/usr/bin:/bin";
+
+// Read-only pieces of /etc that toolchains need (dynamic linker cache, TLS roots,
+// Debian alternatives for java, name service config). Bound only when present.
+const char* const kEtcFiles[] = {
+    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+    "/etc/ssl", "/etc/ca-certificates", "/etc/nsswitch.conf", "/etc/hosts",
+    "/etc/localtime", "/etc/java-17-openjdk", "/etc/gitconfig", "/etc/mime.types"};
+
+// bwrap needs passwd/group entries for the sandbox user (Qwen Code crashes without).
+fs::path identity_dir() {
+  static std::once_flag once;
+  static fs::path dir;
+  std::call_once(once, [] {
+    dir = fs::temp_directory_path() / fmt::format("agentrace-identity-{}", getuid());
+    core::write_file(dir / "passwd", fmt::format("root:x:0:0:root:/root:/bin/sh\n"
+                                                 "agent:x:{0}:{0}:agent:/home/agent:/bin/bash\n"
+                                                 "nobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n",
+                                                 kUid));
+    core::write_file(dir / "group", fmt::format("root:x:0:\nagent:x:{0}:\nnogroup:x:65534:\n", kUid));
+  });
+  return dir;
+}
+
+std::map<std::string, std::string> base_env(const fs::path& home) {
+  return {{"HOME", home.string()}, {"PATH", kPath}, {"LANG", "C.UTF-8"}, {"USER", "agent"},
+          {"LOGNAME", "agent"}, {"TMPDIR", "/tmp"}, {"SHELL", "/bin/bash"}};
+}
+
+}  // namespace
+
+std::string to_string(Mode m) { return m == Mode::bwrap ? "bwrap" : "none"; }
+
+Mode parse_mode(const std::string& s) {
+  if (s == "bwrap") return Mode::bwrap;
+  if (s == "none") return Mode::none;
+  throw core::UsageError(fmt::format("--sandbox: unknown mode '{}'; use bwrap or none", s));
+}
+
+fs::path workspace_path(const Spec& spec, Mode mode) {
+  return mode == Mode::bwrap ? fs::path(kWorkspaceMount) : spec.workspace;
+}
+
+fs::path home_path(const Spec& spec, Mode mode) {
+  return mode == Mode::bwrap ? fs::path(kHomeMount) : spec.home;
+}
+
+proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>& argv) {
+  proc::SpawnSpec out;
+  auto env = base_env(home_path(spec, mode));
+  for (const auto& [k, v] : spec.env) env[k] = v;
+  if (mode == Mode::none) {
+    out.argv = argv;
+    out.cwd = spec.workspace;
+    out.env = env;
+    return out;
+  }
+  const auto ids = identity_dir();
+  std::vector<std::string> a = {
+      "bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+      "--uid", std::to_string(kUid), "--gid", std::to_string(kUid),
+      "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+      "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"};
+  for (const char* f : kEtcFiles) {
+    if (fs::exists(f)) a.insert(a.end(), {"--ro-bind", f, f});
+  }
+  a.insert(a.end(), {"--ro-bind", (ids / "passwd").string(), "/etc/passwd", "--ro-bind",
+                     (ids / "group").string(), "/etc/group"});
+  a.insert(a.end(), {"--bind", spec.home.string(), kHomeMount});
+  a.insert(a.end(), {"--bind", spec.workspace.string(), kWorkspaceMount});
+  for (const auto& m : spec.extra) {
+    a.insert(a.end(), {m.writable ? "--bind" : "--ro-bind", m.host.string(), m.inside.string()});
+  }
+  if (spec.socket_dir) a.insert(a.end(), {"--ro-bind", spec.socket_dir->string(), kSocketMount});
+  a.insert(a.end(), {"--chdir", kWorkspaceMount, "--clearenv"});
+  for (const auto& [k, v] : env) a.insert(a.end(), {"--setenv", k, v});
+  a.insert(a.end(), {"--remount-ro", "/", "--"});
+  a.insert(a.end(), argv.begin(), argv.end());
+  out.argv = std::move(a);
+  out.env = proc::allowlisted_env();
+  return out;
+}
+
+const ProbeResult& probe() {
+  static ProbeResult result;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    core::TempDir tmp("agentrace-probe");
+    fs::create_directories(tmp.path() / "ws");
+    fs::create_directories(tmp.path() / "home");
+    try {
+      proc::SpawnSpec v;
+      v.argv = {"bwrap", "--version"};
+      v.env = proc::allowlisted_env();
+      v.stdout_path = tmp.path() / "version";
+      v.timeout = std::chrono::seconds(10);
+      if (proc::run(v).ok()) {
+        result.bwrap_version = core::read_file(tmp.path() / "version");
+        while (!result.bwrap_version.empty() && result.bwrap_version.back() == '\n')
+          result.bwrap_version.pop_back();
+      }
+      Spec spec{tmp.path() / "ws", tmp.path() / "home", {}, {}, {}};
+      auto run = wrap(spec, Mode::bwrap, {"/bin/sh", "-c", "touch /workspace/ok && test -w $HOME"});
+      run.stderr_path = tmp.path() / "err";
+      run.timeout = std::chrono::seconds(20);
+      const auto r = proc::run(run);
+      result.works = r.ok() && fs::exists(tmp.path() / "ws" / "ok");
+      if (!result.works)
+        result.detail = fmt::format("bwrap failed ({}): {}; install bubblewrap (scripts/setup) and allow "
+                                    "user namespaces, or pass --sandbox none to run unsandboxed",
+                                    r.describe(), core::read_tail(tmp.path() / "err", 400));
+    } catch (const std::exception& e) {
+      result.works = false;
+      result.detail = fmt::format("{}; install bubblewrap (scripts/setup) or pass --sandbox none", e.what());
+    }
+  });
+  return result;
+}
+
+}  // namespace agentrace::sandbox

@@ -1,0 +1,55 @@
+#pragma once
+// The per-attempt sandbox: bubblewrap with the workspace read-write at /workspace, a
+// fresh HOME, a private /tmp, toolchains (/usr and a few /etc files) read-only, no view
+// of the suite, the store or other attempts, and no network. The only way out is an
+// optional folder holding the model proxy's Unix socket, bound at /run/model.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proc/spawn.hpp"
+
+namespace agentrace::sandbox {
+
+enum class Mode { bwrap, none };
+std::string to_string(Mode m);
+Mode parse_mode(const std::string& s);  // throws UsageError naming --sandbox
+
+inline constexpr const char* kWorkspaceMount = "/workspace";
+inline constexpr const char* kHomeMount = "/home/agent";
+inline constexpr const char* kSocketMount = "/run/model";
+
+struct Mount {
+  std::filesystem::path host;
+  std::filesystem::path inside;
+  bool writable = false;
+};
+
+struct Spec {
+  std::filesystem::path workspace;             // bound read-write at /workspace
+  std::filesystem::path home;                  // host folder bound read-write at /home/agent
+  std::vector<Mount> extra;                    // e.g. an agent's install folder, read-only
+  std::optional<std::filesystem::path> socket_dir;  // bound read-only at /run/model
+  std::map<std::string, std::string> env;      // on top of HOME, PATH, LANG, USER
+};
+
+// Turns argv into the command that runs it inside the sandbox (or, with Mode::none,
+// directly in the workspace with the same HOME and environment) and fills the
+// spawn fields cwd and env.
+proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>& argv);
+
+// Paths as the command sees them (they differ between bwrap and none).
+std::filesystem::path workspace_path(const Spec& spec, Mode mode);
+std::filesystem::path home_path(const Spec& spec, Mode mode);
+
+struct ProbeResult {
+  bool works = false;
+  std::string bwrap_version;  // empty when missing
+  std::string detail;         // why it failed, with the fix
+};
+// Starts `true` in a minimal sandbox once per process; cached.
+const ProbeResult& probe();
+
+}  // namespace agentrace::sandbox

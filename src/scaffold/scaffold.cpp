@@ -1,0 +1,97 @@
+#include "scaffold/scaffold.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "workspace/workspace.hpp"
+
+namespace agentrace::scaffold {
+namespace {
+
+// Applies the shipped fix: the reference for "Complete" and for the grader itself.
+class Oracle final : public Scaffold {
+ public:
+  std::string name() const override { return "oracle"; }
+  Launch prepare(const AttemptContext& ctx) override {
+    workspace::apply_patch(ctx.workspace, ctx.task.fix_patch);
+    return {};
+  }
+};
+
+// Changes nothing; runs `true` in the sandbox so its time is the sandbox's floor.
+class Nop final : public Scaffold {
+ public:
+  std::string name() const override { return "nop"; }
+  Launch prepare(const AttemptContext&) override { return {{"true"}, {}, {}}; }
+};
+
+// Runs any configured command line in the sandbox: the way to plug in an agent that
+// has no adapter yet. Placeholders: {prompt} (the statement), {prompt_file} (its path
+// in HOME), {workspace}, {task_id}, {model}.
+class Command final : public Scaffold {
+ public:
+  std::string name() const override { return "command"; }
+  void check(const ContenderConfig& c) const override {
+    if (c.command.empty())
+      throw core::UsageError(fmt::format("contender '{}': scaffold 'command' needs command = [\"prog\", \"arg\", ...]",
+                                         c.name));
+  }
+  Launch prepare(const AttemptContext& ctx) override {
+    core::write_file(ctx.home / "prompt.md", ctx.task.statement);
+    sandbox::Spec sb{ctx.workspace, ctx.home, {}, {}, {}};
+    const auto home = sandbox::home_path(sb, ctx.mode);
+    const auto ws = sandbox::workspace_path(sb, ctx.mode);
+    Launch l;
+    for (auto arg : ctx.contender.command) {
+      replace(arg, "{prompt_file}", (home / "prompt.md").string());
+      replace(arg, "{prompt}", ctx.task.statement);
+      replace(arg, "{workspace}", ws.string());
+      replace(arg, "{task_id}", ctx.task.id);
+      replace(arg, "{model}", ctx.contender.model);
+      l.argv.push_back(arg);
+    }
+    l.env = ctx.contender.env;
+    l.env["AGENTRACE_PROMPT_FILE"] = (home / "prompt.md").string();
+    l.env["AGENTRACE_TASK_ID"] = ctx.task.id;
+    return l;
+  }
+
+ private:
+  static void replace(std::string& s, const std::string& from, const std::string& to) {
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+      s.replace(pos, from.size(), to);
+    }
+  }
+};
+
+}  // namespace
+
+std::string AgentReport::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (turns) j["turns"] = *turns;
+  if (tool_calls) j["tool_calls"] = *tool_calls;
+  if (input_tokens) j["input_tokens"] = *input_tokens;
+  if (output_tokens) j["output_tokens"] = *output_tokens;
+  if (own_duration_s) j["own_duration_s"] = *own_duration_s;
+  if (reported_error) j["reported_error"] = true;
+  if (!error_message.empty()) j["error_message"] = error_message;
+  return j.dump();
+}
+
+void Scaffold::check(const ContenderConfig&) const {}
+
+AgentReport Scaffold::parse_output(const AttemptContext&, const proc::ProcResult&) { return {}; }
+
+std::vector<std::string> known_scaffolds() { return {"oracle", "nop", "command"}; }
+
+std::unique_ptr<Scaffold> make(const std::string& name) {
+  if (name == "oracle") return std::make_unique<Oracle>();
+  if (name == "nop") return std::make_unique<Nop>();
+  if (name == "command") return std::make_unique<Command>();
+  throw core::UsageError(fmt::format("unknown scaffold '{}'; known: {}", name, fmt::join(known_scaffolds(), ", ")));
+}
+
+}  // namespace agentrace::scaffold

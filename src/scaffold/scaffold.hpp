@@ -1,0 +1,75 @@
+#pragma once
+// A scaffold adapter starts one agent for one attempt: it prepares the agent's HOME
+// and config, names the command to run inside the sandbox, and reads the agent's own
+// output afterwards. Built in: oracle, nop, command (and, later, the real agents).
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proc/spawn.hpp"
+#include "sandbox/sandbox.hpp"
+#include "suite/task.hpp"
+
+namespace agentrace::scaffold {
+
+// One contender as configured in a race file (docs/contenders.md).
+struct ContenderConfig {
+  std::string name;
+  std::string scaffold;                      // oracle | nop | command
+  std::string model;                         // free text for now
+  std::vector<std::string> command;          // scaffold = command: argv, with {prompt} etc.
+  std::map<std::string, std::string> env;    // extra environment inside the sandbox
+  std::vector<std::string> labels;           // e.g. local, hosted, hardware
+  std::string notes;                         // how it was set up, shown in the report
+  std::optional<int> agent_seconds;          // overrides the task's limit
+  std::string config_hash;                   // hash of all of the above
+};
+
+struct AttemptContext {
+  const suite::Task& task;
+  const ContenderConfig& contender;
+  std::filesystem::path workspace;  // host path of the checkout
+  std::filesystem::path home;       // host path bound as the agent's HOME
+  std::filesystem::path logs;       // host folder for the agent's output files
+  sandbox::Mode mode = sandbox::Mode::bwrap;
+  std::chrono::seconds limit{900};
+};
+
+struct Launch {
+  std::vector<std::string> argv;               // empty: nothing runs in the sandbox
+  std::map<std::string, std::string> env;
+  std::vector<sandbox::Mount> mounts;
+};
+
+// What the agent said about its own run, from its machine output; stored as JSON.
+struct AgentReport {
+  std::optional<int> turns;
+  std::optional<int> tool_calls;
+  std::optional<long> input_tokens, output_tokens;
+  std::optional<double> own_duration_s;
+  bool reported_error = false;
+  std::string error_message;
+  std::string to_json() const;
+};
+
+class Scaffold {
+ public:
+  virtual ~Scaffold() = default;
+  virtual std::string name() const = 0;
+  // Before the race: throws core::UsageError naming what to fix (agent missing...).
+  virtual void check(const ContenderConfig& contender) const;
+  // Writes config into ctx.home, may change the workspace (oracle), returns the command.
+  virtual Launch prepare(const AttemptContext& ctx) = 0;
+  // Reads the agent's own output after it stopped.
+  virtual AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult& result);
+};
+
+// Throws core::UsageError listing the known scaffolds when `name` is unknown.
+std::unique_ptr<Scaffold> make(const std::string& name);
+std::vector<std::string> known_scaffolds();
+
+}  // namespace agentrace::scaffold

@@ -1,0 +1,94 @@
+#pragma once
+// The rows a race produces. One struct per result type; the store, the printers and
+// the report all work from these (one record, many printers).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentrace::store {
+
+enum class AttemptState { planned, running, done, timed_out, infra_error };
+std::string to_string(AttemptState s);
+AttemptState parse_state(const std::string& s);
+
+// wrk-style failure classes: counted, never fatal. Infrastructure classes (sandbox,
+// workspace, endpoint connect...) are never scored as the model's failure.
+enum class FailureClass { none, agent_error, timeout, sandbox, workspace, grading, connect, status, stream, spawn };
+std::string to_string(FailureClass f);
+FailureClass parse_failure(const std::string& s);
+bool is_infra(FailureClass f);
+
+enum class Grade { miss = 0, basic = 1, solid = 2, complete = 3 };
+std::string grade_name(int grade);  // "Miss", "Basic", "Solid", "Complete"
+
+struct RaceRow {
+  std::string id;
+  std::string name;
+  std::string suite_dir;
+  std::string suite_name;
+  std::string created_at;
+  std::string sandbox;          // bwrap | none
+  std::string spec_json;        // the race as planned (contenders, repeats, limits)
+  std::string host_json;        // host, versions, commit: the context figures depend on
+};
+
+struct ContenderRow {
+  std::string race_id;
+  std::string name;
+  std::string scaffold;
+  std::string config_json;
+};
+
+struct TaskRow {
+  std::string hash;
+  std::string id;
+  std::string title;
+  std::string language;
+  std::string spec_json;  // what the report shows: statement, grade meanings, tests, repo
+};
+
+struct AttemptRecord {
+  std::string id;             // stable: hash(race, task hash, contender, repeat)
+  std::string race_id;
+  std::string task_id;
+  std::string task_hash;
+  std::string contender;
+  int repeat = 0;
+  AttemptState state = AttemptState::planned;
+  FailureClass failure = FailureClass::none;
+  std::string failure_detail;
+  std::string started_at;     // wall clock, RFC 3339
+  std::string ended_at;
+  int runs = 0;               // times this attempt was started (resume re-runs)
+  double wall_s = 0;          // agent start -> agent end (the figure raced)
+  double setup_s = 0;         // workspace + sandbox preparation
+  double grade_s = 0;         // grading time (not part of the race figure)
+  int exit_code = -1;
+  int term_signal = 0;
+  bool timed_out = false;
+  double user_s = 0, sys_s = 0;
+  long max_rss_kb = 0;
+  std::int64_t stdout_bytes = 0, stderr_bytes = 0;
+  bool output_truncated = false;
+  std::string diff;
+  std::vector<std::string> changed_files;
+  std::optional<int> grade;   // final grade 0-3; empty when not graded (infra error)
+  std::string grade_source;   // auto | judge | human
+  std::string grade_detail;   // why: which tier failed
+  std::string agent_json;     // what the scaffold reported (turns, tokens, its own timing)
+  std::string host;
+};
+
+struct TestOutcome {
+  std::string attempt_id;
+  std::string tier;   // setup | fail_to_pass | strict | pass_to_pass
+  std::string name;
+  bool passed = false;
+  int exit_code = -1;
+  bool timed_out = false;
+  double duration_s = 0;
+  std::string output_tail;
+};
+
+}  // namespace agentrace::store

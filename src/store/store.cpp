@@ -1,0 +1,339 @@
+#include "store/store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace agentrace::store {
+namespace {
+
+// Migrations in order; PRAGMA user_version counts how many have run.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE races(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, suite_dir TEXT, suite_name TEXT,
+  created_at TEXT, sandbox TEXT, spec_json TEXT, host_json TEXT);
+CREATE TABLE contenders(
+  race_id TEXT NOT NULL, name TEXT NOT NULL, scaffold TEXT, config_json TEXT,
+  PRIMARY KEY(race_id, name));
+CREATE TABLE tasks(
+  hash TEXT PRIMARY KEY, id TEXT NOT NULL, title TEXT, language TEXT, spec_json TEXT);
+CREATE TABLE race_tasks(
+  race_id TEXT NOT NULL, task_hash TEXT NOT NULL, PRIMARY KEY(race_id, task_hash));
+CREATE TABLE attempts(
+  id TEXT PRIMARY KEY, race_id TEXT NOT NULL, task_id TEXT NOT NULL, task_hash TEXT NOT NULL,
+  contender TEXT NOT NULL, repeat INTEGER NOT NULL, state TEXT NOT NULL,
+  failure TEXT NOT NULL DEFAULT 'none', failure_detail TEXT, started_at TEXT, ended_at TEXT,
+  runs INTEGER NOT NULL DEFAULT 0, wall_s REAL, setup_s REAL, grade_s REAL, exit_code INTEGER,
+  term_signal INTEGER, timed_out INTEGER, user_s REAL, sys_s REAL, max_rss_kb INTEGER,
+  stdout_bytes INTEGER, stderr_bytes INTEGER, output_truncated INTEGER, diff TEXT,
+  changed_files TEXT, grade INTEGER, grade_source TEXT, grade_detail TEXT, agent_json TEXT,
+  host TEXT, updated_at TEXT);
+CREATE INDEX attempts_race ON attempts(race_id, state);
+CREATE TABLE test_outcomes(
+  attempt_id TEXT NOT NULL, tier TEXT NOT NULL, name TEXT NOT NULL, passed INTEGER NOT NULL,
+  exit_code INTEGER, timed_out INTEGER, duration_s REAL, output_tail TEXT,
+  PRIMARY KEY(attempt_id, tier, name));
+)sql",
+};
+
+AttemptRecord read_attempt(SQLite::Statement& q) {
+  AttemptRecord a;
+  int i = 0;
+  a.id = q.getColumn(i++).getString();
+  a.race_id = q.getColumn(i++).getString();
+  a.task_id = q.getColumn(i++).getString();
+  a.task_hash = q.getColumn(i++).getString();
+  a.contender = q.getColumn(i++).getString();
+  a.repeat = q.getColumn(i++).getInt();
+  a.state = parse_state(q.getColumn(i++).getString());
+  a.failure = parse_failure(q.getColumn(i++).getString());
+  a.failure_detail = q.getColumn(i++).getString();
+  a.started_at = q.getColumn(i++).getString();
+  a.ended_at = q.getColumn(i++).getString();
+  a.runs = q.getColumn(i++).getInt();
+  a.wall_s = q.getColumn(i++).getDouble();
+  a.setup_s = q.getColumn(i++).getDouble();
+  a.grade_s = q.getColumn(i++).getDouble();
+  a.exit_code = q.getColumn(i++).getInt();
+  a.term_signal = q.getColumn(i++).getInt();
+  a.timed_out = q.getColumn(i++).getInt() != 0;
+  a.user_s = q.getColumn(i++).getDouble();
+  a.sys_s = q.getColumn(i++).getDouble();
+  a.max_rss_kb = q.getColumn(i++).getInt64();
+  a.stdout_bytes = q.getColumn(i++).getInt64();
+  a.stderr_bytes = q.getColumn(i++).getInt64();
+  a.output_truncated = q.getColumn(i++).getInt() != 0;
+  a.diff = q.getColumn(i++).getString();
+  const auto files = q.getColumn(i++).getString();
+  if (!files.empty()) a.changed_files = nlohmann::json::parse(files).get<std::vector<std::string>>();
+  if (!q.getColumn(i).isNull()) a.grade = q.getColumn(i).getInt();
+  ++i;
+  a.grade_source = q.getColumn(i++).getString();
+  a.grade_detail = q.getColumn(i++).getString();
+  a.agent_json = q.getColumn(i++).getString();
+  a.host = q.getColumn(i++).getString();
+  return a;
+}
+
+const char* const kAttemptColumns =
+    "id, race_id, task_id, task_hash, contender, repeat, state, failure, failure_detail, "
+    "started_at, ended_at, runs, wall_s, setup_s, grade_s, exit_code, term_signal, timed_out, "
+    "user_s, sys_s, max_rss_kb, stdout_bytes, stderr_bytes, output_truncated, diff, "
+    "changed_files, grade, grade_source, grade_detail, agent_json, host";
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& file) : file_(file) {
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  try {
+    db_ = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db_->setBusyTimeout(30000);
+    db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA synchronous=FULL");
+    db_->exec("PRAGMA foreign_keys=ON");
+    migrate();
+  } catch (const SQLite::Exception& e) {
+    throw core::InfraError(fmt::format("results store {}: {}", file.string(), e.what()));
+  }
+}
+
+Store::~Store() = default;
+
+int Store::schema_version() {
+  std::lock_guard g(mutex_);
+  return db_->execAndGet("PRAGMA user_version").getInt();
+}
+
+void Store::migrate() {
+  const int have = db_->execAndGet("PRAGMA user_version").getInt();
+  const int want = static_cast<int>(std::size(kMigrations));
+  if (have > want) {
+    throw core::InfraError(fmt::format("results store {} has schema version {}, newer than this agentrace "
+                                       "understands ({}); use a newer agentrace",
+                                       file_.string(), have, want));
+  }
+  for (int v = have; v < want; ++v) {
+    SQLite::Transaction tx(*db_);
+    db_->exec(kMigrations[v]);
+    db_->exec(fmt::format("PRAGMA user_version={}", v + 1));
+    tx.commit();
+  }
+}
+
+void Store::put_race(const RaceRow& r) {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_,
+                      "INSERT INTO races(id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json) "
+                      "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET suite_dir=excluded.suite_dir, "
+                      "sandbox=excluded.sandbox, spec_json=excluded.spec_json, host_json=excluded.host_json");
+  q.bind(1, r.id);
+  q.bind(2, r.name);
+  q.bind(3, r.suite_dir);
+  q.bind(4, r.suite_name);
+  q.bind(5, r.created_at);
+  q.bind(6, r.sandbox);
+  q.bind(7, r.spec_json);
+  q.bind(8, r.host_json);
+  q.exec();
+}
+
+void Store::put_contender(const ContenderRow& c) {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO contenders(race_id, name, scaffold, config_json) VALUES(?,?,?,?)");
+  q.bind(1, c.race_id);
+  q.bind(2, c.name);
+  q.bind(3, c.scaffold);
+  q.bind(4, c.config_json);
+  q.exec();
+}
+
+void Store::put_task(const TaskRow& t, const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  SQLite::Transaction tx(*db_);
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO tasks(hash, id, title, language, spec_json) VALUES(?,?,?,?,?)");
+  q.bind(1, t.hash);
+  q.bind(2, t.id);
+  q.bind(3, t.title);
+  q.bind(4, t.language);
+  q.bind(5, t.spec_json);
+  q.exec();
+  SQLite::Statement l(*db_, "INSERT OR IGNORE INTO race_tasks(race_id, task_hash) VALUES(?,?)");
+  l.bind(1, race_id);
+  l.bind(2, t.hash);
+  l.exec();
+  tx.commit();
+}
+
+void Store::plan(const std::vector<AttemptRecord>& attempts) {
+  std::lock_guard g(mutex_);
+  SQLite::Transaction tx(*db_);
+  SQLite::Statement q(*db_,
+                      "INSERT OR IGNORE INTO attempts(id, race_id, task_id, task_hash, contender, repeat, state) "
+                      "VALUES(?,?,?,?,?,?,'planned')");
+  for (const auto& a : attempts) {
+    q.bind(1, a.id);
+    q.bind(2, a.race_id);
+    q.bind(3, a.task_id);
+    q.bind(4, a.task_hash);
+    q.bind(5, a.contender);
+    q.bind(6, a.repeat);
+    q.exec();
+    q.reset();
+  }
+  tx.commit();
+}
+
+int Store::reset_unfinished(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_,
+                      "UPDATE attempts SET state='planned' WHERE race_id=? AND state IN ('running','infra_error')");
+  q.bind(1, race_id);
+  return q.exec();
+}
+
+void Store::mark_running(const std::string& attempt_id, const std::string& started_at, const std::string& host) {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_,
+                      "UPDATE attempts SET state='running', started_at=?, host=?, runs=runs+1, updated_at=? WHERE id=?");
+  q.bind(1, started_at);
+  q.bind(2, host);
+  q.bind(3, core::wall_now_rfc3339());
+  q.bind(4, attempt_id);
+  q.exec();
+}
+
+void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outcomes) {
+  std::lock_guard g(mutex_);
+  SQLite::Transaction tx(*db_);
+  SQLite::Statement q(*db_,
+                      "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
+                      "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
+                      "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
+                      "grade_source=?, grade_detail=?, agent_json=?, updated_at=? WHERE id=?");
+  int i = 1;
+  q.bind(i++, to_string(a.state));
+  q.bind(i++, to_string(a.failure));
+  q.bind(i++, a.failure_detail);
+  q.bind(i++, a.ended_at);
+  q.bind(i++, a.wall_s);
+  q.bind(i++, a.setup_s);
+  q.bind(i++, a.grade_s);
+  q.bind(i++, a.exit_code);
+  q.bind(i++, a.term_signal);
+  q.bind(i++, a.timed_out ? 1 : 0);
+  q.bind(i++, a.user_s);
+  q.bind(i++, a.sys_s);
+  q.bind(i++, static_cast<std::int64_t>(a.max_rss_kb));
+  q.bind(i++, a.stdout_bytes);
+  q.bind(i++, a.stderr_bytes);
+  q.bind(i++, a.output_truncated ? 1 : 0);
+  q.bind(i++, a.diff);
+  q.bind(i++, nlohmann::json(a.changed_files).dump());
+  if (a.grade) {
+    q.bind(i++, *a.grade);
+  } else {
+    q.bind(i++);
+  }
+  q.bind(i++, a.grade_source);
+  q.bind(i++, a.grade_detail);
+  q.bind(i++, a.agent_json);
+  q.bind(i++, core::wall_now_rfc3339());
+  q.bind(i++, a.id);
+  if (q.exec() != 1) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));
+  SQLite::Statement del(*db_, "DELETE FROM test_outcomes WHERE attempt_id=?");
+  del.bind(1, a.id);
+  del.exec();
+  SQLite::Statement ins(*db_,
+                        "INSERT INTO test_outcomes(attempt_id, tier, name, passed, exit_code, timed_out, duration_s, "
+                        "output_tail) VALUES(?,?,?,?,?,?,?,?)");
+  for (const auto& o : outcomes) {
+    ins.bind(1, a.id);
+    ins.bind(2, o.tier);
+    ins.bind(3, o.name);
+    ins.bind(4, o.passed ? 1 : 0);
+    ins.bind(5, o.exit_code);
+    ins.bind(6, o.timed_out ? 1 : 0);
+    ins.bind(7, o.duration_s);
+    ins.bind(8, o.output_tail);
+    ins.exec();
+    ins.reset();
+  }
+  tx.commit();
+}
+
+std::vector<RaceRow> Store::races() {
+  std::lock_guard g(mutex_);
+  std::vector<RaceRow> out;
+  SQLite::Statement q(*db_, "SELECT id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json "
+                            "FROM races ORDER BY created_at");
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+                   q.getColumn(6).getString(), q.getColumn(7).getString()});
+  }
+  return out;
+}
+
+std::optional<RaceRow> Store::race(const std::string& id_or_name) {
+  for (auto& r : races()) {
+    if (r.id == id_or_name || r.name == id_or_name) return r;
+  }
+  return std::nullopt;
+}
+
+std::vector<ContenderRow> Store::contenders(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  std::vector<ContenderRow> out;
+  SQLite::Statement q(*db_, "SELECT race_id, name, scaffold, config_json FROM contenders WHERE race_id=? ORDER BY rowid");
+  q.bind(1, race_id);
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString()});
+  }
+  return out;
+}
+
+std::vector<TaskRow> Store::tasks(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  std::vector<TaskRow> out;
+  SQLite::Statement q(*db_, "SELECT t.hash, t.id, t.title, t.language, t.spec_json FROM tasks t "
+                            "JOIN race_tasks r ON r.task_hash=t.hash WHERE r.race_id=? ORDER BY t.id");
+  q.bind(1, race_id);
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString()});
+  }
+  return out;
+}
+
+std::vector<AttemptRecord> Store::attempts(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  std::vector<AttemptRecord> out;
+  SQLite::Statement q(*db_, fmt::format("SELECT {} FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat",
+                                        kAttemptColumns));
+  q.bind(1, race_id);
+  while (q.executeStep()) out.push_back(read_attempt(q));
+  return out;
+}
+
+std::vector<TestOutcome> Store::outcomes(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  std::vector<TestOutcome> out;
+  SQLite::Statement q(*db_, "SELECT o.attempt_id, o.tier, o.name, o.passed, o.exit_code, o.timed_out, o.duration_s, "
+                            "o.output_tail FROM test_outcomes o JOIN attempts a ON a.id=o.attempt_id "
+                            "WHERE a.race_id=? ORDER BY o.attempt_id, o.rowid");
+  q.bind(1, race_id);
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getInt() != 0, q.getColumn(4).getInt(), q.getColumn(5).getInt() != 0,
+                   q.getColumn(6).getDouble(), q.getColumn(7).getString()});
+  }
+  return out;
+}
+
+}  // namespace agentrace::store

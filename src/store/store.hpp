@@ -1,0 +1,55 @@
+#pragma once
+// The results database: one SQLite file in WAL mode. Every finished attempt is
+// written in one transaction, so a crash or kill -9 never loses one. Ids are stable
+// text (no auto-increment id leaves a store), so stores of shards merge cleanly.
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/records.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace agentrace::store {
+
+class Store {
+ public:
+  // Opens or creates the file and brings its schema up to date.
+  explicit Store(const std::filesystem::path& file);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& file() const { return file_; }
+  int schema_version();
+
+  void put_race(const RaceRow& race);
+  void put_contender(const ContenderRow& contender);
+  void put_task(const TaskRow& task, const std::string& race_id);
+  // Adds planned attempts; existing ids are left as they are.
+  void plan(const std::vector<AttemptRecord>& attempts);
+  // Attempts left running by a crash, and infrastructure errors, go back to planned.
+  int reset_unfinished(const std::string& race_id);
+  void mark_running(const std::string& attempt_id, const std::string& started_at, const std::string& host);
+  // Writes the finished attempt and its test outcomes in one transaction.
+  void finish(const AttemptRecord& attempt, const std::vector<TestOutcome>& outcomes);
+
+  std::vector<RaceRow> races();
+  std::optional<RaceRow> race(const std::string& id_or_name);
+  std::vector<ContenderRow> contenders(const std::string& race_id);
+  std::vector<TaskRow> tasks(const std::string& race_id);
+  std::vector<AttemptRecord> attempts(const std::string& race_id);
+  std::vector<TestOutcome> outcomes(const std::string& race_id);
+
+ private:
+  void migrate();
+  std::filesystem::path file_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::mutex mutex_;
+};
+
+}  // namespace agentrace::store

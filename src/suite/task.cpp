@@ -1,0 +1,275 @@
+#include "suite/task.hpp"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/hash.hpp"
+#include "core/toml-reader.hpp"
+
+namespace agentrace::suite {
+namespace fs = std::filesystem;
+namespace {
+
+const std::vector<std::string> kLanguages = {"cpp", "c", "python", "javascript", "typescript",
+                                             "shell", "java", "rust", "go", "other"};
+
+// A path named in a spec must stay inside the task folder.
+std::optional<fs::path> inside(core::TableReader& r, const std::string& key, const fs::path& dir,
+                               bool required, bool want_dir) {
+  const auto value = r.string(key, required);
+  if (!value) return std::nullopt;
+  const fs::path rel(*value);
+  const auto where = r.where(key);
+  if (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& p) { return p == ".."; })) {
+    r.errors().add(where, fmt::format("'{}' = \"{}\" must be a path inside the task folder", r.field(key), *value));
+    return std::nullopt;
+  }
+  const auto full = dir / rel;
+  if (!fs::exists(full)) {
+    r.errors().add(where, fmt::format("'{}': {} does not exist", r.field(key), full.string()));
+    return std::nullopt;
+  }
+  if (want_dir != fs::is_directory(full)) {
+    r.errors().add(where, fmt::format("'{}': {} must be a {}", r.field(key), full.string(), want_dir ? "folder" : "file"));
+    return std::nullopt;
+  }
+  return full;
+}
+
+void hash_tree(core::Sha256& h, const fs::path& root) {
+  if (fs::is_regular_file(root)) {
+    h.add_field(core::read_file(root));
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    h.add_field(fs::relative(f, root).string());
+    h.add_field(core::read_file(f));
+  }
+}
+
+std::string content_hash(const Task& t) {
+  core::Sha256 h;
+  h.add_field(core::read_file(t.spec_file));
+  h.add_field(t.statement);
+  if (t.repo.kind == RepoKind::url) {
+    h.add_field(t.repo.url).add_field(t.repo.commit);
+  } else {
+    hash_tree(h, t.repo.path);
+  }
+  hash_tree(h, t.fix_patch);
+  hash_tree(h, t.hidden);
+  return h.hex();
+}
+
+void read_repo(core::TableReader& root, Task& t) {
+  const auto* table = root.table("repo", true);
+  if (table == nullptr) return;
+  core::TableReader r(*table, "repo", root.errors());
+  const int kinds = int(r.has("patches")) + int(r.has("dir")) + int(r.has("url"));
+  if (kinds != 1) {
+    r.errors().add(table->source(), "[repo] needs exactly one of 'patches', 'dir' or 'url'");
+  }
+  if (r.has("patches")) {
+    t.repo.kind = RepoKind::patches;
+    if (auto p = inside(r, "patches", t.dir, true, true)) {
+      t.repo.path = *p;
+      bool any = false;
+      for (const auto& e : fs::directory_iterator(*p)) any = any || e.path().extension() == ".patch";
+      if (!any) r.errors().add(r.where("patches"), fmt::format("'repo.patches': {} holds no .patch files", p->string()));
+    }
+  } else if (r.has("dir")) {
+    t.repo.kind = RepoKind::dir;
+    if (auto p = inside(r, "dir", t.dir, true, true)) t.repo.path = *p;
+  } else if (r.has("url")) {
+    t.repo.kind = RepoKind::url;
+    t.repo.url = r.string("url", true).value_or("");
+    auto commit = r.string("commit", false);
+    if (!commit) {
+      r.errors().add(table->source(), "'repo.commit' is required with 'repo.url': the base commit (40 hex digits)");
+    } else if (!std::regex_match(*commit, std::regex("[0-9a-f]{7,40}"))) {
+      r.errors().add(r.where("commit"), fmt::format("'repo.commit' = \"{}\" is not a commit hash", *commit));
+    } else {
+      t.repo.commit = *commit;
+    }
+  }
+  if (t.repo.kind != RepoKind::url && r.has("commit")) {
+    r.raw("commit");
+    r.errors().add(r.where("commit"), "'repo.commit' only goes with 'repo.url'");
+  }
+  r.finish();
+}
+
+void read_tests(core::TableReader& root, Task& t) {
+  const auto* table = root.table("tests", true);
+  if (table == nullptr) return;
+  core::TableReader r(*table, "tests", root.errors());
+  if (auto setup = r.string("setup", false)) t.setup = *setup;
+  t.test_timeout_s = static_cast<int>(r.integer("timeout_seconds", false, 1, 3600).value_or(120));
+  std::map<std::string, bool> names;
+  const std::pair<const char*, Tier> tiers[] = {
+      {"fail_to_pass", Tier::fail_to_pass}, {"strict", Tier::strict}, {"pass_to_pass", Tier::pass_to_pass}};
+  for (const auto& [key, tier] : tiers) {
+    const auto entries = r.table_array(key, tier == Tier::fail_to_pass);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      core::TableReader tr(*entries[i], fmt::format("tests.{}[{}]", key, i), r.errors());
+      TestCommand tc;
+      tc.tier = tier;
+      tc.name = tr.string("name", true).value_or("");
+      tc.cmd = tr.string("cmd", true).value_or("");
+      if (!tc.name.empty() && names[tc.name]) {
+        tr.errors().add(tr.where("name"), fmt::format("test name '{}' is used twice; names must be unique in a task", tc.name));
+      }
+      names[tc.name] = true;
+      tr.finish();
+      t.tests.push_back(std::move(tc));
+    }
+  }
+  r.finish();
+}
+
+void read_grades(core::TableReader& root, Task& t) {
+  const auto* table = root.table("grades", true);
+  if (table == nullptr) return;
+  core::TableReader r(*table, "grades", root.errors());
+  t.grades.miss = r.string("miss", true).value_or("");
+  t.grades.basic = r.string("basic", true).value_or("");
+  t.grades.solid = r.string("solid", true).value_or("");
+  t.grades.complete = r.string("complete", true).value_or("");
+  r.finish();
+}
+
+}  // namespace
+
+std::string to_string(Tier t) {
+  switch (t) {
+    case Tier::setup: return "setup";
+    case Tier::fail_to_pass: return "fail_to_pass";
+    case Tier::strict: return "strict";
+    case Tier::pass_to_pass: return "pass_to_pass";
+  }
+  return "?";
+}
+
+std::vector<const TestCommand*> Task::tier(Tier t) const {
+  std::vector<const TestCommand*> out;
+  for (const auto& tc : tests) {
+    if (tc.tier == t) out.push_back(&tc);
+  }
+  return out;
+}
+
+const Task* Suite::find(const std::string& id) const {
+  for (const auto& t : tasks) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
+Task load_task(const fs::path& task_dir) {
+  Task t;
+  t.dir = fs::absolute(task_dir).lexically_normal();
+  t.spec_file = t.dir / "task.toml";
+  if (!fs::exists(t.spec_file)) throw core::UsageError(fmt::format("{}: no task.toml in this folder", t.dir.string()));
+  core::SpecErrors errors(t.spec_file);
+  const auto parsed = core::parse_toml_file(t.spec_file, errors);
+  errors.throw_if_any();
+  core::TableReader r(*parsed, "", errors);
+
+  t.id = r.string("id", true).value_or("");
+  if (!t.id.empty() && !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9-]*"))) {
+    errors.add(r.where("id"), fmt::format("'id' = \"{}\" may hold only lowercase letters, digits and dashes", t.id));
+  }
+  t.title = r.string("title", true).value_or("");
+  t.language = r.string("language", true).value_or("");
+  if (!t.language.empty() && std::find(kLanguages.begin(), kLanguages.end(), t.language) == kLanguages.end()) {
+    errors.add(r.where("language"), fmt::format("'language' = \"{}\" is not one of cpp, c, python, javascript, "
+                                                "typescript, shell, java, rust, go, other", t.language));
+  }
+  t.tags = r.string_list("tags", false);
+  if (auto p = inside(r, "statement", t.dir, true, false)) {
+    t.statement_file = *p;
+    t.statement = core::read_file(*p);
+    if (t.statement.find_first_not_of(" \n\t\r") == std::string::npos)
+      errors.add(r.where("statement"), fmt::format("'statement': {} is empty", p->string()));
+  }
+  t.toolchain = r.string_list("toolchain", false);
+  read_repo(r, t);
+  if (const auto* fix = r.table("fix", true)) {
+    core::TableReader fr(*fix, "fix", errors);
+    if (auto p = inside(fr, "patch", t.dir, true, false)) t.fix_patch = *p;
+    fr.finish();
+  }
+  if (const auto* hidden = r.table("hidden_tests", true)) {
+    core::TableReader hr(*hidden, "hidden_tests", errors);
+    if (hr.has("dir") == hr.has("patch")) {
+      errors.add(hidden->source(), "[hidden_tests] needs exactly one of 'dir' or 'patch'");
+    } else if (hr.has("dir")) {
+      t.hidden_kind = HiddenKind::dir;
+      if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
+    } else {
+      t.hidden_kind = HiddenKind::patch;
+      if (auto p = inside(hr, "patch", t.dir, true, false)) t.hidden = *p;
+    }
+    hr.finish();
+  }
+  read_tests(r, t);
+  read_grades(r, t);
+  if (const auto* limits = r.table("limits", false)) {
+    core::TableReader lr(*limits, "limits", errors);
+    t.agent_seconds = static_cast<int>(lr.integer("agent_seconds", false, 1, 86400).value_or(900));
+    lr.finish();
+  }
+  r.finish();
+  errors.throw_if_any();
+  t.hash = content_hash(t);
+  return t;
+}
+
+Suite load_suite(const fs::path& suite_dir) {
+  if (!fs::is_directory(suite_dir))
+    throw core::UsageError(fmt::format("suite folder {} does not exist", suite_dir.string()));
+  Suite s;
+  s.dir = fs::absolute(suite_dir).lexically_normal();
+  s.name = s.dir.filename().string();
+  if (s.name.empty()) s.name = s.dir.parent_path().filename().string();
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(s.dir)) {
+    if (e.is_directory() && fs::exists(e.path() / "task.toml")) dirs.push_back(e.path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  std::string problems;
+  std::map<std::string, fs::path> seen;
+  for (const auto& d : dirs) {
+    try {
+      auto t = load_task(d);
+      if (auto it = seen.find(t.id); it != seen.end()) {
+        problems += fmt::format("{}:1:1: task id '{}' is also used by {}\n", t.spec_file.string(), t.id,
+                                it->second.string());
+        continue;
+      }
+      seen[t.id] = t.spec_file;
+      s.tasks.push_back(std::move(t));
+    } catch (const core::UsageError& e) {
+      problems += std::string(e.what()) + "\n";
+    }
+  }
+  if (!problems.empty()) {
+    problems.pop_back();
+    throw core::UsageError(problems);
+  }
+  if (s.tasks.empty())
+    throw core::UsageError(fmt::format("suite {} holds no task (a task is a folder with a task.toml)", s.dir.string()));
+  return s;
+}
+
+}  // namespace agentrace::suite

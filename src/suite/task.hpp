@@ -1,0 +1,67 @@
+#pragma once
+// A task as loaded from task.toml (format: docs/task-format.md).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentrace::suite {
+
+enum class RepoKind { patches, dir, url };
+enum class HiddenKind { dir, patch };
+enum class Tier { setup, fail_to_pass, strict, pass_to_pass };
+std::string to_string(Tier t);
+
+struct RepoSource {
+  RepoKind kind = RepoKind::patches;
+  std::filesystem::path path;  // patches folder or plain folder (absolute)
+  std::string url;             // url kind: git URL or local path
+  std::string commit;          // url kind: base commit
+};
+
+struct TestCommand {
+  Tier tier = Tier::fail_to_pass;
+  std::string name;
+  std::string cmd;
+};
+
+struct GradeMeanings {
+  std::string miss, basic, solid, complete;
+};
+
+struct Task {
+  std::string id;
+  std::string title;
+  std::string language;
+  std::vector<std::string> tags;
+  std::filesystem::path dir;        // the task folder (absolute)
+  std::filesystem::path spec_file;  // its task.toml
+  std::filesystem::path statement_file;
+  std::string statement;            // the prompt handed to the agent
+  std::vector<std::string> toolchain;
+  RepoSource repo;
+  std::filesystem::path fix_patch;
+  HiddenKind hidden_kind = HiddenKind::dir;
+  std::filesystem::path hidden;     // folder or patch (absolute)
+  std::optional<std::string> setup; // build step before every tier
+  int test_timeout_s = 120;
+  std::vector<TestCommand> tests;   // in tier order: fail_to_pass, strict, pass_to_pass
+  GradeMeanings grades;
+  int agent_seconds = 900;
+  std::string hash;                 // content hash (sha256 hex)
+
+  std::vector<const TestCommand*> tier(Tier t) const;
+};
+
+struct Suite {
+  std::filesystem::path dir;
+  std::string name;  // folder name
+  std::vector<Task> tasks;
+  const Task* find(const std::string& id) const;
+};
+
+// Throws core::UsageError listing every problem as file:line:col: message.
+Task load_task(const std::filesystem::path& task_dir);
+Suite load_suite(const std::filesystem::path& suite_dir);
+
+}  // namespace agentrace::suite

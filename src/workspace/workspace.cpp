@@ -1,0 +1,171 @@
+#include "workspace/workspace.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/hash.hpp"
+#include "workspace/git.hpp"
+
+namespace agentrace::workspace {
+namespace fs = std::filesystem;
+namespace {
+
+// Cross-process lock on a file, for shards sharing a cache folder.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw core::InfraError(fmt::format("cannot open lock {}", path.string()));
+    flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    flock(fd_, LOCK_UN);
+    close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string cache_key(const suite::Task& t) {
+  core::Sha256 h;
+  h.add_field(std::to_string(static_cast<int>(t.repo.kind)));
+  if (t.repo.kind == suite::RepoKind::url) {
+    h.add_field(t.repo.url).add_field(t.repo.commit);
+  } else {
+    // Same content as the task hash covers, restricted to the repository source.
+    for (const auto& e : fs::recursive_directory_iterator(t.repo.path)) {
+      if (!e.is_regular_file()) continue;
+      h.add_field(fs::relative(e.path(), t.repo.path).string());
+    }
+    h.add_field(t.hash);
+  }
+  return t.id + "-" + h.hex().substr(0, 16);
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
+RepoCache::RepoCache(fs::path root) : root_(std::move(root)) { fs::create_directories(root_); }
+
+BaseRepo RepoCache::base(const suite::Task& task) {
+  const auto key = cache_key(task);
+  std::lock_guard guard(mutex_);
+  if (auto it = ready_.find(key); it != ready_.end()) return it->second;
+  FileLock lock(root_ / (key + ".lock"));
+  const auto dest = root_ / (key + ".git");
+  BaseRepo repo;
+  if (fs::exists(dest / "agentrace-base")) {
+    repo.path = dest;
+    repo.base_commit = trim(core::read_file(dest / "agentrace-base"));
+  } else {
+    fs::remove_all(dest);
+    repo = build(task, dest);
+  }
+  ready_[key] = repo;
+  return repo;
+}
+
+BaseRepo RepoCache::build(const suite::Task& task, const fs::path& dest) {
+  const auto staging = root_ / (dest.filename().string() + ".staging");
+  const auto bare = staging / "repo.git";
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  std::string base;
+  if (task.repo.kind == suite::RepoKind::url) {
+    const auto mirror = root_ / ("mirror-" + core::sha256_hex(task.repo.url).substr(0, 16) + ".git");
+    if (!fs::exists(mirror)) git(root_, {"clone", "--quiet", "--mirror", task.repo.url, mirror.string()});
+    base = trim(git(mirror, {"rev-parse", "--verify", task.repo.commit + "^{commit}"}));
+    git(mirror, {"update-ref", "refs/agentrace/base", base});
+    git(staging, {"init", "--quiet", "--bare", bare.string()});
+    // A fetch sends only objects reachable from the base: later commits (the fix) stay out.
+    git(bare, {"fetch", "--quiet", "--no-tags", mirror.string(), "refs/agentrace/base:refs/heads/main"});
+  } else {
+    const auto work = staging / "work";
+    fs::create_directories(work);
+    git(work, {"init", "--quiet", "."});
+    if (task.repo.kind == suite::RepoKind::patches) {
+      std::vector<fs::path> patches;
+      for (const auto& e : fs::directory_iterator(task.repo.path)) {
+        if (e.path().extension() == ".patch") patches.push_back(e.path());
+      }
+      std::sort(patches.begin(), patches.end());
+      std::vector<std::string> args = {"am", "--quiet", "--committer-date-is-author-date"};
+      for (const auto& p : patches) args.push_back(p.string());
+      git(work, args);
+    } else {
+      copy_tree(task.repo.path, work);
+      git(work, {"add", "-A"});
+      git(work, {"commit", "--quiet", "-m", "base", "--date=2000-01-01T00:00:00Z"});
+    }
+    base = trim(git(work, {"rev-parse", "HEAD"}));
+    git(staging, {"clone", "--quiet", "--bare", "--no-local", work.string(), bare.string()});
+    git(bare, {"remote", "remove", "origin"});
+  }
+  git(bare, {"symbolic-ref", "HEAD", "refs/heads/main"});
+  core::write_file(bare / "agentrace-base", base + "\n");
+  fs::rename(bare, dest);
+  fs::remove_all(staging);
+  return {dest, base};
+}
+
+void create_workspace(const BaseRepo& base, const fs::path& dest) {
+  fs::create_directories(dest.parent_path());
+  git(dest.parent_path(), {"clone", "--quiet", "--no-hardlinks", "--branch", "main", base.path.string(),
+                           dest.string()});
+  git(dest, {"remote", "remove", "origin"});
+}
+
+std::string capture_diff(const fs::path& workspace, const std::string& base_commit) {
+  git(workspace, {"add", "-A"});
+  return git(workspace, {"diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-renames",
+                         base_commit});
+}
+
+void apply_patch(const fs::path& checkout, const fs::path& patch_file) {
+  if (fs::file_size(patch_file) == 0) return;
+  git(checkout, {"apply", "--binary", "--whitespace=nowarn", patch_file.string()});
+}
+
+void add_hidden_tests(const suite::Task& task, const fs::path& checkout) {
+  if (task.hidden_kind == suite::HiddenKind::dir) {
+    copy_tree(task.hidden, checkout);
+  } else {
+    apply_patch(checkout, task.hidden);
+  }
+}
+
+std::vector<std::string> diff_paths(const std::string& diff) {
+  std::set<std::string> paths;
+  std::istringstream in(diff);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("diff --git a/", 0) != 0) continue;
+    const auto b = line.find(" b/");
+    if (b == std::string::npos) continue;
+    paths.insert(line.substr(13, b - 13));
+    paths.insert(line.substr(b + 3));
+  }
+  return {paths.begin(), paths.end()};
+}
+
+}  // namespace agentrace::workspace

@@ -1,0 +1,44 @@
+#pragma once
+// Repositories and per-attempt workspaces. The cache holds, per task, a bare
+// repository with only the history reachable from the base commit: the shipped fix
+// and the hidden tests never enter it, so no clone of it can contain them.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "suite/task.hpp"
+
+namespace agentrace::workspace {
+
+struct BaseRepo {
+  std::filesystem::path path;  // bare repository, branch main = base
+  std::string base_commit;
+};
+
+class RepoCache {
+ public:
+  explicit RepoCache(std::filesystem::path root);
+  // Builds the task's base repository at first use (thread- and process-safe).
+  BaseRepo base(const suite::Task& task);
+
+ private:
+  BaseRepo build(const suite::Task& task, const std::filesystem::path& dest);
+  std::filesystem::path root_;
+  std::mutex mutex_;
+  std::map<std::string, BaseRepo> ready_;
+};
+
+// A fresh clone of the base at dest (no remote, objects copied, not linked).
+void create_workspace(const BaseRepo& base, const std::filesystem::path& dest);
+// Every change against the base, new files included, as a binary-safe git diff.
+std::string capture_diff(const std::filesystem::path& workspace, const std::string& base_commit);
+// Applies a diff (the shipped fix or a captured diff) to a checkout; throws on failure.
+void apply_patch(const std::filesystem::path& checkout, const std::filesystem::path& patch_file);
+// Copies the task's hidden tests over a checkout (folder copy or patch).
+void add_hidden_tests(const suite::Task& task, const std::filesystem::path& checkout);
+// Paths the diff touches ("a/x" and "b/x" names, deduplicated, sorted).
+std::vector<std::string> diff_paths(const std::string& diff);
+
+}  // namespace agentrace::workspace

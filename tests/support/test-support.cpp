@@ -1,0 +1,54 @@
+#include "support/test-support.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "core/fs.hpp"
+
+namespace agentrace::test {
+
+std::filesystem::path binary() { return AGENTRACE_BIN; }
+std::filesystem::path source_dir() { return AGENTRACE_SOURCE_DIR; }
+std::filesystem::path data_dir() { return AGENTRACE_TEST_DATA; }
+std::filesystem::path golden_dir() { return AGENTRACE_GOLDEN_DIR; }
+
+CommandResult run_command(const std::string& command) {
+  core::TempDir tmp("agentrace-cmd");
+  const auto out = tmp.path() / "out";
+  const auto err = tmp.path() / "err";
+  // The command goes to a script file so it needs no quoting.
+  const auto script = tmp.path() / "cmd.sh";
+  core::write_file(script, command + "\n");
+  const int status = std::system(
+      fmt::format("bash {} >{} 2>{}", script.string(), out.string(), err.string()).c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = core::read_file(out);
+  r.err = core::read_file(err);
+  return r;
+}
+
+std::string compare_golden(const std::string& name, const std::string& actual) {
+  const auto path = golden_dir() / name;
+  if (const char* u = std::getenv("AGENTRACE_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+    core::write_file(path, actual);
+    return {};
+  }
+  std::string expected;
+  try {
+    expected = core::read_file(path);
+  } catch (...) {
+    return fmt::format("golden file {} missing; run with AGENTRACE_UPDATE_GOLDEN=1 to create it",
+                       path.string());
+  }
+  if (expected == actual) return {};
+  std::size_t i = 0;
+  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+  return fmt::format("differs from {} at byte {}:\nexpected: {}\nactual:   {}", path.string(), i,
+                     expected.substr(i, 80), actual.substr(i, 80));
+}
+
+}  // namespace agentrace::test
