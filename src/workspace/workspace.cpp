@@ -81,6 +81,13 @@ BaseRepo RepoCache::base(const suite::Task& task) {
     fs::remove_all(dest);
     repo = build(task, dest);
   }
+  repo.checkout = root_ / (key + ".checkout");
+  if (!fs::exists(repo.checkout / ".git" / "agentrace-ready")) {
+    fs::remove_all(repo.checkout);
+    git(root_, {"clone", "--quiet", "--no-hardlinks", "--branch", "main", dest.string(), repo.checkout.string()});
+    git(repo.checkout, {"remote", "remove", "origin"});
+    core::write_file(repo.checkout / ".git" / "agentrace-ready", repo.base_commit + "\n");
+  }
   ready_[key] = repo;
   return repo;
 }
@@ -130,9 +137,14 @@ BaseRepo RepoCache::build(const suite::Task& task, const fs::path& dest) {
 
 void create_workspace(const BaseRepo& base, const fs::path& dest) {
   fs::create_directories(dest.parent_path());
-  git(dest.parent_path(), {"clone", "--quiet", "--no-hardlinks", "--branch", "main", base.path.string(),
-                           dest.string()});
-  git(dest, {"remote", "remove", "origin"});
+  if (base.checkout.empty()) {
+    git(dest.parent_path(), {"clone", "--quiet", "--no-hardlinks", "--branch", "main", base.path.string(),
+                             dest.string()});
+    git(dest, {"remote", "remove", "origin"});
+    return;
+  }
+  fs::copy(base.checkout, dest, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::remove(dest / ".git" / "agentrace-ready");
 }
 
 std::string capture_diff(const fs::path& workspace, const std::string& base_commit) {

@@ -13,8 +13,9 @@
 namespace agentrace::workspace {
 
 struct BaseRepo {
-  std::filesystem::path path;  // bare repository, branch main = base
+  std::filesystem::path path;      // bare repository, branch main = base
   std::string base_commit;
+  std::filesystem::path checkout;  // a pristine clone of it, copied for each attempt
 };
 
 class RepoCache {
@@ -30,7 +31,8 @@ class RepoCache {
   std::map<std::string, BaseRepo> ready_;
 };
 
-// A fresh clone of the base at dest (no remote, objects copied, not linked).
+// A fresh clone of the base at dest (no remote, objects copied, not linked): a file
+// copy of the cached pristine clone, which costs no git process.
 void create_workspace(const BaseRepo& base, const std::filesystem::path& dest);
 // Every change against the base, new files included, as a binary-safe git diff.
 std::string capture_diff(const std::filesystem::path& workspace, const std::string& base_commit);
