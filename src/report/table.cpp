@@ -4,14 +4,23 @@
 
 namespace agentrace::report {
 
+namespace {
+// Display width of UTF-8 text: one column per code point (continuation bytes skipped).
+std::size_t text_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
+
 std::string markdown_from_cells(const std::vector<std::string>& headers, const std::vector<bool>& right,
                                 const std::vector<std::vector<std::string>>& cells) {
   std::vector<std::size_t> width(headers.size(), 3);
-  for (std::size_t i = 0; i < headers.size(); ++i) width[i] = std::max(width[i], headers[i].size());
+  for (std::size_t i = 0; i < headers.size(); ++i) width[i] = std::max(width[i], text_width(headers[i]));
   for (const auto& row : cells)
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], text_width(row[i]));
   auto pad = [&](const std::string& s, std::size_t i) {
-    const std::string fill(width[i] - std::min(width[i], s.size()), ' ');
+    const std::string fill(width[i] - std::min(width[i], text_width(s)), ' ');
     return right[i] ? fill + s : s + fill;
   };
   std::string out = "|";

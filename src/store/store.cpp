@@ -59,7 +59,8 @@ AttemptRecord read_attempt(SQLite::Statement& q) {
   a.wall_s = q.getColumn(i++).getDouble();
   a.setup_s = q.getColumn(i++).getDouble();
   a.grade_s = q.getColumn(i++).getDouble();
-  a.exit_code = q.getColumn(i++).getInt();
+  a.exit_code = q.getColumn(i).isNull() ? -1 : q.getColumn(i).getInt();
+  ++i;
   a.term_signal = q.getColumn(i++).getInt();
   a.timed_out = q.getColumn(i++).getInt() != 0;
   a.user_s = q.getColumn(i++).getDouble();

@@ -77,7 +77,10 @@ void read_repo(core::TableReader& root, Task& t) {
   core::TableReader r(*table, "repo", root.errors());
   const int kinds = int(r.has("patches")) + int(r.has("dir")) + int(r.has("url"));
   if (kinds != 1) {
+    for (const char* k : {"patches", "dir", "url", "commit"}) r.raw(k);
     r.errors().add(table->source(), "[repo] needs exactly one of 'patches', 'dir' or 'url'");
+    r.finish();
+    return;
   }
   if (r.has("patches")) {
     t.repo.kind = RepoKind::patches;
@@ -212,6 +215,8 @@ Task load_task(const fs::path& task_dir) {
   if (const auto* hidden = r.table("hidden_tests", true)) {
     core::TableReader hr(*hidden, "hidden_tests", errors);
     if (hr.has("dir") == hr.has("patch")) {
+      hr.raw("dir");
+      hr.raw("patch");
       errors.add(hidden->source(), "[hidden_tests] needs exactly one of 'dir' or 'patch'");
     } else if (hr.has("dir")) {
       t.hidden_kind = HiddenKind::dir;

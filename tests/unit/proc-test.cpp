@@ -1,0 +1,275 @@
+// Spawning: exit status, captured and capped output, timeouts, nothing outliving run(),
+// an explicit environment.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "proc/spawn.hpp"
+
+namespace agentrace::proc {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class Proc : public ::testing::Test {
+ protected:
+  SpawnSpec sh(const std::string& script) {
+    SpawnSpec s;
+    s.argv = {"sh", "-c", script};
+    s.env = allowlisted_env();
+    s.stdout_path = out();
+    s.stderr_path = err();
+    return s;
+  }
+  fs::path out() const { return tmp_.path() / "out.log"; }
+  fs::path err() const { return tmp_.path() / "err.log"; }
+  core::TempDir tmp_{"proc-test"};
+};
+
+// A process is gone when it no longer exists or is a zombie waiting for a reaper that
+// is not us (its parent was PID 1 in a container).
+bool gone(pid_t pid) {
+  if (kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
+}
+
+// SIGKILL is delivered asynchronously: allow a moment for the process to die.
+bool gone_soon(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    if (gone(pid)) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+pid_t read_pid(const fs::path& file) {
+  std::istringstream in(core::read_file(file));
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+TEST_F(Proc, ExitCodeIsReported) {
+  const auto r = run(sh("exit 3"));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.term_signal, 0);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.describe(), "exit 3");
+  const auto ok = run(sh("true"));
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_TRUE(ok.ok());
+}
+
+TEST_F(Proc, DeathBySignalIsReported) {
+  const auto r = run(sh("kill -KILL $$"));
+  EXPECT_EQ(r.term_signal, SIGKILL);
+  EXPECT_EQ(r.exit_code, -1);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.describe().rfind("killed by signal 9", 0), 0u) << r.describe();
+}
+
+TEST_F(Proc, StdoutAndStderrAreCapturedApart) {
+  const auto r = run(sh("echo to-out; echo to-err >&2; printf more"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(core::read_file(out()), "to-out\nmore");
+  EXPECT_EQ(core::read_file(err()), "to-err\n");
+  EXPECT_EQ(r.stdout_bytes, 11u);
+  EXPECT_EQ(r.stderr_bytes, 7u);
+  EXPECT_FALSE(r.stdout_truncated);
+  EXPECT_FALSE(r.stderr_truncated);
+}
+
+TEST_F(Proc, StdinIsEmpty) {
+  const auto r = run(sh("wc -c"));
+  EXPECT_EQ(r.exit_code, 0);
+  auto text = core::read_file(out());
+  std::erase(text, ' ');
+  EXPECT_EQ(text, "0\n");
+}
+
+TEST_F(Proc, RunsInTheGivenFolder) {
+  fs::create_directories(tmp_.path() / "work");
+  auto spec = sh("pwd");
+  spec.cwd = tmp_.path() / "work";
+  run(spec);
+  EXPECT_EQ(core::read_file(out()), fs::canonical(tmp_.path() / "work").string() + "\n");
+}
+
+TEST_F(Proc, OutputCapTruncatesButCountsEverything) {
+  auto spec = sh("head -c 5242880 /dev/zero; echo small >&2");
+  spec.output_cap = 1u << 20;
+  const auto r = run(spec);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(fs::file_size(out()), 1u << 20);
+  EXPECT_EQ(r.stdout_bytes, 5u << 20);
+  EXPECT_TRUE(r.stdout_truncated);
+  EXPECT_FALSE(r.stderr_truncated);
+  EXPECT_EQ(core::read_file(err()), "small\n");
+}
+
+TEST_F(Proc, OutputWithoutAFileIsDrainedAndCounted) {
+  auto spec = sh("head -c 3000000 /dev/zero");
+  spec.stdout_path.clear();
+  const auto r = run(spec);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_bytes, 3000000u);
+}
+
+TEST_F(Proc, TimeoutEndsTheCommandWithTerm) {
+  SpawnSpec spec;
+  spec.argv = {"sleep", "100"};
+  spec.env = allowlisted_env();
+  spec.timeout = 300ms;
+  spec.kill_grace = 1000ms;
+  const auto r = run(spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.term_signal, SIGTERM);
+  EXPECT_GE(r.wall_s, 0.3);
+  EXPECT_LT(r.wall_s, 0.3 + 1.0);  // TERM ends sleep at once: well inside the grace
+  EXPECT_EQ(r.describe().rfind("timed out after", 0), 0u) << r.describe();
+}
+
+TEST_F(Proc, TimeoutKillsACommandThatIgnoresTerm) {
+  // An ignored signal stays ignored across exec, so sleep ignores TERM too.
+  auto spec = sh("trap '' TERM; sleep 100; true");
+  spec.timeout = 300ms;
+  spec.kill_grace = 500ms;
+  const auto r = run(spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.term_signal, SIGKILL);
+  EXPECT_GE(r.wall_s, 0.3 + 0.5);
+  EXPECT_LT(r.wall_s, 0.3 + 0.5 + 1.0);
+}
+
+TEST_F(Proc, SetsidDaemonIsGoneAfterRun) {
+  const auto pidfile = tmp_.path() / "daemon.pid";
+  // The daemon leaves the process group (setsid) and keeps stdout open; the leader
+  // waits until the daemon wrote its pid, then exits.
+  const auto started = core::Clock::now();
+  const auto r = run(sh("setsid sh -c 'echo $$ > " + pidfile.string() + "; exec sleep 300' & " +
+                        "while [ ! -s " + pidfile.string() + " ]; do sleep 0.01; done"));
+  const double took = core::seconds_between(started, core::Clock::now());
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_LT(took, 2.0);  // run() did not wait for the daemon's stdout to close
+  const pid_t pid = read_pid(pidfile);
+  ASSERT_GT(pid, 1);
+  EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
+  EXPECT_GE(r.leftovers_killed, 1);
+}
+
+TEST_F(Proc, DoubleForkedNohupChildIsGoneAfterRun) {
+  const auto pidfile = tmp_.path() / "nohup.pid";
+  const auto r = run(sh("( nohup sh -c 'echo $$ > " + pidfile.string() + "; exec sleep 300' >/dev/null 2>&1 & ); " +
+                        "while [ ! -s " + pidfile.string() + " ]; do sleep 0.01; done"));
+  EXPECT_EQ(r.exit_code, 0);
+  const pid_t pid = read_pid(pidfile);
+  ASSERT_GT(pid, 1);
+  EXPECT_TRUE(gone_soon(pid)) << "orphan " << pid << " outlived run()";
+}
+
+TEST_F(Proc, DaemonEscapingGroupAndSessionIsGoneAfterRun) {
+  const auto pidfile = tmp_.path() / "double.pid";
+  const auto r = run(sh("( setsid nohup sh -c 'echo $$ > " + pidfile.string() +
+                        "; exec sleep 300' </dev/null >/dev/null 2>&1 & ); " + "while [ ! -s " + pidfile.string() +
+                        " ]; do sleep 0.01; done"));
+  EXPECT_EQ(r.exit_code, 0);
+  const pid_t pid = read_pid(pidfile);
+  ASSERT_GT(pid, 1);
+  EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
+  EXPECT_GE(r.leftovers_killed, 1);
+}
+
+TEST_F(Proc, EnvironmentIsExactlyWhatWasGiven) {
+  SpawnSpec spec;
+  spec.argv = {"/usr/bin/env"};
+  spec.env = {{"FOO", "bar baz"}, {"PATH", "/usr/bin:/bin"}};
+  spec.stdout_path = out();
+  const auto r = run(spec);
+  ASSERT_EQ(r.exit_code, 0);
+  std::istringstream in(core::read_file(out()));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  ASSERT_EQ(lines.size(), 3u) << core::read_file(out());
+  EXPECT_EQ(lines[0].rfind("AGENTRACE_PROC_TOKEN=", 0), 0u);
+  EXPECT_GT(lines[0].size(), std::string("AGENTRACE_PROC_TOKEN=").size());
+  EXPECT_EQ(lines[1], "FOO=bar baz");
+  EXPECT_EQ(lines[2], "PATH=/usr/bin:/bin");
+}
+
+TEST_F(Proc, EachRunGetsItsOwnToken) {
+  auto spec = sh("echo $AGENTRACE_PROC_TOKEN");
+  run(spec);
+  const auto first = core::read_file(out());
+  run(spec);
+  EXPECT_NE(core::read_file(out()), first);
+  EXPECT_GT(first.size(), 1u);
+}
+
+TEST_F(Proc, AllowlistedEnvironmentHasAPath) {
+  const auto env = allowlisted_env();
+  ASSERT_TRUE(env.count("PATH"));
+  EXPECT_FALSE(env.at("PATH").empty());
+  for (const auto& [k, v] : env) {
+    EXPECT_TRUE(k == "PATH" || k == "LANG" || k == "LC_ALL" || k == "TZ" || k == "TERM") << k;
+  }
+}
+
+TEST_F(Proc, MissingProgramThrowsInfraError) {
+  SpawnSpec spec;
+  spec.argv = {"agentrace-no-such-program"};
+  spec.env = {{"PATH", "/usr/bin:/bin"}};
+  try {
+    run(spec);
+    FAIL() << "no error";
+  } catch (const core::InfraError& e) {
+    EXPECT_NE(std::string(e.what()).find("'agentrace-no-such-program' not found on PATH"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(Proc, MissingProgramPathThrowsInfraError) {
+  SpawnSpec spec;
+  spec.argv = {(tmp_.path() / "absent").string()};
+  spec.env = allowlisted_env();
+  try {
+    run(spec);
+    FAIL() << "no error";
+  } catch (const core::InfraError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot run"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Proc, EmptyCommandLineThrowsInfraError) {
+  EXPECT_THROW(run(SpawnSpec{}), core::InfraError);
+}
+
+TEST_F(Proc, MissingFolderThrowsInfraError) {
+  auto spec = sh("true");
+  spec.cwd = tmp_.path() / "absent";
+  EXPECT_THROW(run(spec), core::InfraError);
+}
+
+}  // namespace
+}  // namespace agentrace::proc
