@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: setup build test demo clean
+.PHONY: setup build test demo fuzz clean
 
 setup:
 	@scripts/setup
@@ -19,6 +19,10 @@ test: build
 
 demo: build
 	scripts/demo $(BUILD)/agentrace
+
+# The wire codec fuzzers, FUZZ_SECONDS each (default 20), in their own clang build.
+fuzz: setup
+	scripts/fuzz
 
 clean:
 	rm -rf $(BUILD)

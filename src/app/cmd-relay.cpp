@@ -1,12 +1,102 @@
-#include "app/commands.hpp"
+// `agentrace relay --listen 127.0.0.1:PORT --unix /run/model/proxy.sock [-- CMD ARGS...]`:
+// runs inside the sandbox, whose network namespace cannot reach host loopback, and passes
+// the agent's model traffic to the proxy's Unix socket (bind-mounted in). It exits when
+// its parent dies (PR_SET_PDEATHSIG) or on SIGTERM/SIGINT. With a command after `--` it
+// starts that command once it listens (AGENTRACE_RELAY_PORT tells it the port) and exits
+// with the command's status.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/commands.hpp"
 #include "core/error.hpp"
+#include "net/byte-relay.hpp"
 
 namespace agentrace::app {
+namespace {
+
+struct RelayArgs {
+  std::string listen = "127.0.0.1:0";
+  std::string unix_path;
+  std::vector<std::string> command;
+};
+
+// Blocks the signals that end the relay and returns a signalfd that reads them.
+int signal_fd() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+pid_t start_child(const std::vector<std::string>& command, std::uint16_t port) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  setenv("AGENTRACE_RELAY_PORT", std::to_string(port).c_str(), 1);
+  std::vector<char*> argv;
+  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execvp(argv[0], argv.data());
+  std::perror(("agentrace relay: cannot run " + command[0]).c_str());
+  _exit(127);
+}
+
+int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+int run_relay(const RelayArgs& args) {
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  const int sfd = signal_fd();
+  if (getppid() != parent) return 0;  // the parent died before prctl took effect
+
+  net::ListenSpec spec;
+  try {
+    spec = net::parse_listen(args.listen);
+  } catch (const std::invalid_argument& e) {
+    throw core::UsageError(std::string("--listen: ") + e.what());
+  }
+  if (!spec.unix_path.empty()) throw core::UsageError("--listen takes host:port; the socket goes to --unix");
+  net::ByteRelay relay(spec, args.unix_path);
+  if (args.command.empty() && spec.port == 0) {
+    std::printf("%u\n", relay.port());
+    std::fflush(stdout);
+  }
+  const pid_t child = args.command.empty() ? -1 : start_child(args.command, relay.port());
+  while (true) {
+    relay.run(sfd);
+    signalfd_siginfo info{};
+    if (read(sfd, &info, sizeof info) != sizeof info) return 1;
+    if (info.ssi_signo != SIGCHLD) {
+      if (child > 0) kill(child, static_cast<int>(info.ssi_signo));
+      if (child <= 0) return 0;
+      continue;  // wait for the command to end
+    }
+    int status = 0;
+    if (child > 0 && waitpid(child, &status, WNOHANG) == child) return exit_status(status);
+  }
+}
+
+}  // namespace
 
 void register_relay(CLI::App& app) {
-  auto* cmd = app.add_subcommand("relay", "(not built yet)");
-  cmd->callback([] { throw core::UsageError("'relay' is not built yet"); });
+  auto args = std::make_shared<RelayArgs>();
+  auto* cmd = app.add_subcommand("relay", "Relay TCP connections to a Unix socket (runs inside the sandbox)");
+  cmd->add_option("--listen", args->listen, "TCP address to listen on (port 0 picks one and prints it)")
+      ->capture_default_str();
+  cmd->add_option("--unix", args->unix_path, "Unix socket to connect each connection to")->required();
+  cmd->add_option("command", args->command, "Command to run once listening (after --)");
+  cmd->callback([args] { exit_code() = run_relay(*args); });
 }
 
 }  // namespace agentrace::app

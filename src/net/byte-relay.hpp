@@ -1,0 +1,34 @@
+#pragma once
+// A TCP -> Unix socket byte relay: each TCP connection accepted gets its own connection
+// to the Unix socket, and bytes flow both ways as soon as they are read (no buffering
+// delay, TCP_NODELAY), with half-closes passed on. One epoll loop, no Asio: it runs
+// inside the sandbox in front of the agent, where it must be small and cheap.
+#include <cstdint>
+#include <string>
+
+#include "net/http.hpp"
+
+namespace agentrace::net {
+
+class ByteRelay {
+ public:
+  // Binds and listens on `listen` (TCP) at once; throws std::runtime_error naming it.
+  ByteRelay(const ListenSpec& listen, std::string unix_target);
+  ~ByteRelay();
+  ByteRelay(const ByteRelay&) = delete;
+  ByteRelay& operator=(const ByteRelay&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // Relays until stop_fd becomes readable (e.g. a signalfd or an eventfd), then closes
+  // every relayed connection (the listener stays open until destruction).
+  void run(int stop_fd);
+  std::size_t connections() const { return pairs_; }
+
+ private:
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::string target_;
+  std::size_t pairs_ = 0;
+};
+
+}  // namespace agentrace::net

@@ -1,0 +1,76 @@
+#pragma once
+// The recording reverse proxy. An agent's base URL points at a route,
+//   http://127.0.0.1:PORT/r/<route-id>        (plus whatever path the agent appends),
+// and the proxy forwards each call to the route's upstream base URL + that path, with
+// the agent's dummy key replaced by the real one (x-api-key for Anthropic Messages,
+// Authorization: Bearer otherwise), relays status, headers and body bytes unchanged,
+// flushing every upstream read to the agent at once, and hands one CallRecord per call
+// to the sink. Paths outside /r/ go to the default route when there is one.
+// The proxy runs its own event loop thread; the sink is called on that thread.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/client.hpp"
+#include "net/http.hpp"
+#include "proxy/call-record.hpp"
+
+namespace agentrace::proxy {
+
+struct Route {
+  std::string id;          // the /r/<id> path segment ("" only for the default route)
+  std::string attempt_id;  // copied into every record of the route
+  std::string upstream;    // base URL: "https://api.anthropic.com", "http://127.0.0.1:8000/v1"
+  std::string key_env;     // variable holding the real key; "" = forward the agent's own headers
+};
+
+using RecordSink = std::function<void(CallRecord)>;
+
+struct ProxyOptions {
+  std::vector<net::ListenSpec> listen{net::ListenSpec{}};  // TCP 127.0.0.1:0 unless told
+  std::optional<Route> default_route;
+  // No upstream byte for this long -> the call is cut and classed "stalled".
+  std::chrono::milliseconds stall_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds call_timeout{0};  // 0 = no limit
+  // Ask upstreams for unencoded bodies (drops Accept-Encoding) so usage can be read.
+  bool identity_encoding = true;
+  net::ClientOptions client;
+};
+
+class Proxy {
+ public:
+  // Binds every listen address (throws naming the address), resolves the default route's
+  // key, and starts serving on its own thread.
+  Proxy(ProxyOptions options, RecordSink sink);
+  ~Proxy();  // stop()
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  std::string url() const;  // "http://127.0.0.1:PORT" of the first TCP listener ("" if none)
+  std::string route_url(std::string_view route_id) const;  // url() + "/r/" + id
+  std::uint16_t port() const;
+
+  // Reads the key from route.key_env now (throws core::UsageError naming the variable if
+  // unset) and keeps it only in memory. Replaces a route of the same id.
+  void add_route(const Route& route);
+  void remove_route(const std::string& id);
+
+  std::size_t calls_in_flight() const;
+  std::size_t open_connections() const;  // client connections to the proxy
+  void stop();  // closes listeners and connections; calls in flight are cut
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Replaces the agent's key headers with `key` in the protocol's header.
+void inject_key(net::Headers& headers, std::string_view path, const std::string& key);
+
+}  // namespace agentrace::proxy
