@@ -78,6 +78,8 @@ struct AttemptRecord {
   std::string grade_detail;   // why: which tier failed
   std::string agent_json;     // what the scaffold reported (turns, tokens, its own timing)
   std::string host;
+  std::string time_split_json;  // model / tools / scaffold / network seconds (sum = wall)
+  int calls = 0;                // model calls the proxy recorded
 };
 
 struct TestOutcome {
@@ -89,6 +91,23 @@ struct TestOutcome {
   bool timed_out = false;
   double duration_s = 0;
   std::string output_tail;
+};
+
+// One model call as the store keeps it: the proxy's whole record as JSON, plus the
+// columns reports filter on.
+struct CallRow {
+  std::string attempt_id;
+  std::int64_t sequence = 0;
+  std::string protocol;
+  std::string model;
+  int status = 0;
+  std::string error;  // proxy error class, "none" when fine
+  std::int64_t start_wall_ms = 0;
+  std::int64_t start_mono_ns = 0;
+  double first_content_ms = -1;
+  double end_ms = -1;
+  std::optional<std::int64_t> input_tokens, output_tokens;
+  std::string record_json;
 };
 
 }  // namespace agentrace::store

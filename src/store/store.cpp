@@ -39,6 +39,17 @@ CREATE TABLE test_outcomes(
   exit_code INTEGER, timed_out INTEGER, duration_s REAL, output_tail TEXT,
   PRIMARY KEY(attempt_id, tier, name));
 )sql",
+    // 2: model calls recorded by the proxy; the whole record is kept as JSON (raw
+    // samples), the columns are what queries filter and sort on.
+    R"sql(
+CREATE TABLE calls(
+  attempt_id TEXT NOT NULL, sequence INTEGER NOT NULL, protocol TEXT, model TEXT,
+  status INTEGER, error TEXT, start_wall_ms INTEGER, start_mono_ns INTEGER,
+  first_content_ms REAL, end_ms REAL, input_tokens INTEGER, output_tokens INTEGER,
+  record_json TEXT NOT NULL, PRIMARY KEY(attempt_id, sequence));
+ALTER TABLE attempts ADD COLUMN time_split_json TEXT;
+ALTER TABLE attempts ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -78,6 +89,8 @@ AttemptRecord read_attempt(SQLite::Statement& q) {
   a.grade_detail = q.getColumn(i++).getString();
   a.agent_json = q.getColumn(i++).getString();
   a.host = q.getColumn(i++).getString();
+  a.time_split_json = q.getColumn(i++).getString();
+  a.calls = q.getColumn(i++).getInt();
   return a;
 }
 
@@ -85,7 +98,7 @@ const char* const kAttemptColumns =
     "id, race_id, task_id, task_hash, contender, repeat, state, failure, failure_detail, "
     "started_at, ended_at, runs, wall_s, setup_s, grade_s, exit_code, term_signal, timed_out, "
     "user_s, sys_s, max_rss_kb, stdout_bytes, stderr_bytes, output_truncated, diff, "
-    "changed_files, grade, grade_source, grade_detail, agent_json, host";
+    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls";
 
 }  // namespace
 
@@ -109,6 +122,8 @@ int Store::schema_version() {
   std::lock_guard g(mutex_);
   return db_->execAndGet("PRAGMA user_version").getInt();
 }
+
+int Store::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
 
 void Store::migrate() {
   const int have = db_->execAndGet("PRAGMA user_version").getInt();
@@ -215,7 +230,7 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
                       "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
                       "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
                       "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
-                      "grade_source=?, grade_detail=?, agent_json=?, updated_at=? WHERE id=?");
+                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, updated_at=? WHERE id=?");
   int i = 1;
   q.bind(i++, to_string(a.state));
   q.bind(i++, to_string(a.failure));
@@ -243,6 +258,8 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
   q.bind(i++, a.grade_source);
   q.bind(i++, a.grade_detail);
   q.bind(i++, a.agent_json);
+  q.bind(i++, a.time_split_json);
+  q.bind(i++, a.calls);
   q.bind(i++, core::wall_now_rfc3339());
   q.bind(i++, a.id);
   if (q.exec() != 1) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));
@@ -265,6 +282,67 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
     ins.reset();
   }
   tx.commit();
+}
+
+void Store::put_call(const CallRow& c) {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_,
+                      "INSERT OR REPLACE INTO calls(attempt_id, sequence, protocol, model, status, error, start_wall_ms, "
+                      "start_mono_ns, first_content_ms, end_ms, input_tokens, output_tokens, record_json) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  int i = 1;
+  q.bind(i++, c.attempt_id);
+  q.bind(i++, c.sequence);
+  q.bind(i++, c.protocol);
+  q.bind(i++, c.model);
+  q.bind(i++, c.status);
+  q.bind(i++, c.error);
+  q.bind(i++, c.start_wall_ms);
+  q.bind(i++, c.start_mono_ns);
+  q.bind(i++, c.first_content_ms);
+  q.bind(i++, c.end_ms);
+  if (c.input_tokens) q.bind(i++, *c.input_tokens); else q.bind(i++);
+  if (c.output_tokens) q.bind(i++, *c.output_tokens); else q.bind(i++);
+  q.bind(i++, c.record_json);
+  q.exec();
+}
+
+void Store::clear_calls(const std::string& attempt_id) {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_, "DELETE FROM calls WHERE attempt_id=?");
+  q.bind(1, attempt_id);
+  q.exec();
+}
+
+std::vector<CallRow> Store::calls(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  std::vector<CallRow> out;
+  SQLite::Statement q(*db_, "SELECT c.attempt_id, c.sequence, c.protocol, c.model, c.status, c.error, c.start_wall_ms, "
+                            "c.start_mono_ns, c.first_content_ms, c.end_ms, c.input_tokens, c.output_tokens, "
+                            "c.record_json FROM calls c JOIN attempts a ON a.id=c.attempt_id WHERE a.race_id=? "
+                            "ORDER BY c.attempt_id, c.sequence");
+  q.bind(1, race_id);
+  while (q.executeStep()) {
+    CallRow c;
+    int i = 0;
+    c.attempt_id = q.getColumn(i++).getString();
+    c.sequence = q.getColumn(i++).getInt64();
+    c.protocol = q.getColumn(i++).getString();
+    c.model = q.getColumn(i++).getString();
+    c.status = q.getColumn(i++).getInt();
+    c.error = q.getColumn(i++).getString();
+    c.start_wall_ms = q.getColumn(i++).getInt64();
+    c.start_mono_ns = q.getColumn(i++).getInt64();
+    c.first_content_ms = q.getColumn(i++).getDouble();
+    c.end_ms = q.getColumn(i++).getDouble();
+    if (!q.getColumn(i).isNull()) c.input_tokens = q.getColumn(i).getInt64();
+    ++i;
+    if (!q.getColumn(i).isNull()) c.output_tokens = q.getColumn(i).getInt64();
+    ++i;
+    c.record_json = q.getColumn(i++).getString();
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 std::vector<RaceRow> Store::races() {

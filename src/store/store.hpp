@@ -26,6 +26,7 @@ class Store {
 
   const std::filesystem::path& file() const { return file_; }
   int schema_version();
+  static int latest_schema_version();  // what this build migrates to
 
   void put_race(const RaceRow& race);
   void put_contender(const ContenderRow& contender);
@@ -44,6 +45,11 @@ class Store {
   std::vector<TaskRow> tasks(const std::string& race_id);
   std::vector<AttemptRecord> attempts(const std::string& race_id);
   std::vector<TestOutcome> outcomes(const std::string& race_id);
+
+  // Model calls (from the recording proxy). A re-run attempt first clears its calls.
+  void put_call(const CallRow& call);
+  void clear_calls(const std::string& attempt_id);
+  std::vector<CallRow> calls(const std::string& race_id);
 
  private:
   void migrate();
