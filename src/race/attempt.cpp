@@ -7,6 +7,10 @@
 #include "core/fs.hpp"
 #include "grade/grade.hpp"
 #include "proc/spawn.hpp"
+#include "proxy/time-split.hpp"
+#include "race/gateway.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace agentrace::race {
 namespace fs = std::filesystem;
@@ -19,6 +23,32 @@ void fail(store::AttemptRecord& r, store::FailureClass f, const std::string& det
   r.failure = f;
   r.failure_detail = detail;
   r.grade.reset();
+}
+
+// When the agent failed and its last model call failed on the endpoint's side, the
+// attempt is the infrastructure's failure, not the model's (wrk's classes).
+std::optional<store::FailureClass> endpoint_failure(const std::vector<proxy::CallRecord>& calls) {
+  if (calls.empty()) return std::nullopt;
+  using E = proxy::ErrorClass;
+  switch (calls.back().error) {
+    case E::connect:
+    case E::tls: return store::FailureClass::connect;
+    case E::status_429:
+    case E::status_5xx: return store::FailureClass::status;
+    case E::reset:
+    case E::stalled:
+    case E::malformed:
+    case E::timeout: return store::FailureClass::stream;
+    default: return std::nullopt;
+  }
+}
+
+std::string split_json(const proxy::TimeSplit& t, double setup_s) {
+  const auto s = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+  nlohmann::json j = {{"wall_s", s(t.wall_ns)},       {"model_s", s(t.model_ns)}, {"tool_s", s(t.tool_ns)},
+                      {"scaffold_s", s(t.scaffold_ns)}, {"network_s", s(t.network_ns)}, {"setup_s", setup_s},
+                      {"calls", t.calls},             {"tools_from_agent", t.tools_from_agent}};
+  return j.dump();
 }
 
 }  // namespace
@@ -53,18 +83,31 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
   // 2. The agent, in its sandbox.
   auto scaffold = scaffold::make(contender.scaffold);
   scaffold::AttemptContext ctx{task, contender, ws, home, dir, env.mode, limit};
+  std::vector<proxy::CallRecord> calls;
   try {
     const auto agent_start = core::Clock::now();
+    const auto agent_start_ns = core::mono_ns();
+    Lease lease;
+    if (env.gateway != nullptr && contender.endpoint) {
+      lease = env.gateway->open(r.id, contender);
+      ctx.base_url = lease.base_url;
+      ctx.api_key = kDummyKey;
+    }
     auto launch = scaffold->prepare(ctx);
     proc::ProcResult pr;
     if (!launch.argv.empty()) {
-      sandbox::Spec sb{ws, home, launch.mounts, {}, launch.env};
-      auto spec = sandbox::wrap(sb, env.mode, launch.argv);
+      auto mounts = launch.mounts;
+      mounts.insert(mounts.end(), lease.mounts.begin(), lease.mounts.end());
+      auto argv = lease.argv_prefix;
+      argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
+      sandbox::Spec sb{ws, home, mounts, lease.socket_dir, launch.env};
+      auto spec = sandbox::wrap(sb, env.mode, argv);
       spec.stdout_path = dir / "agent.stdout";
       spec.stderr_path = dir / "agent.stderr";
       spec.timeout = limit;
       spec.output_cap = kOutputCap;
       pr = proc::run(spec);
+      if (env.gateway != nullptr && contender.endpoint) calls = env.gateway->close(r.id);
       if (pr.cancelled) {
         out.cancelled = true;
         out.record = std::move(record);
@@ -74,6 +117,8 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       pr.exit_code = 0;
     }
     r.wall_s = core::seconds_between(agent_start, core::Clock::now());
+    r.calls = static_cast<int>(calls.size());
+    r.time_split_json = split_json(proxy::split_time(agent_start_ns, core::mono_ns(), calls), r.setup_s);
     r.exit_code = pr.exit_code;
     r.term_signal = pr.term_signal;
     r.timed_out = pr.timed_out;
@@ -91,7 +136,11 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       r.failure_detail = fmt::format("agent stopped at its {} s limit", limit.count());
     } else {
       r.state = store::AttemptState::done;
-      if (!pr.ok() || report.reported_error) {
+      const auto infra = endpoint_failure(calls);
+      if ((!pr.ok() || report.reported_error) && infra) {
+        fail(r, *infra, fmt::format("the endpoint failed ({}): {}",
+                                    proxy::error_class_name(calls.back().error), calls.back().error_detail));
+      } else if (!pr.ok() || report.reported_error) {
         r.failure = store::FailureClass::agent_error;
         r.failure_detail = report.reported_error ? report.error_message
                                                  : fmt::format("agent {}: {}", pr.describe(),

@@ -14,8 +14,11 @@
 
 namespace agentrace::race {
 
+class ModelGateway;
+
 struct AttemptEnv {
   workspace::RepoCache& repos;
+  ModelGateway* gateway = nullptr;  // model traffic: proxy routes (null when no endpoint)
   std::filesystem::path work_dir;  // attempts/<id>/ go here
   sandbox::Mode mode = sandbox::Mode::bwrap;
   std::optional<int> race_agent_seconds;

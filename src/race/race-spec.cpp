@@ -39,6 +39,25 @@ scaffold::ContenderConfig read_contender(core::TableReader& r) {
     er.finish();
   }
   if (auto s = r.integer("agent_seconds", false, 1, 86400)) c.agent_seconds = static_cast<int>(*s);
+  if (const auto* ep = r.table("endpoint", false)) {
+    core::TableReader er(*ep, r.field("endpoint"), r.errors());
+    scaffold::EndpointConfig e;
+    e.sim = er.string("sim", false).value_or("");
+    e.url = er.string("url", e.sim.empty()).value_or("");
+    e.protocol = er.string("protocol", false).value_or("");
+    e.key_env = er.string("api_key_env", false).value_or("");
+    if (!e.sim.empty() && !e.url.empty())
+      r.errors().add(er.where("url"), fmt::format("'{}': give either 'sim' or 'url', not both", r.field("endpoint")));
+    if (!e.url.empty() && e.url.rfind("http://", 0) != 0 && e.url.rfind("https://", 0) != 0)
+      r.errors().add(er.where("url"), fmt::format("'{}.url' = \"{}\" must start with http:// or https://",
+                                                  r.field("endpoint"), e.url));
+    if (!e.protocol.empty() && e.protocol != "openai-chat" && e.protocol != "anthropic-messages" &&
+        e.protocol != "openai-responses")
+      r.errors().add(er.where("protocol"), fmt::format("'{}.protocol' = \"{}\": use openai-chat, anthropic-messages "
+                                                       "or openai-responses", r.field("endpoint"), e.protocol));
+    er.finish();
+    c.endpoint = e;
+  }
   if (c.scaffold == "command" && c.command.empty()) {
     r.errors().add(r.node().source(), fmt::format("contender '{}': scaffold \"command\" needs command = [\"prog\", ...]",
                                                   c.name));
@@ -60,7 +79,13 @@ std::string RaceSpec::to_json() const {
   if (agent_seconds) j["agent_seconds"] = *agent_seconds;
   j["contenders"] = nlohmann::json::array();
   for (const auto& c : contenders) {
-    j["contenders"].push_back({{"name", c.name}, {"scaffold", c.scaffold}, {"model", c.model},
+    nlohmann::json endpoint;
+    if (c.endpoint) {
+      endpoint = {{"url", c.endpoint->url}, {"protocol", c.endpoint->protocol},
+                  {"api_key_env", c.endpoint->key_env}, {"sim", c.endpoint->sim},
+                  {"simulated", c.endpoint->simulated()}};
+    }
+    j["contenders"].push_back({{"name", c.name}, {"scaffold", c.scaffold}, {"model", c.model}, {"endpoint", endpoint},
                                {"command", c.command}, {"labels", c.labels}, {"notes", c.notes},
                                {"env_keys", [&] {
                                   std::vector<std::string> keys;
@@ -122,6 +147,7 @@ void finalize_contenders(RaceSpec& spec) {
     for (const auto& a : c.command) h.add_field(a);
     for (const auto& [k, v] : c.env) h.add_field(k).add_field(v);
     h.add_field(c.agent_seconds ? std::to_string(*c.agent_seconds) : "");
+    if (c.endpoint) h.add_field(c.endpoint->url).add_field(c.endpoint->protocol).add_field(c.endpoint->key_env).add_field(c.endpoint->sim);
     c.config_hash = h.hex();
   }
 }

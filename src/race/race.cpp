@@ -1,5 +1,7 @@
 #include "race/race.hpp"
 
+#include "race/gateway.hpp"
+
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -69,6 +71,9 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
     if (!probe.works) throw core::UsageError("the sandbox does not work here: " + probe.detail);
     host["bwrap"] = probe.bwrap_version;
   }
+  bool simulated = false;
+  for (const auto& c : spec.contenders) simulated = simulated || (c.endpoint && c.endpoint->simulated());
+  host["simulated"] = simulated;
   run.race_id = race_id(spec.name);
   store::RaceRow race;
   race.id = run.race_id;
@@ -92,7 +97,9 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
       db.put_task(task_row(t), run.race_id);
   }
   workspace::RepoCache repos(opts.work_dir / "repos");
-  AttemptEnv env{repos, opts.work_dir, mode, spec.agent_seconds, opts.keep_workspaces};
+  ModelGateway gateway(spec, opts.work_dir / "run", db, mode);
+  AttemptEnv env{repos, gateway.active() ? &gateway : nullptr, opts.work_dir, mode, spec.agent_seconds,
+                 opts.keep_workspaces};
   run.summary = run_race(spec, run.suite, run.race_id, db, env);
   return run;
 }

@@ -51,11 +51,16 @@ class Command final : public Scaffold {
       replace(arg, "{workspace}", ws.string());
       replace(arg, "{task_id}", ctx.task.id);
       replace(arg, "{model}", ctx.contender.model);
+      replace(arg, "{base_url}", ctx.base_url);
       l.argv.push_back(arg);
     }
     l.env = ctx.contender.env;
     l.env["AGENTRACE_PROMPT_FILE"] = (home / "prompt.md").string();
     l.env["AGENTRACE_TASK_ID"] = ctx.task.id;
+    if (!ctx.base_url.empty()) {
+      l.env["AGENTRACE_BASE_URL"] = ctx.base_url;
+      l.env["AGENTRACE_API_KEY"] = ctx.api_key;
+    }
     return l;
   }
 

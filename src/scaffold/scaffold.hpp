@@ -16,6 +16,17 @@
 
 namespace agentrace::scaffold {
 
+// Where a contender's model calls go. Every call passes through the race's recording
+// proxy; the agent gets the proxy's route and a dummy key, never the real one.
+struct EndpointConfig {
+  std::string url;       // the server's base URL without the trailing /v1
+  std::string protocol;  // openai-chat | anthropic-messages | openai-responses
+  std::string key_env;   // environment variable holding the real API key ("" = none)
+  std::string sim;       // a simulated endpoint's profile (zero | local | hosted | file):
+                         // the race starts `agentrace sim` and labels results simulated
+  bool simulated() const { return !sim.empty(); }
+};
+
 // One contender as configured in a race file (docs/contenders.md).
 struct ContenderConfig {
   std::string name;
@@ -26,6 +37,7 @@ struct ContenderConfig {
   std::vector<std::string> labels;           // e.g. local, hosted, hardware
   std::string notes;                         // how it was set up, shown in the report
   std::optional<int> agent_seconds;          // overrides the task's limit
+  std::optional<EndpointConfig> endpoint;    // model endpoint, when the agent calls one
   std::string config_hash;                   // hash of all of the above
 };
 
@@ -37,6 +49,8 @@ struct AttemptContext {
   std::filesystem::path logs;       // host folder for the agent's output files
   sandbox::Mode mode = sandbox::Mode::bwrap;
   std::chrono::seconds limit{900};
+  std::string base_url;  // the model endpoint as the agent must call it (proxy route), "" = none
+  std::string api_key;   // the dummy key the agent presents
 };
 
 struct Launch {

@@ -1,0 +1,98 @@
+#include "proc/child.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+
+namespace agentrace::proc {
+
+Child::Child(const SpawnSpec& spec) : stderr_path_(spec.stderr_path.string()) {
+  if (spec.argv.empty()) throw core::InfraError("child: empty command line");
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, argvp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv = spec.argv;
+  for (auto& s : argv) argvp.push_back(s.data());
+  argvp.push_back(nullptr);
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("child: pipe: {}", std::strerror(errno)));
+  const int err = stderr_path_.empty() ? open("/dev/null", O_WRONLY | O_CLOEXEC)
+                                       : open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  pid_ = fork();
+  if (pid_ < 0) throw core::InfraError(fmt::format("child: fork: {}", std::strerror(errno)));
+  if (pid_ == 0) {
+    setpgid(0, 0);
+    const int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(out[1], 1);
+    dup2(err, 2);
+    execve(argv[0].c_str(), argvp.data(), envp.data());
+    _exit(127);
+  }
+  setpgid(pid_, pid_);
+  close(out[1]);
+  close(err);
+  out_fd_ = out[0];
+}
+
+Child::~Child() { stop(); }
+
+std::string Child::read_line(std::chrono::milliseconds timeout) {
+  const auto deadline = core::Clock::now() + timeout;
+  for (;;) {
+    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      auto line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - core::Clock::now()).count();
+    pollfd p{out_fd_, POLLIN, 0};
+    if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) {
+      throw core::InfraError(fmt::format("child {} printed no line within {} ms: {}", pid_, timeout.count(),
+                                         core::read_tail(stderr_path_, 600)));
+    }
+    char buf[4096];
+    const ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n <= 0) {
+      throw core::InfraError(fmt::format("child {} exited before printing a line: {}", pid_,
+                                         core::read_tail(stderr_path_, 600)));
+    }
+    buffer_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void Child::stop() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (pid_ > 0) {
+    kill(-pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+  out_fd_ = -1;
+}
+
+}  // namespace agentrace::proc

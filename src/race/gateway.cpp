@@ -1,0 +1,133 @@
+#include "race/gateway.hpp"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "net/http.hpp"
+#include "proc/child.hpp"
+#include "proxy/proxy.hpp"
+
+namespace agentrace::race {
+namespace fs = std::filesystem;
+
+fs::path self_exe() { return fs::read_symlink("/proc/self/exe"); }
+
+ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store::Store& db, sandbox::Mode mode)
+    : mode_(mode), run_dir_(run_dir), socket_dir_(run_dir / "sock"), suite_dir_(spec.suite_dir), db_(db) {
+  bool any = false;
+  for (const auto& c : spec.contenders) any = any || c.endpoint.has_value();
+  if (!any) return;
+  fs::create_directories(socket_dir_);
+  fs::permissions(socket_dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+  fs::remove(socket_dir_ / "proxy.sock");
+  proxy::ProxyOptions opts;
+  net::ListenSpec tcp;
+  net::ListenSpec unix_socket;
+  unix_socket.unix_path = (socket_dir_ / "proxy.sock").string();
+  opts.listen = {tcp, unix_socket};
+  opts.stall_timeout = std::chrono::seconds(120);
+  proxy_ = std::make_unique<proxy::Proxy>(opts, [this](proxy::CallRecord r) { record(std::move(r)); });
+  // A sandboxed agent (uid 4242 inside) must be able to connect to the socket.
+  fs::permissions(socket_dir_ / "proxy.sock", fs::perms::all);
+  for (const auto& c : spec.contenders) {
+    if (c.endpoint) upstream_for(*c.endpoint);  // start simulated endpoints and check keys now
+  }
+}
+
+ModelGateway::~ModelGateway() {
+  if (proxy_) proxy_->stop();
+  for (auto& [profile, child] : sims_) child->stop();
+}
+
+std::string ModelGateway::upstream_for(const scaffold::EndpointConfig& e) {
+  if (!e.simulated()) {
+    if (!e.key_env.empty() && std::getenv(e.key_env.c_str()) == nullptr)
+      throw core::UsageError(fmt::format("endpoint {}: the API key variable {} is not set; export it before the race",
+                                         e.url, e.key_env));
+    return e.url;
+  }
+  std::lock_guard g(mutex_);
+  if (auto it = sim_urls_.find(e.sim); it != sim_urls_.end()) return it->second;
+  proc::SpawnSpec spec;
+  spec.argv = {self_exe().string(), "sim", "--listen", "127.0.0.1:0", "--profile", e.sim, "--seed", "1"};
+  if (!suite_dir_.empty()) spec.argv.insert(spec.argv.end(), {"--suite", suite_dir_.string()});
+  spec.env = proc::allowlisted_env();
+  spec.stderr_path = run_dir_ / fmt::format("sim-{}.log", e.sim);
+  auto child = std::make_unique<proc::Child>(spec);
+  auto url = child->read_line(std::chrono::seconds(20));
+  while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+  if (url.rfind("http", 0) != 0)
+    throw core::InfraError(fmt::format("simulated endpoint ({}) printed '{}' instead of its URL", e.sim, url));
+  sims_[e.sim] = std::move(child);
+  sim_urls_[e.sim] = url;
+  return url;
+}
+
+void ModelGateway::record(proxy::CallRecord r) {
+  nlohmann::json j = r;
+  store::CallRow row;
+  row.attempt_id = r.attempt_id;
+  row.sequence = static_cast<std::int64_t>(r.sequence);
+  row.protocol = r.protocol;
+  row.model = r.model;
+  row.status = r.status;
+  row.error = std::string(proxy::error_class_name(r.error));
+  row.start_wall_ms = r.start_wall_ms;
+  row.start_mono_ns = r.start_mono_ns;
+  row.first_content_ms = r.first_content_ms;
+  row.end_ms = r.end_ms;
+  row.input_tokens = r.input_tokens;
+  row.output_tokens = r.output_tokens;
+  row.record_json = j.dump();
+  try {
+    db_.put_call(row);
+  } catch (const std::exception& e) {
+    // The attempt still gets its records in memory; the store error surfaces there.
+    fmt::print(stderr, "warning: cannot store a call of attempt {}: {}\n", r.attempt_id, e.what());
+  }
+  std::lock_guard g(mutex_);
+  calls_[r.attempt_id].push_back(std::move(r));
+}
+
+Lease ModelGateway::open(const std::string& attempt_id, const scaffold::ContenderConfig& contender) {
+  Lease lease;
+  if (!contender.endpoint || !proxy_) return lease;
+  db_.clear_calls(attempt_id);
+  {
+    std::lock_guard g(mutex_);
+    calls_.erase(attempt_id);
+  }
+  proxy::Route route{attempt_id, attempt_id, upstream_for(*contender.endpoint), contender.endpoint->key_env};
+  proxy_->add_route(route);
+  if (mode_ == sandbox::Mode::none) {
+    lease.base_url = proxy_->route_url(attempt_id);
+    return lease;
+  }
+  lease.base_url = fmt::format("http://127.0.0.1:{}/r/{}", kRelayPort, attempt_id);
+  lease.socket_dir = socket_dir_;
+  lease.mounts.push_back({self_exe(), "/opt/agentrace/agentrace", false});
+  lease.argv_prefix = {"/opt/agentrace/agentrace", "relay", "--listen", fmt::format("127.0.0.1:{}", kRelayPort),
+                       "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock", "--"};
+  return lease;
+}
+
+std::vector<proxy::CallRecord> ModelGateway::close(const std::string& attempt_id) {
+  if (!proxy_) return {};
+  proxy_->remove_route(attempt_id);
+  // A call's record arrives when the call is over for the client; give the proxy's
+  // thread a moment to hand over the last ones.
+  for (int i = 0; i < 100 && proxy_->calls_in_flight() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::lock_guard g(mutex_);
+  auto out = std::move(calls_[attempt_id]);
+  calls_.erase(attempt_id);
+  return out;
+}
+
+}  // namespace agentrace::race

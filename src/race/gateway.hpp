@@ -1,0 +1,73 @@
+#pragma once
+// The race's model gateway: the recording proxy every model call goes through, and
+// the simulated endpoints the race starts for contenders whose endpoint is `sim`.
+// Each attempt gets its own proxy route, so every call is attributed to its attempt.
+// Inside the sandbox (no network) the agent reaches the proxy through its Unix socket,
+// bind-mounted at /run/model, and `agentrace relay` listening on the sandbox's own
+// loopback in front of the agent.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/call-record.hpp"
+#include "race/race-spec.hpp"
+#include "sandbox/sandbox.hpp"
+#include "store/store.hpp"
+
+namespace agentrace::proc {
+class Child;
+}
+namespace agentrace::proxy {
+class Proxy;
+}
+
+namespace agentrace::race {
+
+inline constexpr int kRelayPort = 8417;          // on the sandbox's private loopback
+inline constexpr const char* kDummyKey = "agentrace-dummy-key";
+
+struct Lease {
+  std::string base_url;                  // as the agent sees it
+  std::vector<std::string> argv_prefix;  // runs before the agent's argv (the relay)
+  std::vector<sandbox::Mount> mounts;
+  std::optional<std::filesystem::path> socket_dir;
+};
+
+class ModelGateway {
+ public:
+  // Starts the proxy and any simulated endpoints when a contender has an endpoint.
+  ModelGateway(const RaceSpec& spec, const std::filesystem::path& run_dir, store::Store& db, sandbox::Mode mode);
+  ~ModelGateway();
+  ModelGateway(const ModelGateway&) = delete;
+  ModelGateway& operator=(const ModelGateway&) = delete;
+
+  bool active() const { return proxy_ != nullptr; }
+  // Opens the attempt's route; nothing to do for a contender without an endpoint.
+  Lease open(const std::string& attempt_id, const scaffold::ContenderConfig& contender);
+  // Closes the route once its calls are over; returns the attempt's call records.
+  std::vector<proxy::CallRecord> close(const std::string& attempt_id);
+
+ private:
+  std::string upstream_for(const scaffold::EndpointConfig& e);
+  void record(proxy::CallRecord r);
+
+  sandbox::Mode mode_;
+  std::filesystem::path run_dir_;
+  std::filesystem::path socket_dir_;
+  std::filesystem::path suite_dir_;
+  store::Store& db_;
+  std::unique_ptr<proxy::Proxy> proxy_;
+  std::map<std::string, std::unique_ptr<proc::Child>> sims_;  // profile -> process
+  std::map<std::string, std::string> sim_urls_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<proxy::CallRecord>> calls_;
+};
+
+// Where this agentrace binary is (bound into the sandbox to run the relay).
+std::filesystem::path self_exe();
+
+}  // namespace agentrace::race
