@@ -117,8 +117,8 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       pr.exit_code = 0;
     }
     r.wall_s = core::seconds_between(agent_start, core::Clock::now());
+    const auto agent_end_ns = core::mono_ns();
     r.calls = static_cast<int>(calls.size());
-    r.time_split_json = split_json(proxy::split_time(agent_start_ns, core::mono_ns(), calls), r.setup_s);
     r.exit_code = pr.exit_code;
     r.term_signal = pr.term_signal;
     r.timed_out = pr.timed_out;
@@ -130,6 +130,9 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     r.output_truncated = pr.stdout_truncated || pr.stderr_truncated;
     const auto report = scaffold->parse_output(ctx, pr);
     r.agent_json = report.to_json();
+    std::vector<proxy::ToolSpan> spans;
+    for (const auto& [a, b] : report.tool_spans_ns) spans.push_back({a, b});
+    r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s);
     if (pr.timed_out) {
       r.state = store::AttemptState::timed_out;
       r.failure = store::FailureClass::timeout;

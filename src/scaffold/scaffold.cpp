@@ -83,10 +83,17 @@ std::string AgentReport::to_json() const {
   if (own_duration_s) j["own_duration_s"] = *own_duration_s;
   if (reported_error) j["reported_error"] = true;
   if (!error_message.empty()) j["error_message"] = error_message;
+  if (!tool_spans_ns.empty()) j["tool_spans"] = tool_spans_ns.size();
+  if (!version.empty()) j["version"] = version;
   return j.dump();
 }
 
 void Scaffold::check(const ContenderConfig&) const {}
+
+std::filesystem::path agents_dir() {
+  if (const char* d = std::getenv("AGENTRACE_AGENTS_DIR"); d != nullptr && *d != '\0') return d;
+  return std::filesystem::path(AGENTRACE_SOURCE_DIR) / "agents";
+}
 
 AgentReport Scaffold::parse_output(const AttemptContext&, const proc::ProcResult&) { return {}; }
 

@@ -3,6 +3,8 @@
 // and config, names the command to run inside the sandbox, and reads the agent's own
 // output afterwards. Built in: oracle, nop, command (and, later, the real agents).
 #include <chrono>
+#include <cstdint>
+#include <utility>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -67,8 +69,16 @@ struct AgentReport {
   std::optional<double> own_duration_s;
   bool reported_error = false;
   std::string error_message;
+  // Tool executions the agent reported, on the monotonic clock (core::mono_ns), used
+  // to split the wall-clock into tool and scaffold time.
+  std::vector<std::pair<std::int64_t, std::int64_t>> tool_spans_ns;
+  std::string version;  // the agent's version, when it says
   std::string to_json() const;
 };
+
+// Where scripts/setup-agents installed the agent CLIs: $AGENTRACE_AGENTS_DIR, else
+// agents/ in the source tree.
+std::filesystem::path agents_dir();
 
 class Scaffold {
  public:
