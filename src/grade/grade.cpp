@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "grade/hygiene.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::grade {
@@ -71,6 +72,7 @@ GradeResult auto_grade(const suite::Task& task, std::vector<store::TestOutcome> 
     g.grade = 3;
     g.detail = "all tiers pass";
   }
+  g.auto_grade = g.grade;
   g.outcomes = std::move(outcomes);
   return g;
 }
@@ -103,6 +105,17 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
     }
   }
   auto g = auto_grade(task, std::move(outcomes));
+  const std::string build_log = task.setup ? core::read_tail(scratch / "test-0.log", 1u << 20) +
+                                                 core::read_tail(scratch / "test-0.err", 1u << 20)
+                                           : std::string();
+  const auto flags = check_hygiene(task, diff, core::read_file(task.fix_patch), build_log);
+  g.hygiene_json = hygiene_json(flags);
+  g.grade = apply_hygiene(g.auto_grade, flags);
+  if (!flags.empty()) {
+    std::string names;
+    for (const auto& f : flags) names += (names.empty() ? "" : ", ") + f.check;
+    g.detail += fmt::format("; hygiene: {}{}", names, g.grade < g.auto_grade ? " (one grade down)" : "");
+  }
   g.seconds = core::seconds_between(started, core::Clock::now());
   std::error_code ec;
   fs::remove_all(scratch, ec);

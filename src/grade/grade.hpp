@@ -13,7 +13,9 @@
 namespace agentrace::grade {
 
 struct GradeResult {
-  int grade = 0;
+  int grade = 0;                            // after hygiene
+  int auto_grade = 0;                       // from the test tiers alone
+  std::string hygiene_json = "[]";          // the hygiene flags raised
   std::string detail;                       // which tier decided it, in words
   std::vector<store::TestOutcome> outcomes;  // one per test command, setup included
   double seconds = 0;

@@ -169,6 +169,8 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     try {
       auto g = grade::grade_diff(task, base, r.diff, dir / "grading", env.mode);
       r.grade = g.grade;
+      r.auto_grade = g.auto_grade;
+      r.hygiene_json = g.hygiene_json;
       r.grade_source = "auto";
       r.grade_detail = g.detail;
       r.grade_s = g.seconds;

@@ -80,6 +80,8 @@ struct AttemptRecord {
   std::string host;
   std::string time_split_json;  // model / tools / scaffold / network seconds (sum = wall)
   int calls = 0;                // model calls the proxy recorded
+  std::optional<int> auto_grade;  // the test tiers' grade before hygiene
+  std::string hygiene_json;       // [{check, detail}]
 };
 
 struct TestOutcome {

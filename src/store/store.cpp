@@ -50,6 +50,11 @@ CREATE TABLE calls(
 ALTER TABLE attempts ADD COLUMN time_split_json TEXT;
 ALTER TABLE attempts ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: grade provenance: the tiers' grade before hygiene, and the hygiene flags.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN auto_grade INTEGER;
+ALTER TABLE attempts ADD COLUMN hygiene_json TEXT;
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -91,6 +96,9 @@ AttemptRecord read_attempt(SQLite::Statement& q) {
   a.host = q.getColumn(i++).getString();
   a.time_split_json = q.getColumn(i++).getString();
   a.calls = q.getColumn(i++).getInt();
+  if (!q.getColumn(i).isNull()) a.auto_grade = q.getColumn(i).getInt();
+  ++i;
+  a.hygiene_json = q.getColumn(i++).getString();
   return a;
 }
 
@@ -98,7 +106,7 @@ const char* const kAttemptColumns =
     "id, race_id, task_id, task_hash, contender, repeat, state, failure, failure_detail, "
     "started_at, ended_at, runs, wall_s, setup_s, grade_s, exit_code, term_signal, timed_out, "
     "user_s, sys_s, max_rss_kb, stdout_bytes, stderr_bytes, output_truncated, diff, "
-    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls";
+    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls, auto_grade, hygiene_json";
 
 }  // namespace
 
@@ -230,7 +238,7 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
                       "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
                       "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
                       "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
-                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, updated_at=? WHERE id=?");
+                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, updated_at=? WHERE id=?");
   int i = 1;
   q.bind(i++, to_string(a.state));
   q.bind(i++, to_string(a.failure));
@@ -260,6 +268,12 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
   q.bind(i++, a.agent_json);
   q.bind(i++, a.time_split_json);
   q.bind(i++, a.calls);
+  if (a.auto_grade) {
+    q.bind(i++, *a.auto_grade);
+  } else {
+    q.bind(i++);
+  }
+  q.bind(i++, a.hygiene_json);
   q.bind(i++, core::wall_now_rfc3339());
   q.bind(i++, a.id);
   if (q.exec() != 1) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));

@@ -108,6 +108,18 @@ TEST_P(Pipeline, AgentThatFixesTheBugGradesComplete) {
   EXPECT_EQ(a[0].changed_files, std::vector<std::string>{"sum.sh"});
 }
 
+TEST_P(Pipeline, DebugLeftoversCostOneGrade) {
+  const auto r = race("[\"bash\", \"-c\", \"sed -i 's/i < \\\\$#/i <= \\\\$#/' sum.sh && "
+                      "echo 'echo DEBUG total >&2' >> sum.sh\"]");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto a = attempts();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].auto_grade, 3) << a[0].grade_detail << a[0].diff;
+  EXPECT_EQ(a[0].grade, 2);
+  EXPECT_NE(a[0].grade_detail.find("hygiene: debug_leftovers (one grade down)"), std::string::npos) << a[0].grade_detail;
+  EXPECT_NE(a[0].hygiene_json.find("sum.sh: echo DEBUG total"), std::string::npos) << a[0].hygiene_json;
+}
+
 TEST_P(Pipeline, NewFilesAreInTheDiff) {
   const auto r = race("[\"bash\", \"-c\", \"mkdir -p notes && echo hello > notes/new.txt\"]");
   ASSERT_EQ(r.exit_code, 0) << r.err;
