@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app::register_proxy(app);
   app::register_relay(app);
   app::register_sim(app);
+  app::register_review(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

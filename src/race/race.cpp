@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "core/host.hpp"
 #include "sandbox/sandbox.hpp"
 #include "workspace/workspace.hpp"
@@ -43,6 +44,7 @@ store::TaskRow task_row(const suite::Task& t) {
   for (const auto& tc : t.tests) tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", tc.cmd}});
   j["tests"] = tests;
   j["agent_seconds"] = t.agent_seconds;
+  j["fix"] = core::read_file(t.fix_patch);  // shown beside attempts' diffs (report, review)
   return {t.hash, t.id, t.title, t.language, j.dump()};
 }
 

@@ -95,6 +95,14 @@ struct TestOutcome {
   std::string output_tail;
 };
 
+struct ReviewRow {
+  std::string attempt_id;
+  std::string reviewer;
+  int grade = 0;
+  std::string note;
+  std::string created_at;
+};
+
 // One model call as the store keeps it: the proxy's whole record as JSON, plus the
 // columns reports filter on.
 struct CallRow {

@@ -55,6 +55,12 @@ ALTER TABLE attempts ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN auto_grade INTEGER;
 ALTER TABLE attempts ADD COLUMN hygiene_json TEXT;
 )sql",
+    // 4: blind human review: one row per reviewer and attempt.
+    R"sql(
+CREATE TABLE reviews(
+  attempt_id TEXT NOT NULL, reviewer TEXT NOT NULL, grade INTEGER NOT NULL, note TEXT,
+  created_at TEXT NOT NULL, PRIMARY KEY(attempt_id, reviewer));
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -355,6 +361,40 @@ std::vector<CallRow> Store::calls(const std::string& race_id) {
     ++i;
     c.record_json = q.getColumn(i++).getString();
     out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void Store::put_review(const ReviewRow& r) {
+  std::lock_guard g(mutex_);
+  SQLite::Transaction tx(*db_);
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO reviews(attempt_id, reviewer, grade, note, created_at) "
+                            "VALUES(?,?,?,?,?)");
+  q.bind(1, r.attempt_id);
+  q.bind(2, r.reviewer);
+  q.bind(3, r.grade);
+  q.bind(4, r.note);
+  q.bind(5, r.created_at);
+  q.exec();
+  // A human grade is final: it overrides the judge's and the automatic one, which
+  // stay in auto_grade (and the judge's columns) for agreement statistics.
+  SQLite::Statement u(*db_, "UPDATE attempts SET grade=?, grade_source='human', updated_at=? WHERE id=?");
+  u.bind(1, r.grade);
+  u.bind(2, r.created_at);
+  u.bind(3, r.attempt_id);
+  if (u.exec() != 1) throw core::InfraError(fmt::format("review: no attempt {}", r.attempt_id));
+  tx.commit();
+}
+
+std::vector<ReviewRow> Store::reviews(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  std::vector<ReviewRow> out;
+  SQLite::Statement q(*db_, "SELECT r.attempt_id, r.reviewer, r.grade, r.note, r.created_at FROM reviews r "
+                            "JOIN attempts a ON a.id=r.attempt_id WHERE a.race_id=? ORDER BY r.created_at");
+  q.bind(1, race_id);
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString()});
   }
   return out;
 }

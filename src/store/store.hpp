@@ -51,6 +51,10 @@ class Store {
   void clear_calls(const std::string& attempt_id);
   std::vector<CallRow> calls(const std::string& race_id);
 
+  // Blind human review: stores the grade and makes it the attempt's final grade.
+  void put_review(const ReviewRow& review);
+  std::vector<ReviewRow> reviews(const std::string& race_id);
+
  private:
   void migrate();
   std::filesystem::path file_;
