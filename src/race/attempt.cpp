@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "grade/grade.hpp"
+#include "grade/judge.hpp"
 #include "proc/spawn.hpp"
 #include "proxy/time-split.hpp"
 #include "race/gateway.hpp"
@@ -49,6 +50,37 @@ std::string split_json(const proxy::TimeSplit& t, double setup_s) {
                       {"scaffold_s", s(t.scaffold_ns)}, {"network_s", s(t.network_ns)}, {"setup_s", setup_s},
                       {"calls", t.calls},             {"tools_from_agent", t.tools_from_agent}};
   return j.dump();
+}
+
+// Asks the race's judge; the judge can only lower the grade (docs/grading.md).
+void judge_attempt(const AttemptEnv& env, const suite::Task& task, const std::vector<store::TestOutcome>& tests,
+                   store::AttemptRecord& r) {
+  grade::JudgeInput in;
+  in.task_id = task.id;
+  in.title = task.title;
+  in.statement = task.statement;
+  const std::string* meanings[] = {&task.grades.miss, &task.grades.basic, &task.grades.solid, &task.grades.complete};
+  for (int i = 0; i < 4; ++i) in.grade_meanings[i] = *meanings[i];
+  in.fix_diff = core::read_file(task.fix_patch);
+  in.attempt_diff = r.diff;
+  in.tests = tests;
+  in.auto_grade = r.grade.value_or(0);
+  const auto label = "judge:" + r.id;
+  grade::JudgeVerdict v;
+  try {
+    const auto url = env.gateway->open_host(label, env.judge->endpoint);
+    v = grade::run_judge(url, env.judge->endpoint.protocol, env.judge->model, in);
+  } catch (const std::exception& e) {
+    v.error = e.what();
+  }
+  env.gateway->close_host(label);
+  r.judge_json = v.to_json();
+  r.judge_grade = v.grade;
+  if (v.grade) {
+    r.grade = grade::judged_grade(r.grade.value_or(0), v);
+    r.grade_source = "judge";
+    r.grade_detail += fmt::format("; judge: {}", *v.grade);
+  }
 }
 
 }  // namespace
@@ -176,6 +208,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       r.grade_s = g.seconds;
       for (auto& o : g.outcomes) o.attempt_id = r.id;
       out.tests = std::move(g.outcomes);
+      if (env.judge != nullptr && env.gateway != nullptr) judge_attempt(env, task, out.tests, r);
       if (proc::cancel_requested()) out.cancelled = true;
     } catch (const std::exception& e) {
       fail(r, store::FailureClass::grading, e.what());

@@ -10,6 +10,7 @@
 #include "scaffold/scaffold.hpp"
 #include "store/records.hpp"
 #include "suite/task.hpp"
+#include "race/race-spec.hpp"
 #include "workspace/workspace.hpp"
 
 namespace agentrace::race {
@@ -23,6 +24,7 @@ struct AttemptEnv {
   sandbox::Mode mode = sandbox::Mode::bwrap;
   std::optional<int> race_agent_seconds;
   bool keep_workspaces = false;
+  const JudgeSpec* judge = nullptr;  // the race's LLM judge, if any
 };
 
 struct AttemptOutcome {

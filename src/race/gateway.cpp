@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,7 +22,7 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
     : mode_(mode), run_dir_(run_dir), socket_dir_(run_dir / "sock"), suite_dir_(spec.suite_dir), db_(db) {
   bool any = false;
   for (const auto& c : spec.contenders) any = any || c.endpoint.has_value();
-  if (!any) return;
+  if (!any && !spec.judge) return;
   fs::create_directories(socket_dir_);
   fs::permissions(socket_dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                    fs::perms::others_read | fs::perms::others_exec);
@@ -38,6 +39,7 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
   for (const auto& c : spec.contenders) {
     if (c.endpoint) upstream_for(*c.endpoint);  // start simulated endpoints and check keys now
   }
+  if (spec.judge) upstream_for(spec.judge->endpoint);
 }
 
 ModelGateway::~ModelGateway() {
@@ -115,6 +117,25 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
   lease.argv_prefix = {"/opt/agentrace/agentrace", "relay", "--listen", fmt::format("127.0.0.1:{}", kRelayPort),
                        "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock", "--"};
   return lease;
+}
+
+std::string ModelGateway::open_host(const std::string& label, const scaffold::EndpointConfig& endpoint) {
+  // Route ids are path segments: keep them to [A-Za-z0-9-].
+  std::string id = label;
+  for (auto& ch : id) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
+  }
+  proxy_->add_route({id, label, upstream_for(endpoint), endpoint.key_env});
+  return proxy_->route_url(id);
+}
+
+void ModelGateway::close_host(const std::string& label) {
+  std::string id = label;
+  for (auto& ch : id) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
+  }
+  close(label);
+  proxy_->remove_route(id);
 }
 
 std::vector<proxy::CallRecord> ModelGateway::close(const std::string& attempt_id) {

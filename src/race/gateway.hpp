@@ -50,6 +50,10 @@ class ModelGateway {
   Lease open(const std::string& attempt_id, const scaffold::ContenderConfig& contender);
   // Closes the route once its calls are over; returns the attempt's call records.
   std::vector<proxy::CallRecord> close(const std::string& attempt_id);
+  // A route for calls made by agentrace itself on the host (the judge); its records are
+  // stored under `label` (e.g. "judge:<attempt id>"). Returns the route's URL.
+  std::string open_host(const std::string& label, const scaffold::EndpointConfig& endpoint);
+  void close_host(const std::string& label);
 
  private:
   std::string upstream_for(const scaffold::EndpointConfig& e);

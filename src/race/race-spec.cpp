@@ -16,6 +16,26 @@ namespace agentrace::race {
 namespace fs = std::filesystem;
 namespace {
 
+scaffold::EndpointConfig read_endpoint(const toml::table& table, core::TableReader& r) {
+  core::TableReader er(table, r.field("endpoint"), r.errors());
+  scaffold::EndpointConfig e;
+  e.sim = er.string("sim", false).value_or("");
+  e.url = er.string("url", e.sim.empty()).value_or("");
+  e.protocol = er.string("protocol", false).value_or("");
+  e.key_env = er.string("api_key_env", false).value_or("");
+  if (!e.sim.empty() && !e.url.empty())
+    r.errors().add(er.where("url"), fmt::format("'{}': give either 'sim' or 'url', not both", r.field("endpoint")));
+  if (!e.url.empty() && e.url.rfind("http://", 0) != 0 && e.url.rfind("https://", 0) != 0)
+    r.errors().add(er.where("url"), fmt::format("'{}.url' = \"{}\" must start with http:// or https://",
+                                                r.field("endpoint"), e.url));
+  if (!e.protocol.empty() && e.protocol != "openai-chat" && e.protocol != "anthropic-messages" &&
+      e.protocol != "openai-responses")
+    r.errors().add(er.where("protocol"), fmt::format("'{}.protocol' = \"{}\": use openai-chat, anthropic-messages "
+                                                     "or openai-responses", r.field("endpoint"), e.protocol));
+  er.finish();
+  return e;
+}
+
 scaffold::ContenderConfig read_contender(core::TableReader& r) {
   scaffold::ContenderConfig c;
   c.name = r.string("name", true).value_or("");
@@ -39,25 +59,7 @@ scaffold::ContenderConfig read_contender(core::TableReader& r) {
     er.finish();
   }
   if (auto s = r.integer("agent_seconds", false, 1, 86400)) c.agent_seconds = static_cast<int>(*s);
-  if (const auto* ep = r.table("endpoint", false)) {
-    core::TableReader er(*ep, r.field("endpoint"), r.errors());
-    scaffold::EndpointConfig e;
-    e.sim = er.string("sim", false).value_or("");
-    e.url = er.string("url", e.sim.empty()).value_or("");
-    e.protocol = er.string("protocol", false).value_or("");
-    e.key_env = er.string("api_key_env", false).value_or("");
-    if (!e.sim.empty() && !e.url.empty())
-      r.errors().add(er.where("url"), fmt::format("'{}': give either 'sim' or 'url', not both", r.field("endpoint")));
-    if (!e.url.empty() && e.url.rfind("http://", 0) != 0 && e.url.rfind("https://", 0) != 0)
-      r.errors().add(er.where("url"), fmt::format("'{}.url' = \"{}\" must start with http:// or https://",
-                                                  r.field("endpoint"), e.url));
-    if (!e.protocol.empty() && e.protocol != "openai-chat" && e.protocol != "anthropic-messages" &&
-        e.protocol != "openai-responses")
-      r.errors().add(er.where("protocol"), fmt::format("'{}.protocol' = \"{}\": use openai-chat, anthropic-messages "
-                                                       "or openai-responses", r.field("endpoint"), e.protocol));
-    er.finish();
-    c.endpoint = e;
-  }
+  if (const auto* ep = r.table("endpoint", false)) c.endpoint = read_endpoint(*ep, r);
   if (c.scaffold == "command" && c.command.empty()) {
     r.errors().add(r.node().source(), fmt::format("contender '{}': scaffold \"command\" needs command = [\"prog\", ...]",
                                                   c.name));
@@ -77,6 +79,10 @@ std::string RaceSpec::to_json() const {
   j["jobs"] = jobs;
   j["sandbox"] = sandbox;
   if (agent_seconds) j["agent_seconds"] = *agent_seconds;
+  if (judge) {
+    j["judge"] = {{"model", judge->model}, {"url", judge->endpoint.url}, {"protocol", judge->endpoint.protocol},
+                  {"sim", judge->endpoint.sim}, {"simulated", judge->endpoint.simulated()}};
+  }
   j["contenders"] = nlohmann::json::array();
   for (const auto& c : contenders) {
     nlohmann::json endpoint;
@@ -120,6 +126,17 @@ RaceSpec load_race_file(const fs::path& file) {
     core::TableReader lr(*limits, "limits", errors);
     if (auto s = lr.integer("agent_seconds", false, 1, 86400)) spec.agent_seconds = static_cast<int>(*s);
     lr.finish();
+  }
+  if (const auto* judge = r.table("judge", false)) {
+    core::TableReader jr(*judge, "judge", errors);
+    JudgeSpec j;
+    j.model = jr.string("model", true).value_or("");
+    if (const auto* ep = jr.table("endpoint", true)) j.endpoint = read_endpoint(*ep, jr);
+    if (j.endpoint.protocol.empty()) j.endpoint.protocol = "openai-chat";
+    if (j.endpoint.protocol == "openai-responses")
+      errors.add(jr.where("endpoint"), "'judge.endpoint.protocol': the judge speaks openai-chat or anthropic-messages");
+    jr.finish();
+    spec.judge = j;
   }
   const auto contenders = r.table_array("contenders", true);
   std::set<std::string> names;

@@ -11,6 +11,12 @@
 
 namespace agentrace::race {
 
+// An LLM judge for the race's attempts (docs/grading.md).
+struct JudgeSpec {
+  std::string model;
+  scaffold::EndpointConfig endpoint;
+};
+
 struct RaceSpec {
   std::string name = "race";
   std::filesystem::path suite_dir;
@@ -20,6 +26,7 @@ struct RaceSpec {
   int jobs = 1;
   std::string sandbox = "bwrap";
   std::optional<int> agent_seconds;      // race-wide limit, overrides tasks
+  std::optional<JudgeSpec> judge;
   std::filesystem::path source;          // the race file, if any
   std::string to_json() const;
 };

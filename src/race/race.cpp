@@ -75,6 +75,7 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
   }
   bool simulated = false;
   for (const auto& c : spec.contenders) simulated = simulated || (c.endpoint && c.endpoint->simulated());
+  if (spec.judge && spec.judge->endpoint.simulated()) host["simulated_judge"] = true;
   host["simulated"] = simulated;
   run.race_id = race_id(spec.name);
   store::RaceRow race;
@@ -101,7 +102,7 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
   workspace::RepoCache repos(opts.work_dir / "repos");
   ModelGateway gateway(spec, opts.work_dir / "run", db, mode);
   AttemptEnv env{repos, gateway.active() ? &gateway : nullptr, opts.work_dir, mode, spec.agent_seconds,
-                 opts.keep_workspaces};
+                 opts.keep_workspaces, spec.judge ? &*spec.judge : nullptr};
   run.summary = run_race(spec, run.suite, run.race_id, db, env);
   return run;
 }

@@ -82,6 +82,8 @@ struct AttemptRecord {
   int calls = 0;                // model calls the proxy recorded
   std::optional<int> auto_grade;  // the test tiers' grade before hygiene
   std::string hygiene_json;       // [{check, detail}]
+  std::optional<int> judge_grade; // the LLM judge's grade, when a judge ran
+  std::string judge_json;         // {grade, reasons, tries, error}
 };
 
 struct TestOutcome {

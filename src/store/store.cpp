@@ -61,6 +61,11 @@ CREATE TABLE reviews(
   attempt_id TEXT NOT NULL, reviewer TEXT NOT NULL, grade INTEGER NOT NULL, note TEXT,
   created_at TEXT NOT NULL, PRIMARY KEY(attempt_id, reviewer));
 )sql",
+    // 5: the LLM judge's grade and its reasons.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN judge_grade INTEGER;
+ALTER TABLE attempts ADD COLUMN judge_json TEXT;
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -105,6 +110,9 @@ AttemptRecord read_attempt(SQLite::Statement& q) {
   if (!q.getColumn(i).isNull()) a.auto_grade = q.getColumn(i).getInt();
   ++i;
   a.hygiene_json = q.getColumn(i++).getString();
+  if (!q.getColumn(i).isNull()) a.judge_grade = q.getColumn(i).getInt();
+  ++i;
+  a.judge_json = q.getColumn(i++).getString();
   return a;
 }
 
@@ -112,7 +120,7 @@ const char* const kAttemptColumns =
     "id, race_id, task_id, task_hash, contender, repeat, state, failure, failure_detail, "
     "started_at, ended_at, runs, wall_s, setup_s, grade_s, exit_code, term_signal, timed_out, "
     "user_s, sys_s, max_rss_kb, stdout_bytes, stderr_bytes, output_truncated, diff, "
-    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls, auto_grade, hygiene_json";
+    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls, auto_grade, hygiene_json, judge_grade, judge_json";
 
 }  // namespace
 
@@ -244,7 +252,7 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
                       "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
                       "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
                       "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
-                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, updated_at=? WHERE id=?");
+                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, judge_grade=?, judge_json=?, updated_at=? WHERE id=?");
   int i = 1;
   q.bind(i++, to_string(a.state));
   q.bind(i++, to_string(a.failure));
@@ -280,6 +288,12 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
     q.bind(i++);
   }
   q.bind(i++, a.hygiene_json);
+  if (a.judge_grade) {
+    q.bind(i++, *a.judge_grade);
+  } else {
+    q.bind(i++);
+  }
+  q.bind(i++, a.judge_json);
   q.bind(i++, core::wall_now_rfc3339());
   q.bind(i++, a.id);
   if (q.exec() != 1) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));

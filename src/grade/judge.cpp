@@ -1,0 +1,129 @@
+#include "grade/judge.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "net/client.hpp"
+#include "wire/codec.hpp"
+#include "wire/protocol.hpp"
+
+namespace agentrace::grade {
+namespace {
+
+constexpr std::size_t kDiffCap = 40000;  // characters of each diff the judge sees
+
+std::string capped(const std::string& s) {
+  return s.size() <= kDiffCap ? s : s.substr(0, kDiffCap) + fmt::format("\n[... {} more bytes]\n", s.size() - kDiffCap);
+}
+
+std::string request_body(const std::string& protocol, const std::string& model, const JudgeInput& in) {
+  nlohmann::json body;
+  body["model"] = model;
+  body["max_tokens"] = 1024;
+  body["stream"] = false;
+  if (protocol == "anthropic-messages") {
+    body["system"] = judge_system_prompt();
+    body["messages"] = {{{"role", "user"}, {"content", judge_user_prompt(in)}}};
+  } else {
+    body["temperature"] = 0;
+    body["messages"] = {{{"role", "system"}, {"content", judge_system_prompt()}},
+                        {{"role", "user"}, {"content", judge_user_prompt(in)}}};
+  }
+  return body.dump();
+}
+
+}  // namespace
+
+std::string JudgeVerdict::to_json() const {
+  nlohmann::json j;
+  j["grade"] = grade ? nlohmann::json(*grade) : nlohmann::json();
+  j["reasons"] = reasons;
+  j["tries"] = tries;
+  if (!error.empty()) j["error"] = error;
+  return j.dump();
+}
+
+std::string judge_system_prompt() {
+  return "You are the judge of an agentrace benchmark (agentrace judge v1). You grade one attempt "
+         "by a coding agent to fix a reported bug. Grades: 0 Miss (not fixed or broken), 1 Basic "
+         "(the symptom is patched, but a tier of tests still fails), 2 Solid (works: the fail-to-pass "
+         "and pass-to-pass tests pass), 3 Complete (edge cases handled, a diff a maintainer would merge). "
+         "The task says what each grade means for it. Compare the attempt's diff with the fix that "
+         "shipped; it need not be the same to be right. Answer with one JSON object and nothing else: "
+         "{\"grade\": <0-3>, \"reasons\": \"<two or three sentences>\"}";
+}
+
+std::string judge_user_prompt(const JudgeInput& in) {
+  std::string tests;
+  for (const auto& t : in.tests)
+    tests += fmt::format("- {} / {}: {}{}\n", t.tier, t.name, t.passed ? "pass" : "FAIL", t.timed_out ? " (timed out)" : "");
+  return fmt::format(
+      "# Task {}: {}\n\n## Problem statement\n{}\n\n## What each grade means for this task\n"
+      "- 0 Miss: {}\n- 1 Basic: {}\n- 2 Solid: {}\n- 3 Complete: {}\n\n"
+      "## The fix that shipped\n```diff\n{}```\n\n## The attempt's diff\n```diff\n{}```\n\n"
+      "## Hidden test outcomes of the attempt\n{}\nAutomatic grade from the tests: {}\n",
+      in.task_id, in.title, in.statement, in.grade_meanings[0], in.grade_meanings[1], in.grade_meanings[2],
+      in.grade_meanings[3], capped(in.fix_diff), in.attempt_diff.empty() ? "(no change)\n" : capped(in.attempt_diff),
+      tests.empty() ? "(none)\n" : tests, in.auto_grade);
+}
+
+std::optional<int> parse_verdict(const std::string& answer, std::string& reasons) {
+  // The first {...} holding a "grade" key, inside a code fence or not.
+  static const std::regex object(R"(\{[^{}]*"grade"[^{}]*\})");
+  for (std::sregex_iterator it(answer.begin(), answer.end(), object), end; it != end; ++it) {
+    const auto j = nlohmann::json::parse(it->str(), nullptr, false);
+    if (!j.is_object() || !j.contains("grade")) continue;
+    const auto& g = j["grade"];
+    int grade = -1;
+    if (g.is_number_integer()) grade = g.get<int>();
+    if (g.is_string() && g.get<std::string>().size() == 1) grade = g.get<std::string>()[0] - '0';
+    if (grade < 0 || grade > 3) continue;
+    reasons = j.value("reasons", "");
+    return grade;
+  }
+  return std::nullopt;
+}
+
+JudgeVerdict run_judge(const std::string& base_url, const std::string& protocol, const std::string& model,
+                       const JudgeInput& in, int max_tries) {
+  JudgeVerdict v;
+  const auto url = net::parse_url(base_url);
+  const bool anthropic = protocol == "anthropic-messages";
+  for (v.tries = 1; v.tries <= max_tries; ++v.tries) {
+    net::ClientRequest req;
+    req.method = "POST";
+    req.target = url.base_path + (anthropic ? "/v1/messages" : "/v1/chat/completions");
+    req.headers.set("content-type", "application/json");
+    if (anthropic) {
+      req.headers.set("x-api-key", "agentrace-dummy-key");
+      req.headers.set("anthropic-version", "2023-06-01");
+    } else {
+      req.headers.set("authorization", "Bearer agentrace-dummy-key");
+    }
+    req.body = request_body(protocol, model, in);
+    req.total_timeout = std::chrono::minutes(5);
+    const auto res = net::fetch_sync(url, req);
+    if (res.status != 200) {
+      v.error = fmt::format("judge endpoint answered HTTP {}{}", res.status,
+                            res.status == 0 ? " (no response)" : "");
+      continue;
+    }
+    const auto turn = wire::decode_response(anthropic ? wire::Protocol::anthropic_messages : wire::Protocol::openai_chat,
+                                            res.body);
+    v.grade = parse_verdict(turn.text, v.reasons);
+    if (v.grade) {
+      v.error.clear();
+      return v;
+    }
+    v.error = fmt::format("no {{\"grade\": 0-3}} object in the answer: {}", turn.text.substr(0, 200));
+  }
+  v.tries = max_tries;
+  return v;
+}
+
+int judged_grade(int automatic, const JudgeVerdict& v) { return v.grade ? std::min(automatic, *v.grade) : automatic; }
+
+}  // namespace agentrace::grade
