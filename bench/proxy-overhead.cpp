@@ -3,13 +3,18 @@
 // concurrencies. Reports time to first token (request sent -> first body piece, which
 // carries content) and aggregate streaming throughput, and what the proxy adds.
 //   bench-proxy-overhead [--chunks N] [--gap-ms G] [--first-ms F] [--levels 1,64,1000]
-//                        [--requests R]   (requests per worker; default scales by level)
+//                        [--requests R] [--rounds K]
+// Requests per worker scale down with the level unless --requests is given; direct and
+// proxied runs alternate K times per level. Progress and proxy-side timings go to stderr.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,12 +34,13 @@ namespace {
 
 struct Config {
   int chunks = 32;        // content chunks per stream
-  double gap_ms = 10;     // between chunks (100 chunks/s per stream)
+  double gap_ms = 20;     // between chunks (50 chunks/s per stream)
   // Before the first chunk. 0 by default: timers on this VM fire up to 5 ms late now
   // and then, which would bury the proxy's added TTFT in timer noise.
   double first_ms = 0;
   std::vector<int> levels{1, 64, 1000};
   int requests = 0;       // per worker; 0 = by level
+  int rounds = 4;         // direct/proxied alternations per level
 };
 
 std::string sse_chunk(int i) {
@@ -69,9 +75,18 @@ void stream_handler(const Config& cfg, std::shared_ptr<net::Exchange> ex) {
   });
 }
 
+double cpu_seconds() {  // user + system time of the whole process
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 struct RunResult {
   std::vector<double> ttft_ms;
   std::uint64_t bytes = 0;
+  std::uint64_t pieces = 0;
+  double cpu_s = 0;
   double seconds = 0;
   std::size_t errors = 0;
 };
@@ -90,6 +105,7 @@ class Load {
     std::promise<void> done;
     done_ = &done;
     const auto t0 = net::now_ns();
+    const double cpu0 = cpu_seconds();
     loop_.post([this, concurrency, per_worker, spread] {
       for (int w = 0; w < concurrency; ++w) {
         timers_.push_back(loop_.after(spread * w / concurrency, [this, per_worker] { request(per_worker); }));
@@ -98,6 +114,7 @@ class Load {
     done.get_future().wait();
     loop_.call([this] { timers_.clear(); });
     result_.seconds = static_cast<double>(net::now_ns() - t0) / 1e9;
+    result_.cpu_s = cpu_seconds() - cpu0;
     return result_;
   }
 
@@ -116,6 +133,7 @@ class Load {
                    [this, first](std::string_view piece, std::int64_t at, std::function<void()> more) {
                      if (*first == 0) *first = at;
                      result_.bytes += piece.size();
+                     ++result_.pieces;
                      more();
                    },
                    [this, start, first, left](const net::Error& err, const net::FetchTimings&) {
@@ -138,6 +156,15 @@ class Load {
   std::vector<std::shared_ptr<net::Timer>> timers_;
 };
 
+void add(RunResult& into, const RunResult& r) {
+  into.ttft_ms.insert(into.ttft_ms.end(), r.ttft_ms.begin(), r.ttft_ms.end());
+  into.bytes += r.bytes;
+  into.pieces += r.pieces;
+  into.cpu_s += r.cpu_s;
+  into.seconds += r.seconds;
+  into.errors += r.errors;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -147,7 +174,7 @@ double percentile(std::vector<double> v, double p) {
 
 int per_worker_for(const Config& cfg, int level) {
   if (cfg.requests > 0) return cfg.requests;
-  return level == 1 ? 300 : level <= 64 ? 10 : 3;
+  return level == 1 ? 160 : level <= 64 ? 12 : 4;
 }
 
 Config parse(int argc, char** argv) {
@@ -159,6 +186,7 @@ Config parse(int argc, char** argv) {
     if (flag == "--gap-ms") cfg.gap_ms = std::stod(value);
     if (flag == "--first-ms") cfg.first_ms = std::stod(value);
     if (flag == "--requests") cfg.requests = std::stoi(value);
+    if (flag == "--rounds") cfg.rounds = std::max(1, std::stoi(value));
     if (flag == "--levels") {
       cfg.levels.clear();
       for (std::size_t pos = 0; pos < value.size();) {
@@ -183,7 +211,14 @@ int main(int argc, char** argv) {
   options.default_route = proxy::Route{"", "bench", upstream.url(), ""};
   options.client.pool_per_origin = 4096;
   std::atomic<std::size_t> records{0};
-  proxy::Proxy recording_proxy(options, [&](proxy::CallRecord) { ++records; });
+  std::mutex diag_mutex;
+  std::vector<double> diag_sent, diag_first;
+  proxy::Proxy recording_proxy(options, [&](proxy::CallRecord r) {
+    ++records;
+    std::lock_guard lock(diag_mutex);
+    diag_sent.push_back(r.request_sent_ms);
+    diag_first.push_back(r.first_chunk_ms);
+  });
 
   net::EventLoop client_loop;
   net::ClientOptions client_options;
@@ -204,20 +239,30 @@ int main(int argc, char** argv) {
     const auto spread = std::chrono::nanoseconds(static_cast<std::int64_t>((cfg.first_ms + cfg.chunks * cfg.gap_ms) * 1e6));
     direct.run(level, 1, spread);  // warm-up: connections pooled on every hop
     proxied.run(level, 1, spread);
-    const auto d = direct.run(level, per, spread);
-    const auto p = proxied.run(level, per, spread);
+    // Direct and proxied runs alternate, so that drift in the machine hits both alike.
+    RunResult d, p;
+    for (int round = 0; round < cfg.rounds; ++round) {
+      add(d, direct.run(level, std::max(1, per / cfg.rounds), spread));
+      add(p, proxied.run(level, std::max(1, per / cfg.rounds), spread));
+    }
     const double d50 = percentile(d.ttft_ms, 0.5), d99 = percentile(d.ttft_ms, 0.99);
     const double p50 = percentile(p.ttft_ms, 0.5), p99 = percentile(p.ttft_ms, 0.99);
     const double dmb = static_cast<double>(d.bytes) / d.seconds / 1e6;
     const double pmb = static_cast<double>(p.bytes) / p.seconds / 1e6;
     fmt::print("| {} | {} | {:.3f} / {:.3f} | {:.3f} / {:.3f} | {:+.3f} | {:+.3f} | {:.2f} | {:.2f} | {:.3f}x | {} |\n",
-               level, level * per, d50, d99, p50, p99, p50 - d50, p99 - d99, dmb, pmb, pmb / dmb,
+               level, d.ttft_ms.size(), d50, d99, p50, p99, p50 - d50, p99 - d99, dmb, pmb, pmb / dmb,
                d.errors + p.errors);
     std::fflush(stdout);
-    if (std::getenv("BENCH_DUMP")) {
-      auto v = d.ttft_ms; std::sort(v.begin(), v.end());
-      for (std::size_t k = v.size() * 95 / 100; k < v.size(); ++k) fmt::print(stderr, "{:.3f} ", v[k]);
-      fmt::print(stderr, "\n");
+    {
+      std::lock_guard lock(diag_mutex);
+      fmt::print(stderr,
+                 "  proxy side: request forwarded p50 {:.3f} ms p99 {:.3f} ms, first chunk p50 {:.3f} ms p99 {:.3f} ms;"
+                 " process CPU {:.2f} s direct, {:.2f} s proxied: +{:.1f} us per relayed chunk\n",
+                 percentile(diag_sent, 0.5), percentile(diag_sent, 0.99), percentile(diag_first, 0.5),
+                 percentile(diag_first, 0.99), d.cpu_s, p.cpu_s,
+                 (p.cpu_s - d.cpu_s) * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, p.pieces)));
+      diag_sent.clear();
+      diag_first.clear();
     }
   }
   fmt::print(stderr, "proxy recorded {} calls\n", records.load());

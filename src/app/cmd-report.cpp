@@ -1,8 +1,10 @@
-// `agentrace report`: print a race's results from the store (markdown, json, csv).
+// `agentrace report`: print a race's results from the store (markdown, json, csv), or
+// write them as a static site with --html DIR.
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "report/race-data.hpp"
 #include "report/report.hpp"
 
 namespace agentrace::app {
@@ -13,6 +15,7 @@ void register_report(CLI::App& app) {
     std::string race;
     std::string format = "markdown";
     bool attempts = false;
+    std::string html;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("report", "Print the results of a race");
@@ -20,6 +23,8 @@ void register_report(CLI::App& app) {
   cmd->add_option("--race", args->race, "Race name or id (default: the latest race in the store)");
   cmd->add_option("--format", args->format, "markdown, json or csv")->capture_default_str();
   cmd->add_flag("--attempts", args->attempts, "One row per attempt instead of per contender");
+  cmd->add_option("--html", args->html,
+                  "Write a static site (overview, tasks, contenders, about, one page per attempt) into this folder");
   cmd->callback([args] {
     if (!std::filesystem::exists(args->db))
       throw core::UsageError(fmt::format("--db {}: no such results store; run `agentrace run` first", args->db));
@@ -33,7 +38,14 @@ void register_report(CLI::App& app) {
       throw core::UsageError(fmt::format("--race {}: not in {}; races there:{}", args->race, args->db, names));
     }
     report::ReportOptions opts{report::parse_format(args->format), args->attempts};
-    fmt::print("{}", report::render(db, *race, opts));
+    const auto data = report::load_race(db, *race);
+    if (args->html.empty()) {
+      fmt::print("{}", report::render(data, opts));
+      return;
+    }
+    const int pages = report::write_site(data, args->html);
+    fmt::print("{}\n", (std::filesystem::absolute(args->html) / "index.html").string());
+    fmt::print(stderr, "report: wrote {} pages to {}{}\n", pages, args->html, data.simulated ? " (simulated endpoint)" : "");
   });
 }
 

@@ -13,7 +13,9 @@ void register_probe(CLI::App& app);     // cmd-probe.cpp: can this machine sandb
 void register_proxy(CLI::App& app);     // cmd-proxy.cpp: standalone recording proxy
 void register_relay(CLI::App& app);     // cmd-relay.cpp: TCP->Unix socket relay (inside the sandbox)
 void register_sim(CLI::App& app);       // cmd-sim.cpp: simulated model endpoint
+void register_agents(CLI::App& app);    // cmd-agents.cpp: installed agent CLIs and versions
 void register_review(CLI::App& app);    // cmd-review.cpp: blind human grading page
+void register_agent(CLI::App& app);     // cmd-agent.cpp: the built-in agent (runs inside the sandbox)
 
 // Set by main: the process exit code a command wants (0 unless it sets one).
 int& exit_code();

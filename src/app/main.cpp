@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
   app::register_proxy(app);
   app::register_relay(app);
   app::register_sim(app);
+  app::register_agents(app);
   app::register_review(app);
+  app::register_agent(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,9 @@
 #include <numeric>
 
 namespace agentrace::core {
+namespace {
+__extension__ typedef unsigned __int128 uint128;  // the high half of a 64 x 64 product
+}  // namespace
 
 double mean(const std::vector<double>& xs) {
   if (xs.empty()) return 0;
@@ -44,6 +47,57 @@ Summary summarize(const std::vector<double>& xs) {
   s.median = quantile(sorted, 0.5);
   s.p75 = quantile(sorted, 0.75);
   return s;
+}
+
+std::uint64_t SplitMix64::next() {
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::size_t SplitMix64::below(std::size_t n) {
+  const auto wide = static_cast<uint128>(next()) * n;
+  return static_cast<std::size_t>(wide >> 64);
+}
+
+Interval bootstrap_mean_ci(const std::vector<double>& xs, double level, int resamples, std::uint64_t seed) {
+  if (xs.empty()) return {};
+  SplitMix64 rng(seed);
+  std::vector<double> means(static_cast<std::size_t>(std::max(resamples, 1)));
+  for (auto& m : means) {
+    double sum = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) sum += xs[rng.below(xs.size())];
+    m = sum / static_cast<double>(xs.size());
+  }
+  std::sort(means.begin(), means.end());
+  const double tail = (1 - level) / 2;
+  return {quantile(means, tail), quantile(means, 1 - tail)};
+}
+
+std::vector<std::size_t> pareto_front(const std::vector<Point>& points) {
+  std::vector<std::size_t> order(points.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return points[a].x != points[b].x ? points[a].x < points[b].x : points[a].y > points[b].y;
+  });
+  std::vector<std::size_t> front;
+  for (std::size_t i : order) {
+    // Sorted by x, a point is on the front when it beats the best y seen so far.
+    if (front.empty() || points[i].y > points[front.back()].y) front.push_back(i);
+  }
+  return front;
+}
+
+std::vector<double> share_within(std::vector<double> xs, std::size_t total, const std::vector<double>& at) {
+  std::sort(xs.begin(), xs.end());
+  std::vector<double> out;
+  out.reserve(at.size());
+  for (double t : at) {
+    const auto n = std::upper_bound(xs.begin(), xs.end(), t) - xs.begin();
+    out.push_back(total ? static_cast<double>(n) / static_cast<double>(total) : 0.0);
+  }
+  return out;
 }
 
 }  // namespace agentrace::core

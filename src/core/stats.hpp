@@ -1,5 +1,7 @@
 #pragma once
 // Descriptive statistics over raw samples; aggregates are computed at report time.
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -16,5 +18,35 @@ struct Summary {
   double mean = 0, sd = 0, min = 0, p25 = 0, median = 0, p75 = 0, max = 0;
 };
 Summary summarize(const std::vector<double>& xs);
+
+// Percentile bootstrap interval of the mean: `resamples` resamples with replacement drawn
+// by a fixed-seed generator (splitmix64), so the same data always gives the same bounds.
+struct Interval {
+  double lo = 0, hi = 0;
+};
+Interval bootstrap_mean_ci(const std::vector<double>& xs, double level = 0.95, int resamples = 2000,
+                           std::uint64_t seed = 0x5eed'a9e7'7ace'2026ULL);
+
+// Deterministic generator for the bootstrap (same numbers on every platform and compiler).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next();
+  std::size_t below(std::size_t n);  // uniform in [0, n), n > 0 (Lemire's multiply-shift)
+
+ private:
+  std::uint64_t state_;
+};
+
+// Pareto front for "lower x is better, higher y is better" (speed vs quality): the
+// indices of points no other point beats on both, sorted by x (ties: higher y first).
+struct Point {
+  double x = 0, y = 0;
+};
+std::vector<std::size_t> pareto_front(const std::vector<Point>& points);
+
+// Share of `xs` at or below t, for each t in `at` (an empirical CDF; 0 for empty xs).
+// `total` is the denominator (>= xs.size(); values outside xs count as never reaching t).
+std::vector<double> share_within(std::vector<double> xs, std::size_t total, const std::vector<double>& at);
 
 }  // namespace agentrace::core

@@ -375,7 +375,8 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
 
   void finish_stage() {
     stage_ = Stage::done;
-    timer_.cancel();
+    if (armed_at_ != 0) timer_.cancel();
+    armed_at_ = 0;
   }
 
   void end(const Error& err) {
@@ -411,6 +412,8 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
     return at;
   }
 
+  // One timer per fetch, re-armed only when a deadline comes earlier than the armed one;
+  // when it fires, on_timer() looks at the current deadline (activity pushes it later).
   void arm_timer() {
     ErrorKind kind = ErrorKind::none;
     auto at = deadline(kind);
@@ -418,9 +421,12 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
       if (stage_ != Stage::waiting || req_.idle_timeout.count() == 0) return;
       at = now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(req_.idle_timeout).count();
     }
+    if (armed_at_ != 0 && armed_at_ <= at) return;
+    armed_at_ = at;
     timer_.expires_at(asio::steady_timer::time_point(std::chrono::nanoseconds(at)));
     timer_.async_wait([self = shared_from_this(), gen = ++timer_gen_](error_code ec) {
       if (ec || gen != self->timer_gen_ || self->stage_ == Stage::done) return;
+      self->armed_at_ = 0;
       self->on_timer();
     });
   }
@@ -443,6 +449,7 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
   FetchCallbacks cb_;
   asio::steady_timer timer_;
   std::uint64_t timer_gen_ = 0;
+  std::int64_t armed_at_ = 0;  // when the armed timer fires (0: not armed)
   std::unique_ptr<Conn> conn_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::string head_bytes_;

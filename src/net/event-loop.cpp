@@ -48,7 +48,12 @@ EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
 EventLoop::~EventLoop() { stop(); }
 
 void EventLoop::run() {
-  impl_->work.emplace(impl_->io.get_executor());
+  // start() made the guard already: replacing it would drop the work count to zero
+  // for an instant, which stops an idle io_context for good.
+  if (!impl_->work) {
+    impl_->io.restart();
+    impl_->work.emplace(impl_->io.get_executor());
+  }
   impl_->runner = std::this_thread::get_id();
   impl_->running = true;
   impl_->io.run();

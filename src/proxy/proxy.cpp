@@ -1,6 +1,7 @@
 #include "proxy/proxy.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -219,7 +220,12 @@ class Call : public std::enable_shared_from_this<Call> {
     auto& r = rec_.record();
     r.route_id = route_->route.id;
     r.attempt_id = route_->route.attempt_id;
-    if (p_.sink) p_.sink(std::move(r));
+    if (!p_.sink) return;
+    try {
+      p_.sink(std::move(r));
+    } catch (const std::exception& e) {  // a failing sink must not take the proxy down
+      std::fprintf(stderr, "agentrace proxy: recording a call failed: %s\n", e.what());
+    }
   }
 
   Proxy::Impl& p_;

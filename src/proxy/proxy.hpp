@@ -6,7 +6,9 @@
 // Authorization: Bearer otherwise), relays status, headers and body bytes unchanged,
 // flushing every upstream read to the agent at once, and hands one CallRecord per call
 // to the sink. Paths outside /r/ go to the default route when there is one.
-// The proxy runs its own event loop thread; the sink is called on that thread.
+// The proxy runs its own event loop thread; the sink is called on that thread, once per
+// finished call (keep it quick: every call of the proxy waits while it runs). Calls cut
+// by stop() are not recorded.
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -44,6 +44,19 @@ std::optional<store::FailureClass> endpoint_failure(const std::vector<proxy::Cal
   }
 }
 
+// The last call stopped receiving bytes long before the agent was stopped: a stalled
+// stream, not a slow model (a model still streaming is not a stall).
+bool stalled(const std::vector<proxy::CallRecord>& calls, std::int64_t agent_end_ns, std::chrono::seconds limit) {
+  if (calls.empty()) return false;
+  const auto& c = calls.back();
+  if (c.error != proxy::ErrorClass::stalled && c.error != proxy::ErrorClass::client_gone) return false;
+  std::int64_t last_ns = c.start_mono_ns;
+  if (!c.chunks.empty()) last_ns += c.chunks.back().offset_ns;
+  else if (c.response_headers_ms >= 0) last_ns += static_cast<std::int64_t>(c.response_headers_ms * 1e6);
+  const auto quiet = std::min<std::int64_t>(30'000'000'000LL, limit.count() * 500'000'000LL);
+  return agent_end_ns - last_ns >= quiet;
+}
+
 std::string split_json(const proxy::TimeSplit& t, double setup_s) {
   const auto s = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
   nlohmann::json j = {{"wall_s", s(t.wall_ns)},       {"model_s", s(t.model_ns)}, {"tool_s", s(t.tool_ns)},
@@ -165,7 +178,12 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     std::vector<proxy::ToolSpan> spans;
     for (const auto& [a, b] : report.tool_spans_ns) spans.push_back({a, b});
     r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s);
-    if (pr.timed_out) {
+    const bool stalled_endpoint = stalled(calls, agent_end_ns, limit);
+    if (pr.timed_out && stalled_endpoint) {
+      // The agent sat waiting on a stream that stopped: the endpoint's failure.
+      fail(r, store::FailureClass::stream,
+           fmt::format("the endpoint's stream stalled; the agent hit its {} s limit waiting", limit.count()));
+    } else if (pr.timed_out) {
       r.state = store::AttemptState::timed_out;
       r.failure = store::FailureClass::timeout;
       r.failure_detail = fmt::format("agent stopped at its {} s limit", limit.count());

@@ -1,29 +1,240 @@
 #include "report/summary.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/stats.hpp"
+#include "report/scale.hpp"
 
 namespace agentrace::report {
+namespace {
+
+using nlohmann::json;
+
+json parse_object(const std::string& text) {
+  auto j = json::parse(text.empty() ? "{}" : text, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+std::optional<double> number(const json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_number()) return std::nullopt;
+  return j[key].get<double>();
+}
+
+std::optional<double> mean_of(const std::vector<double>& xs) {
+  if (xs.empty()) return std::nullopt;
+  return core::mean(xs);
+}
+
+// What the contender's config says about it: model, labels, where it runs, its prices.
+struct Config {
+  std::optional<double> input_per_mtok, output_per_mtok, hourly_usd;
+};
+
+Config read_config(const store::ContenderRow& c, ContenderSummary& s) {
+  const auto cfg = parse_object(c.config_json);
+  s.model = cfg.value("model", "");
+  if (cfg.contains("labels") && cfg["labels"].is_array())
+    for (const auto& l : cfg["labels"])
+      if (l.is_string()) s.labels.push_back(l.get<std::string>());
+  Config out;
+  if (cfg.contains("price") && cfg["price"].is_object()) {
+    out.input_per_mtok = number(cfg["price"], "input_per_mtok");
+    out.output_per_mtok = number(cfg["price"], "output_per_mtok");
+  }
+  out.hourly_usd = number(cfg, "hourly_usd");
+  const auto has = [&](const char* l) { return std::find(s.labels.begin(), s.labels.end(), l) != s.labels.end(); };
+  if (has("local") || (!has("hosted") && out.hourly_usd))
+    s.kind = HostKind::local;
+  else if (has("hosted") || out.input_per_mtok || out.output_per_mtok)
+    s.kind = HostKind::hosted;
+  return out;
+}
+
+// Usage the proxy recorded, per attempt.
+struct CallUsage {
+  int calls = 0;
+  std::optional<double> input_tokens, output_tokens;
+};
+
+std::map<std::string, CallUsage> usage_by_attempt(const std::vector<store::CallRow>& calls) {
+  std::map<std::string, CallUsage> out;
+  for (const auto& c : calls) {
+    auto& u = out[c.attempt_id];
+    ++u.calls;
+    if (c.input_tokens) u.input_tokens = u.input_tokens.value_or(0) + static_cast<double>(*c.input_tokens);
+    if (c.output_tokens) u.output_tokens = u.output_tokens.value_or(0) + static_cast<double>(*c.output_tokens);
+  }
+  return out;
+}
+
+// The raw samples of one contender's graded attempts.
+struct Samples {
+  std::vector<double> grades, walls, setups, solid_walls;
+  std::vector<double> turns, input_tokens, output_tokens, costs;
+  std::vector<TimeSplitMeans> splits;
+  std::map<std::string, std::vector<int>> by_task;  // task -> grades of its repeats
+};
+
+void add_split(const store::AttemptRecord& a, Samples& out) {
+  if (a.time_split_json.empty()) return;
+  const auto j = parse_object(a.time_split_json);
+  if (!number(j, "model_s")) return;
+  TimeSplitMeans t;
+  t.attempts = 1;
+  t.model_s = number(j, "model_s").value_or(0);
+  t.tool_s = number(j, "tool_s").value_or(0);
+  t.scaffold_s = number(j, "scaffold_s").value_or(0);
+  t.network_s = number(j, "network_s").value_or(0);
+  t.setup_s = number(j, "setup_s").value_or(a.setup_s);
+  t.wall_s = number(j, "wall_s").value_or(a.wall_s);
+  out.splits.push_back(t);
+}
+
+void add_effort(const store::AttemptRecord& a, const CallUsage* usage, const Config& cfg, Samples& out) {
+  const auto agent = parse_object(a.agent_json);
+  auto turns = number(agent, "turns");
+  if (!turns && (a.calls > 0 || usage)) turns = a.calls > 0 ? a.calls : usage->calls;
+  auto in = number(agent, "input_tokens");
+  auto out_tok = number(agent, "output_tokens");
+  if (!in && !out_tok && usage) {
+    in = usage->input_tokens;
+    out_tok = usage->output_tokens;
+  }
+  if (turns) out.turns.push_back(*turns);
+  if (in) out.input_tokens.push_back(*in);
+  if (out_tok) out.output_tokens.push_back(*out_tok);
+  if (cfg.input_per_mtok || cfg.output_per_mtok) {
+    if (in || out_tok)
+      out.costs.push_back((in.value_or(0) * cfg.input_per_mtok.value_or(0) +
+                           out_tok.value_or(0) * cfg.output_per_mtok.value_or(0)) / 1e6);
+  } else if (cfg.hourly_usd) {
+    out.costs.push_back(*cfg.hourly_usd * a.wall_s / 3600);
+  }
+}
+
+void add_graded(const store::AttemptRecord& a, const CallUsage* usage, const Config& cfg, Samples& out) {
+  const int g = *a.grade;
+  out.grades.push_back(g);
+  out.walls.push_back(a.wall_s);
+  out.setups.push_back(a.setup_s);
+  if (g >= static_cast<int>(store::Grade::solid)) out.solid_walls.push_back(a.wall_s);
+  out.by_task[a.task_id].push_back(g);
+  add_split(a, out);
+  add_effort(a, usage, cfg, out);
+}
+
+std::optional<TimeSplitMeans> mean_split(const std::vector<TimeSplitMeans>& xs) {
+  if (xs.empty()) return std::nullopt;
+  TimeSplitMeans m;
+  m.attempts = static_cast<int>(xs.size());
+  for (const auto& t : xs) {
+    m.model_s += t.model_s;
+    m.tool_s += t.tool_s;
+    m.scaffold_s += t.scaffold_s;
+    m.network_s += t.network_s;
+    m.setup_s += t.setup_s;
+    m.wall_s += t.wall_s;
+  }
+  const double n = m.attempts;
+  for (double* v : {&m.model_s, &m.tool_s, &m.scaffold_s, &m.network_s, &m.setup_s, &m.wall_s}) *v /= n;
+  return m;
+}
+
+void consistency(const Samples& in, ContenderSummary& s) {
+  std::vector<double> spreads;
+  for (const auto& [task, gs] : in.by_task) {
+    if (gs.size() < 2) continue;
+    const auto [lo, hi] = std::minmax_element(gs.begin(), gs.end());
+    ++s.repeated_tasks;
+    s.identical_tasks += *lo == *hi;
+    s.max_spread = std::max(s.max_spread, *hi - *lo);
+    spreads.push_back(*hi - *lo);
+  }
+  s.mean_spread = core::mean(spreads);
+}
+
+void finish_contender(Samples& in, ContenderSummary& s) {
+  s.mean_grade = core::mean(in.grades);
+  s.sd_grade = core::stddev(in.grades);
+  s.grade_ci = core::bootstrap_mean_ci(in.grades);
+  const auto w = core::summarize(in.walls);
+  s.wall_median = w.median;
+  s.wall_p25 = w.p25;
+  s.wall_p75 = w.p75;
+  s.setup_median = core::median(in.setups);
+  s.split = mean_split(in.splits);
+  s.turns = mean_of(in.turns);
+  s.input_tokens = mean_of(in.input_tokens);
+  s.output_tokens = mean_of(in.output_tokens);
+  if (!in.costs.empty()) {
+    s.cost_total = core::mean(in.costs) * static_cast<double>(in.costs.size());
+    s.cost_per_attempt = core::mean(in.costs);
+  }
+  consistency(in, s);
+  std::sort(in.solid_walls.begin(), in.solid_walls.end());
+  for (std::size_t i = 0; i < in.solid_walls.size(); ++i)
+    s.budget_curve.push_back({in.solid_walls[i], static_cast<double>(i + 1) / s.graded});
+}
+
+void mark_front(RaceSummary& rs) {
+  std::vector<core::Point> points;
+  std::vector<std::size_t> who;
+  for (std::size_t i = 0; i < rs.contenders.size(); ++i) {
+    const auto& c = rs.contenders[i];
+    if (!c.graded) continue;
+    points.push_back({c.wall_median, c.mean_grade});
+    who.push_back(i);
+  }
+  for (std::size_t p : core::pareto_front(points)) {
+    rs.contenders[who[p]].on_front = true;
+    rs.front.push_back(rs.contenders[who[p]].name);
+  }
+}
+
+bool has_simulated_flag(const json& j) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items())
+      if ((k == "simulated" && v == true) || has_simulated_flag(v)) return true;
+  } else if (j.is_array()) {
+    for (const auto& v : j)
+      if (has_simulated_flag(v)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string to_string(HostKind k) {
+  switch (k) {
+    case HostKind::local: return "local";
+    case HostKind::hosted: return "hosted";
+    case HostKind::unknown: break;
+  }
+  return "unknown";
+}
 
 RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
-                      const std::vector<store::AttemptRecord>& attempts) {
+                      const std::vector<store::AttemptRecord>& attempts, const std::vector<store::CallRow>& calls) {
   RaceSummary rs;
   std::map<std::string, std::size_t> index;
+  std::vector<Config> configs;
   for (const auto& c : contenders) {
     ContenderSummary s;
     s.name = c.name;
     s.scaffold = c.scaffold;
-    const auto cfg = nlohmann::json::parse(c.config_json.empty() ? "{}" : c.config_json, nullptr, false);
-    if (cfg.is_object()) s.model = cfg.value("model", "");
+    configs.push_back(read_config(c, s));
     index[c.name] = rs.contenders.size();
     rs.contenders.push_back(std::move(s));
   }
-  std::map<std::string, std::vector<double>> grades, walls, setups;
+  const auto usage = usage_by_attempt(calls);
+  std::vector<Samples> samples(rs.contenders.size());
   std::map<std::string, TaskRowSummary> tasks;
   for (const auto& a : attempts) {
-    if (!index.count(a.contender)) continue;
-    auto& s = rs.contenders[index[a.contender]];
+    const auto found = index.find(a.contender);
+    if (found == index.end()) continue;
+    auto& s = rs.contenders[found->second];
     ++rs.attempts;
     auto& cell = tasks[a.task_id].grades[a.contender];
     if (cell.size() <= static_cast<std::size_t>(a.repeat)) cell.resize(static_cast<std::size_t>(a.repeat) + 1, -1);
@@ -42,29 +253,48 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
       ++s.infra_errors;
       continue;
     }
-    if (a.grade) {
-      ++s.graded;
-      ++s.counts[static_cast<std::size_t>(*a.grade)];
-      grades[a.contender].push_back(*a.grade);
-      walls[a.contender].push_back(a.wall_s);
-      setups[a.contender].push_back(a.setup_s);
-      cell[static_cast<std::size_t>(a.repeat)] = *a.grade;
-    }
+    if (!a.grade) continue;
+    ++s.graded;
+    ++s.counts[static_cast<std::size_t>(*a.grade)];
+    cell[static_cast<std::size_t>(a.repeat)] = *a.grade;
+    const auto u = usage.find(a.id);
+    add_graded(a, u == usage.end() ? nullptr : &u->second, configs[found->second], samples[found->second]);
   }
-  for (auto& s : rs.contenders) {
-    s.mean_grade = core::mean(grades[s.name]);
-    s.sd_grade = core::stddev(grades[s.name]);
-    const auto w = core::summarize(walls[s.name]);
-    s.wall_median = w.median;
-    s.wall_p25 = w.p25;
-    s.wall_p75 = w.p75;
-    s.setup_median = core::median(setups[s.name]);
+  std::vector<double> all_walls;
+  for (std::size_t i = 0; i < rs.contenders.size(); ++i) {
+    finish_contender(samples[i], rs.contenders[i]);
+    if (rs.contenders[i].cost_per_attempt)
+      rs.contenders[i].cost_basis = configs[i].input_per_mtok || configs[i].output_per_mtok ? "tokens" : "hourly";
+    all_walls.insert(all_walls.end(), samples[i].walls.begin(), samples[i].walls.end());
+  }
+  mark_front(rs);
+  if (!all_walls.empty()) {
+    const auto [lo, hi] = std::minmax_element(all_walls.begin(), all_walls.end());
+    rs.budgets = budget_grid(*lo, *hi);
   }
   for (auto& [id, t] : tasks) {
     t.task_id = id;
     rs.tasks.push_back(t);
   }
   return rs;
+}
+
+std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets) {
+  std::vector<double> walls;
+  for (const auto& step : s.budget_curve) walls.push_back(step.t);
+  return core::share_within(walls, static_cast<std::size_t>(s.graded), budgets);
+}
+
+bool is_simulated(const store::RaceRow& race, const std::vector<store::ContenderRow>& contenders) {
+  if (has_simulated_flag(parse_object(race.spec_json)) || has_simulated_flag(parse_object(race.host_json)))
+    return true;
+  for (const auto& c : contenders) {
+    const auto cfg = parse_object(c.config_json);
+    if (cfg.contains("labels") && cfg["labels"].is_array())
+      for (const auto& l : cfg["labels"])
+        if (l == "simulated") return true;
+  }
+  return false;
 }
 
 }  // namespace agentrace::report

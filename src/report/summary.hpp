@@ -1,26 +1,58 @@
 #pragma once
-// Aggregates computed at report time from the raw attempt records.
+// Aggregates computed at report time from the raw attempt records (docs/report.md says
+// how each figure is defined).
 #include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/stats.hpp"
 #include "store/records.hpp"
 
 namespace agentrace::report {
+
+// Where the time went: means in seconds over graded attempts that carry a split.
+// network lies inside model; model + tool + scaffold = wall.
+struct TimeSplitMeans {
+  int attempts = 0;
+  double model_s = 0, tool_s = 0, scaffold_s = 0, network_s = 0, setup_s = 0, wall_s = 0;
+};
+
+enum class HostKind { unknown, local, hosted };
+std::string to_string(HostKind k);
+
+// One step of a score-vs-budget curve: by wall-clock t, `share` of the contender's graded
+// attempts had finished Solid or better.
+struct BudgetStep {
+  double t = 0;
+  double share = 0;
+};
 
 struct ContenderSummary {
   std::string name;
   std::string scaffold;
   std::string model;
+  std::vector<std::string> labels;
+  HostKind kind = HostKind::unknown;
   int attempts = 0;          // finished (done or timed out) + infra errors
   int graded = 0;
   double mean_grade = 0;     // over graded attempts
   double sd_grade = 0;
+  core::Interval grade_ci;   // percentile bootstrap 95% of the mean grade
   std::array<int, 4> counts{};  // Miss, Basic, Solid, Complete
   double wall_median = 0, wall_p25 = 0, wall_p75 = 0;  // seconds, graded attempts
   double setup_median = 0;
+  std::optional<TimeSplitMeans> split;
+  std::optional<double> turns, input_tokens, output_tokens;  // means over attempts that report them
+  std::optional<double> cost_per_attempt, cost_total;        // USD over graded attempts
+  std::string cost_basis;    // "tokens" (price per Mtok), "hourly" (machine cost x wall) or ""
+  int repeated_tasks = 0;    // tasks with two or more graded repeats
+  int identical_tasks = 0;   // ... whose repeats all got the same grade
+  double mean_spread = 0;    // mean of (max - min grade) over repeated tasks
+  int max_spread = 0;
+  bool on_front = false;     // on the Pareto front of mean grade vs median wall
+  std::vector<BudgetStep> budget_curve;
   std::map<std::string, int> failures;  // class -> count
   int infra_errors = 0;
   int pending = 0;           // planned or running (not finished yet)
@@ -35,10 +67,21 @@ struct RaceSummary {
   std::vector<ContenderSummary> contenders;  // in race-file order
   std::vector<TaskRowSummary> tasks;         // by task id
   std::map<std::string, int> failures;       // over the race
+  std::vector<std::string> front;            // Pareto front, fastest first
+  std::vector<double> budgets;               // wall-clock budgets the tables show
   int attempts = 0, finished = 0, pending = 0;
+  bool simulated = false;                    // set by load_race (is_simulated)
 };
 
 RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
-                      const std::vector<store::AttemptRecord>& attempts);
+                      const std::vector<store::AttemptRecord>& attempts,
+                      const std::vector<store::CallRow>& calls = {});
+
+// Share of the contender's graded attempts Solid or better within each budget.
+std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets);
+
+// A race is simulated when its spec or host context says "simulated": true anywhere, or a
+// contender is labelled "simulated"; every page and table showing it says so.
+bool is_simulated(const store::RaceRow& race, const std::vector<store::ContenderRow>& contenders);
 
 }  // namespace agentrace::report

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "scaffold/cli-agent.hpp"
 #include "workspace/workspace.hpp"
 
 namespace agentrace::scaffold {
@@ -97,12 +98,21 @@ std::filesystem::path agents_dir() {
 
 AgentReport Scaffold::parse_output(const AttemptContext&, const proc::ProcResult&) { return {}; }
 
-std::vector<std::string> known_scaffolds() { return {"oracle", "nop", "command"}; }
+std::unique_ptr<Scaffold> make_builtin();  // builtin.cpp
+
+std::vector<std::string> known_scaffolds() {
+  return {"oracle", "nop", "command", "builtin", "claude-code", "opencode", "codex", "qwen-code"};
+}
 
 std::unique_ptr<Scaffold> make(const std::string& name) {
   if (name == "oracle") return std::make_unique<Oracle>();
   if (name == "nop") return std::make_unique<Nop>();
   if (name == "command") return std::make_unique<Command>();
+  if (name == "builtin") return make_builtin();
+  if (name == "claude-code") return make_claude_code();
+  if (name == "opencode") return make_opencode();
+  if (name == "codex") return make_codex();
+  if (name == "qwen-code") return make_qwen_code();
   throw core::UsageError(fmt::format("unknown scaffold '{}'; known: {}", name, fmt::join(known_scaffolds(), ", ")));
 }
 

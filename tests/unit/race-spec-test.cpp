@@ -91,7 +91,7 @@ TEST_F(RaceFile, BaseTextLoads) {
 
 TEST_F(RaceFile, UnknownScaffold) {
   write_with("scaffold = \"oracle\"", "scaffold = \"aider\"");
-  expect_error(12, 12, "'contenders[0].scaffold' = \"aider\" is not a known scaffold (oracle, nop, command)");
+  expect_error(12, 12, "'contenders[0].scaffold' = \"aider\" is not a known scaffold (oracle, nop, command, builtin, claude-code, opencode, codex, qwen-code)");
 }
 
 TEST_F(RaceFile, DuplicateContenderNames) {
@@ -158,7 +158,7 @@ TEST_F(RaceFile, SeveralErrorsAreAllReported) {
   EXPECT_FALSE(f.single);
   EXPECT_EQ(f.what, fmt::format("{0}:3:11: 'repeats' = 0 is out of range [1, 1000]\n"
                                 "{0}:12:12: 'contenders[0].scaffold' = \"aider\" is not a known scaffold "
-                                "(oracle, nop, command)",
+                                "(oracle, nop, command, builtin, claude-code, opencode, codex, qwen-code)",
                                 file().string()));
 }
 

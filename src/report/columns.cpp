@@ -1,0 +1,219 @@
+#include "report/columns.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "report/scale.hpp"
+
+namespace agentrace::report {
+namespace {
+
+using nlohmann::json;
+using S = ContenderSummary;
+using Col = Column<S>;
+
+json opt(const std::optional<double>& v) { return v ? json(*v) : json(); }
+
+std::string failures_text(const std::map<std::string, int>& f) {
+  std::string out;
+  for (const auto& [k, v] : f) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", k, v);
+  return out.empty() ? "-" : out;
+}
+
+Col name_column() {
+  return {"contender", "contender", [](const S& s) { return json(s.name); }, [](const S& s) { return s.name; }, false};
+}
+
+Col count_column(const char* name, const char* header, std::size_t grade) {
+  return {name, header, [grade](const S& s) { return json(s.counts[grade]); },
+          [grade](const S& s) { return std::to_string(s.counts[grade]); }};
+}
+
+// A figure that exists only for graded contenders: null / "-" otherwise.
+Col graded_column(const char* name, const char* header, double S::*field, std::string (*text)(double)) {
+  return {name, header, [field](const S& s) { return s.graded ? json(s.*field) : json(); },
+          text ? std::function<std::string(const S&)>([field, text](const S& s) { return s.graded ? text(s.*field) : "-"; })
+               : nullptr};
+}
+
+// A figure from the time split; null / "-" when the contender has none.
+Col split_column(const char* name, const char* header, double TimeSplitMeans::*field) {
+  return {name, header, [field](const S& s) { return s.split ? json((*s.split).*field) : json(); },
+          [field](const S& s) { return s.split ? seconds_text((*s.split).*field) : "-"; }};
+}
+
+Col optional_column(const char* name, const char* header, std::optional<double> S::*field, std::string (*text)(double)) {
+  return {name, header, [field](const S& s) { return opt(s.*field); },
+          [field, text](const S& s) { return s.*field ? text(*(s.*field)) : "-"; }};
+}
+
+std::string grade_text(const S& s) {
+  return s.graded ? fmt::format("{:.2f} ± {:.2f}", s.mean_grade, s.sd_grade) : "-";
+}
+
+std::string ci_text(const S& s) {
+  return s.graded ? fmt::format("{:.2f} – {:.2f}", s.grade_ci.lo, s.grade_ci.hi) : "-";
+}
+
+std::string wall_text(const S& s) {
+  return s.graded ? fmt::format("{} [{} – {}]", seconds_text(s.wall_median), seconds_text(s.wall_p25),
+                                seconds_text(s.wall_p75))
+                  : "-";
+}
+
+std::string attempts_text(const S& s) {
+  return s.pending ? fmt::format("{} (+{} pending)", s.attempts, s.pending) : std::to_string(s.attempts);
+}
+
+ContenderColumns leaderboard(const RaceSummary& rs) {
+  const bool with_model = std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const S& s) { return !s.model.empty(); });
+  const bool with_kind = std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const S& s) { return s.kind != HostKind::unknown; });
+  ContenderColumns cols = {name_column(),
+                           {"scaffold", "scaffold", [](const S& s) { return json(s.scaffold); }, [](const S& s) { return s.scaffold; }, false}};
+  if (with_model) cols.push_back({"model", "model", [](const S& s) { return json(s.model); }, [](const S& s) { return s.model; }, false});
+  if (with_kind)
+    cols.push_back({"where", "where", [](const S& s) { return json(to_string(s.kind)); },
+                    [](const S& s) { return s.kind == HostKind::unknown ? std::string("-") : to_string(s.kind); }, false});
+  const ContenderColumns rest = {
+      {"mean_grade", "grade (mean ± sd)", [](const S& s) { return s.graded ? json(s.mean_grade) : json(); }, grade_text},
+      graded_column("sd_grade", "", &S::sd_grade, nullptr),
+      {"grade_ci_lo", "95% CI", [](const S& s) { return s.graded ? json(s.grade_ci.lo) : json(); }, ci_text},
+      {"grade_ci_hi", "", [](const S& s) { return s.graded ? json(s.grade_ci.hi) : json(); }, nullptr},
+      count_column("miss", "Miss", 0), count_column("basic", "Basic", 1), count_column("solid", "Solid", 2),
+      count_column("complete", "Complete", 3),
+      {"wall_median_s", "wall median [IQR]", [](const S& s) { return s.graded ? json(s.wall_median) : json(); }, wall_text},
+      graded_column("wall_p25_s", "", &S::wall_p25, nullptr),
+      graded_column("wall_p75_s", "", &S::wall_p75, nullptr),
+      graded_column("setup_median_s", "set-up", &S::setup_median, seconds_text),
+      {"attempts", "attempts", [](const S& s) { return json(s.attempts); }, attempts_text},
+      {"failures", "failures", [](const S& s) { return json(s.failures); }, [](const S& s) { return failures_text(s.failures); }, false},
+      {"on_front", "", [](const S& s) { return json(s.on_front); }, nullptr},
+      {"simulated", "", [simulated = rs.simulated](const S&) { return json(simulated); }, nullptr},
+  };
+  cols.insert(cols.end(), rest.begin(), rest.end());
+  return cols;
+}
+
+ContenderColumns time_split() {
+  return {name_column(),
+          {"split_attempts", "attempts split", [](const S& s) { return json(s.split ? s.split->attempts : 0); },
+           [](const S& s) { return std::to_string(s.split ? s.split->attempts : 0); }},
+          split_column("setup_mean_s", "set-up", &TimeSplitMeans::setup_s),
+          split_column("model_s", "model", &TimeSplitMeans::model_s),
+          split_column("network_s", "network (in model)", &TimeSplitMeans::network_s),
+          split_column("tool_s", "tools", &TimeSplitMeans::tool_s),
+          split_column("scaffold_s", "scaffold", &TimeSplitMeans::scaffold_s),
+          split_column("wall_mean_s", "wall (mean)", &TimeSplitMeans::wall_s)};
+}
+
+std::string one_decimal(double v) { return fmt::format("{:.1f}", v); }
+std::string whole(double v) { return fmt::format("{:.0f}", v); }
+std::string dollars(double v) { return v < 1 ? fmt::format("${:.4f}", v) : fmt::format("${:.2f}", v); }
+
+ContenderColumns effort() {
+  return {name_column(),
+          optional_column("turns", "turns", &S::turns, one_decimal),
+          optional_column("input_tokens", "input tokens", &S::input_tokens, whole),
+          optional_column("output_tokens", "output tokens", &S::output_tokens, whole),
+          optional_column("cost_per_attempt_usd", "cost / attempt", &S::cost_per_attempt, dollars),
+          optional_column("cost_total_usd", "cost (total)", &S::cost_total, dollars),
+          {"cost_basis", "cost from", [](const S& s) { return json(s.cost_basis); },
+           [](const S& s) { return s.cost_basis.empty() ? std::string("-") : s.cost_basis; }, false}};
+}
+
+ContenderColumns consistency() {
+  auto share = [](const S& s) { return s.repeated_tasks ? json(static_cast<double>(s.identical_tasks) / s.repeated_tasks) : json(); };
+  return {name_column(),
+          {"repeated_tasks", "tasks repeated", [](const S& s) { return json(s.repeated_tasks); },
+           [](const S& s) { return std::to_string(s.repeated_tasks); }},
+          {"identical_share", "same grade every repeat", share,
+           [](const S& s) {
+             return s.repeated_tasks ? fmt::format("{:.0f}% ({} of {})", 100.0 * s.identical_tasks / s.repeated_tasks,
+                                                   s.identical_tasks, s.repeated_tasks)
+                                     : "-";
+           }},
+          {"mean_spread", "mean spread", [](const S& s) { return s.repeated_tasks ? json(s.mean_spread) : json(); },
+           [](const S& s) { return s.repeated_tasks ? fmt::format("{:.2f}", s.mean_spread) : "-"; }},
+          {"max_spread", "max spread", [](const S& s) { return s.repeated_tasks ? json(s.max_spread) : json(); },
+           [](const S& s) { return s.repeated_tasks ? std::to_string(s.max_spread) : "-"; }}};
+}
+
+ContenderColumns budget(const RaceSummary& rs) {
+  ContenderColumns cols = {name_column()};
+  for (double b : rs.budgets) {
+    auto share = [b](const S& s) { return budget_shares(s, {b}).front(); };
+    cols.push_back({fmt::format("solid_within_{:g}s", b), "≤ " + duration_label(b),
+                    [share](const S& s) { return s.graded ? json(share(s)) : json(); },
+                    [share](const S& s) { return s.graded ? fmt::format("{:.0f}%", 100 * share(s)) : "-"; }});
+  }
+  return cols;
+}
+
+}  // namespace
+
+std::string seconds_text(double s) {
+  if (s < 1) return fmt::format("{:.0f} ms", s * 1000);
+  if (s < 100) return fmt::format("{:.2f} s", s);
+  return fmt::format("{:.0f} s", s);
+}
+
+ContenderSections contender_sections(const RaceSummary& rs) {
+  return {leaderboard(rs), time_split(), effort(), consistency(), budget(rs)};
+}
+
+ContenderColumns joined(const ContenderSections& s) {
+  ContenderColumns out = s.leaderboard;
+  for (const auto* part : {&s.time_split, &s.effort, &s.consistency, &s.budget}) out.insert(out.end(), part->begin() + 1, part->end());
+  return out;
+}
+
+bool any_split(const RaceSummary& rs) {
+  return std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const S& s) { return s.split.has_value(); });
+}
+
+bool any_effort(const RaceSummary& rs) {
+  return std::any_of(rs.contenders.begin(), rs.contenders.end(),
+                     [](const S& s) { return s.turns || s.input_tokens || s.output_tokens || s.cost_per_attempt; });
+}
+
+bool any_repeats(const RaceSummary& rs) {
+  return std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const S& s) { return s.repeated_tasks > 0; });
+}
+
+std::vector<Column<store::AttemptRecord>> attempt_columns() {
+  using A = store::AttemptRecord;
+  auto opt_grade = [](const A& a) { return a.grade ? json(*a.grade) : json(); };
+  auto split = [](const A& a) {
+    auto j = json::parse(a.time_split_json.empty() ? "null" : a.time_split_json, nullptr, false);
+    return j.is_discarded() ? json() : j;
+  };
+  return {
+      {"attempt", "attempt", [](const A& a) { return json(a.id); }, [](const A& a) { return a.id.substr(0, 12); }, false},
+      {"task", "task", [](const A& a) { return json(a.task_id); }, [](const A& a) { return a.task_id; }, false},
+      {"contender", "contender", [](const A& a) { return json(a.contender); }, [](const A& a) { return a.contender; }, false},
+      {"repeat", "repeat", [](const A& a) { return json(a.repeat); }, [](const A& a) { return std::to_string(a.repeat); }},
+      {"state", "state", [](const A& a) { return json(store::to_string(a.state)); },
+       [](const A& a) { return store::to_string(a.state); }, false},
+      {"grade", "grade", opt_grade,
+       [](const A& a) { return a.grade ? fmt::format("{} {}", *a.grade, store::grade_name(*a.grade)) : "-"; }, false},
+      {"grade_detail", "why", [](const A& a) { return json(a.grade_detail); }, [](const A& a) { return a.grade_detail; }, false},
+      {"wall_s", "wall", [](const A& a) { return json(a.wall_s); }, [](const A& a) { return seconds_text(a.wall_s); }},
+      {"setup_s", "set-up", [](const A& a) { return json(a.setup_s); }, [](const A& a) { return seconds_text(a.setup_s); }},
+      {"grade_s", "grading", [](const A& a) { return json(a.grade_s); }, [](const A& a) { return seconds_text(a.grade_s); }},
+      {"exit_code", "exit", [](const A& a) { return json(a.exit_code); }, [](const A& a) { return std::to_string(a.exit_code); }},
+      {"failure", "failure", [](const A& a) { return json(store::to_string(a.failure)); },
+       [](const A& a) { return a.failure == store::FailureClass::none ? "-" : store::to_string(a.failure); }, false},
+      {"failure_detail", "", [](const A& a) { return json(a.failure_detail); }, nullptr},
+      {"changed_files", "", [](const A& a) { return json(a.changed_files); }, nullptr},
+      {"user_s", "", [](const A& a) { return json(a.user_s); }, nullptr},
+      {"sys_s", "", [](const A& a) { return json(a.sys_s); }, nullptr},
+      {"max_rss_kb", "", [](const A& a) { return json(a.max_rss_kb); }, nullptr},
+      {"started_at", "", [](const A& a) { return json(a.started_at); }, nullptr},
+      {"calls", "", [](const A& a) { return json(a.calls); }, nullptr},
+      {"time_split", "", split, nullptr},
+  };
+}
+
+}  // namespace agentrace::report

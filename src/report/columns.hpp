@@ -1,0 +1,42 @@
+#pragma once
+// The field lists of the report: each section of the contender figures is one list of
+// columns, and the same lists drive markdown, CSV, JSON and the site's tables.
+#include <string>
+#include <vector>
+
+#include "report/summary.hpp"
+#include "report/table.hpp"
+#include "store/records.hpp"
+
+namespace agentrace::report {
+
+using ContenderColumns = std::vector<Column<ContenderSummary>>;
+
+// Each section starts with the contender's name; CSV and JSON join them (name once).
+struct ContenderSections {
+  ContenderColumns leaderboard;  // grade, CI, counts, wall, attempts, failures
+  ContenderColumns time_split;   // mean seconds per part
+  ContenderColumns effort;       // turns, tokens, cost
+  ContenderColumns consistency;  // agreement of repeats
+  ContenderColumns budget;       // Solid or better within each budget
+};
+ContenderSections contender_sections(const RaceSummary& rs);
+ContenderColumns joined(const ContenderSections& s);
+
+std::vector<Column<store::AttemptRecord>> attempt_columns();
+
+// Markdown shows only columns that have a header.
+template <typename Row>
+std::vector<Column<Row>> for_markdown(std::vector<Column<Row>> cols) {
+  std::erase_if(cols, [](const auto& c) { return !c.text || c.header.empty(); });
+  return cols;
+}
+
+// Which optional sections hold any figure.
+bool any_split(const RaceSummary& rs);
+bool any_effort(const RaceSummary& rs);
+bool any_repeats(const RaceSummary& rs);
+
+std::string seconds_text(double s);  // "250 ms", "12.50 s", "340 s"
+
+}  // namespace agentrace::report

@@ -1,0 +1,40 @@
+#include "report/race-data.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace agentrace::report {
+
+std::string context_line(const store::RaceRow& race) {
+  const auto host = nlohmann::json::parse(race.host_json.empty() ? "{}" : race.host_json, nullptr, false);
+  std::vector<std::string> parts;
+  if (host.is_object()) {
+    for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap", "git"}) {
+      if (host.contains(key)) parts.push_back(fmt::format("{} {}", key, host[key].is_string() ? host[key].get<std::string>() : host[key].dump()));
+    }
+  }
+  parts.push_back("race " + race.id);
+  parts.push_back("started " + race.created_at);
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : " · ") + p;
+  return out;
+}
+
+RaceData load_race(store::Store& db, const store::RaceRow& race) {
+  RaceData d;
+  d.race = race;
+  d.contenders = db.contenders(race.id);
+  d.tasks = db.tasks(race.id);
+  d.attempts = db.attempts(race.id);
+  d.outcomes = db.outcomes(race.id);
+  d.calls = db.calls(race.id);
+  d.summary = summarize(d.contenders, d.attempts, d.calls);
+  d.simulated = is_simulated(race, d.contenders);
+  d.summary.simulated = d.simulated;
+  d.context = context_line(race);
+  const auto spec = nlohmann::json::parse(race.spec_json.empty() ? "{}" : race.spec_json, nullptr, false);
+  d.repeats = spec.is_object() ? spec.value("repeats", 1) : 1;
+  return d;
+}
+
+}  // namespace agentrace::report

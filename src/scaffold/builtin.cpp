@@ -1,0 +1,119 @@
+// The `builtin` scaffold: agentrace's own agent (`agentrace agent`, src/agent/), run in
+// the sandbox from the bind-mounted agentrace binary against the attempt's proxy route.
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/version.hpp"
+#include "race/gateway.hpp"
+#include "scaffold/scaffold.hpp"
+
+namespace agentrace::scaffold {
+namespace {
+
+constexpr const char* kMountedBinary = "/opt/agentrace/agentrace";
+
+std::string protocol_of(const ContenderConfig& c) {
+  return c.endpoint && !c.endpoint->protocol.empty() ? c.endpoint->protocol : "openai-chat";
+}
+
+// Totals from the agent's JSON lines; its final result line, when it wrote one, wins.
+struct Tally {
+  AgentReport report;
+  int turns = 0, tools = 0;
+  long input = 0, output = 0;
+
+  void add(const nlohmann::json& j) {
+    const auto type = j.value("type", "");
+    if (type == "call" && !j.contains("error")) {
+      ++turns;
+      input += j.value("input_tokens", 0L);
+      output += j.value("output_tokens", 0L);
+    } else if (type == "tool") {
+      ++tools;
+      report.tool_spans_ns.emplace_back(j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0}));
+    } else if (type == "result") {
+      result(j);
+    }
+  }
+  void result(const nlohmann::json& j) {
+    report.turns = j.value("turns", 0);
+    report.tool_calls = j.value("tool_calls", 0);
+    report.input_tokens = j.value("input_tokens", 0L);
+    report.output_tokens = j.value("output_tokens", 0L);
+    report.own_duration_s = j.value("duration_ms", 0.0) / 1000.0;
+    report.reported_error = j.value("stop", "") == "error";
+    if (j.contains("error") && j["error"].is_string()) report.error_message = j["error"].get<std::string>();
+  }
+  AgentReport finish() {
+    if (!report.turns) {  // stopped from outside before its result line
+      report.turns = turns;
+      report.tool_calls = tools;
+      report.input_tokens = input;
+      report.output_tokens = output;
+    }
+    return std::move(report);
+  }
+};
+
+class Builtin final : public Scaffold {
+ public:
+  std::string name() const override { return "builtin"; }
+
+  void check(const ContenderConfig& c) const override {
+    if (!c.endpoint)
+      throw core::UsageError(fmt::format("contender '{}': scaffold 'builtin' needs an endpoint ([contenders.endpoint])",
+                                         c.name));
+    const auto p = protocol_of(c);
+    if (p != "openai-chat" && p != "anthropic-messages")
+      throw core::UsageError(fmt::format("contender '{}': scaffold 'builtin' speaks openai-chat or anthropic-messages, "
+                                         "not '{}'", c.name, p));
+    if (c.model.empty())
+      throw core::UsageError(fmt::format("contender '{}': scaffold 'builtin' needs model = \"...\"", c.name));
+  }
+
+  Launch prepare(const AttemptContext& ctx) override {
+    core::write_file(ctx.home / "prompt.md", ctx.task.statement);
+    const sandbox::Spec sb{ctx.workspace, ctx.home, {}, {}, {}};
+    const auto home = sandbox::home_path(sb, ctx.mode);
+    const auto protocol = protocol_of(ctx.contender);
+    const std::string exe = ctx.mode == sandbox::Mode::bwrap ? kMountedBinary : race::self_exe().string();
+    const std::string base_url = protocol == "openai-chat" ? ctx.base_url + "/v1" : ctx.base_url;
+    Launch l;
+    l.argv = {exe, "agent", "--base-url", base_url, "--protocol", protocol, "--model", ctx.contender.model,
+              "--prompt-file", (home / "prompt.md").string(), "--transcript", (home / "transcript.jsonl").string()};
+    l.env = ctx.contender.env;
+    l.env["AGENTRACE_API_KEY"] = ctx.api_key;
+    return l;
+  }
+
+  AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
+    keep_transcript(ctx);
+    Tally tally;
+    std::ifstream in(ctx.logs / "agent.stdout");
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object()) tally.add(j);
+    }
+    auto report = tally.finish();
+    report.version = core::version();
+    return report;
+  }
+
+ private:
+  // HOME goes away with the attempt; the transcript stays with its logs.
+  static void keep_transcript(const AttemptContext& ctx) {
+    std::error_code ec;
+    std::filesystem::copy_file(ctx.home / "transcript.jsonl", ctx.logs / "transcript.jsonl",
+                               std::filesystem::copy_options::overwrite_existing, ec);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Scaffold> make_builtin() { return std::make_unique<Builtin>(); }
+
+}  // namespace agentrace::scaffold

@@ -1,0 +1,209 @@
+#include "scaffold/cli-agent.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace agentrace::scaffold {
+namespace fs = std::filesystem;
+namespace {
+
+const char* const kSystemPath = "/usr/local/bin:/usr/bin:/bin";
+
+std::string package_version(const fs::path& package_json) {
+  std::ifstream in(package_json);
+  if (!in) return "";
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  return j.is_object() ? j.value("version", "") : "";
+}
+
+// Claude Code counts cache reads and writes apart from input_tokens (the prompt is all
+// three); Qwen Code's input_tokens already holds its cached part.
+long prompt_tokens(const nlohmann::json& usage, bool cache_apart) {
+  const long cached = usage.value("cache_read_input_tokens", 0L) + usage.value("cache_creation_input_tokens", 0L);
+  return usage.value("input_tokens", 0L) + (cache_apart ? cached : 0L);
+}
+
+void read_result(const nlohmann::json& j, bool cache_apart, AgentReport& r) {
+  if (j.contains("num_turns")) r.turns = j.value("num_turns", 0);
+  if (j.contains("duration_ms")) r.own_duration_s = j.value("duration_ms", 0.0) / 1000.0;
+  if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
+    r.input_tokens = prompt_tokens(*u, cache_apart);
+    r.output_tokens = u->value("output_tokens", 0L);
+  }
+  r.reported_error = j.value("is_error", false);
+  if (r.reported_error) {
+    const auto text = j.value("result", "");
+    r.error_message = text.empty() ? fmt::format("the agent ended with {}", j.value("subtype", "an error")) : text;
+  }
+}
+
+}  // namespace
+
+const std::vector<CliInfo>& cli_infos() {
+  static const std::vector<CliInfo> infos = {
+      {"claude-code", "@anthropic-ai/claude-code", "claude", "anthropic-messages"},
+      {"opencode", "opencode-ai", "opencode", "openai-chat"},
+      {"codex", "@openai/codex", "codex", "openai-responses"},
+      {"qwen-code", "@qwen-code/qwen-code", "qwen", "openai-chat"},
+  };
+  return infos;
+}
+
+const CliInfo& cli_info(const std::string& scaffold) {
+  for (const auto& c : cli_infos()) {
+    if (c.scaffold == scaffold) return c;
+  }
+  throw std::logic_error("no agent CLI named " + scaffold);
+}
+
+Installed find_installed(const CliInfo& cli) {
+  const auto modules = fs::absolute(agents_dir()) / "node_modules";
+  Installed out;
+  out.path = modules / ".bin" / cli.bin;
+  out.version = package_version(modules / cli.package / "package.json");
+  out.present = !out.version.empty() && fs::exists(out.path);
+  return out;
+}
+
+void CliAgent::check(const ContenderConfig& c) const {
+  const auto who = fmt::format("contender '{}' (scaffold '{}')", c.name, info_.scaffold);
+  if (c.model.empty()) throw core::UsageError(fmt::format("{}: needs model = \"...\"", who));
+  if (!c.endpoint)
+    throw core::UsageError(fmt::format("{}: needs an endpoint ([contenders.endpoint] with url or sim)", who));
+  if (!c.endpoint->protocol.empty() && c.endpoint->protocol != info_.protocol)
+    throw core::UsageError(fmt::format("{}: {} speaks only protocol = \"{}\", not \"{}\"", who, info_.bin,
+                                       info_.protocol, c.endpoint->protocol));
+  if (!find_installed(info_).present)
+    throw core::UsageError(fmt::format("{}: {} is not installed in {}; run scripts/setup-agents", who, info_.package,
+                                       (fs::absolute(agents_dir()) / "node_modules").string()));
+}
+
+Launch CliAgent::prepare(const AttemptContext& ctx) {
+  const sandbox::Spec sb{ctx.workspace, ctx.home, {}, {}, {}};
+  const bool sandboxed = ctx.mode == sandbox::Mode::bwrap;
+  const fs::path root = sandboxed ? fs::path(kAgentsMount) : fs::absolute(agents_dir());
+  const AgentPaths paths{sandbox::home_path(sb, ctx.mode), sandbox::workspace_path(sb, ctx.mode),
+                         root / "node_modules" / ".bin"};
+  auto l = command(ctx, paths);
+  l.env["PATH"] = fmt::format("{}:{}", paths.bin_dir.string(), kSystemPath);
+  for (const auto& [k, v] : ctx.contender.env) l.env[k] = v;
+  if (sandboxed) l.mounts.push_back({fs::absolute(agents_dir()), kAgentsMount, false});
+  return l;
+}
+
+std::string CliAgent::version_or_installed(std::string printed) const {
+  return printed.empty() ? find_installed(info_).version : printed;
+}
+
+std::vector<nlohmann::json> read_json_lines(const fs::path& file) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object()) out.push_back(std::move(j));
+  }
+  return out;
+}
+
+void each_line(const std::vector<nlohmann::json>& lines, const std::function<void(const nlohmann::json&)>& fn) {
+  for (const auto& j : lines) {
+    try {
+      fn(j);
+    } catch (const nlohmann::json::exception&) {
+      // a field of another type than documented: the line says nothing we can use
+    }
+  }
+}
+
+std::optional<double> rfc3339_ms(const std::string& text) {
+  std::tm tm{};
+  double seconds = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lfZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &seconds) != 6 || text.back() != 'Z')
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(timegm(&tm)) * 1000.0 + seconds * 1000.0;
+}
+
+namespace {
+
+// Tool spans from the line timestamps Claude Code writes: the assistant line holding a
+// tool_use, to the user line holding its tool_result.
+class StreamSpans {
+ public:
+  void add(const nlohmann::json& j, const std::string& type) {
+    const auto at = rfc3339_ms(j.value("timestamp", ""));
+    if (!at) return;
+    for (const auto& part : j.value(nlohmann::json::json_pointer("/message/content"), nlohmann::json::array())) {
+      if (!part.is_object()) continue;
+      if (type == "assistant" && part.value("type", "") == "tool_use") started_[part.value("id", "")] = *at;
+      if (type == "user" && part.value("type", "") == "tool_result") end(part.value("tool_use_id", ""), *at);
+    }
+  }
+  std::vector<std::pair<std::int64_t, std::int64_t>> take() { return std::move(spans_); }
+
+ private:
+  void end(const std::string& id, double at) {
+    const auto it = started_.find(id);
+    if (it == started_.end()) return;
+    spans_.emplace_back(to_mono_(it->second), to_mono_(at));
+    started_.erase(it);
+  }
+  WallToMono to_mono_;
+  std::map<std::string, double> started_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans_;
+};
+
+int tool_uses(const nlohmann::json& assistant) {
+  int n = 0;
+  for (const auto& part : assistant.value(nlohmann::json::json_pointer("/message/content"), nlohmann::json::array()))
+    n += part.is_object() && part.value("type", "") == "tool_use";
+  return n;
+}
+
+}  // namespace
+
+AgentReport parse_stream_json(const std::vector<nlohmann::json>& lines, bool cache_apart) {
+  AgentReport r;
+  StreamSpans spans;
+  int tools = 0;
+  bool ended = false;
+  each_line(lines, [&](const nlohmann::json& j) {
+    const auto type = j.value("type", "");
+    spans.add(j, type);
+    if (type == "system" && j.value("subtype", "") == "init") {
+      for (const char* key : {"claude_code_version", "qwen_code_version"}) {
+        if (j.contains(key) && j[key].is_string()) r.version = j[key].get<std::string>();
+      }
+    } else if (type == "assistant") {
+      tools += tool_uses(j);
+    } else if (type == "result") {
+      ended = true;
+      read_result(j, cache_apart, r);
+    }
+  });
+  r.tool_calls = tools;
+  r.tool_spans_ns = spans.take();
+  if (!ended) {
+    r.reported_error = true;
+    r.error_message = "the agent wrote no result line";
+  }
+  return r;
+}
+
+WallToMono::WallToMono() : offset_ns_(core::mono_ns() - core::wall_now_ms() * 1'000'000) {}
+
+std::int64_t WallToMono::operator()(double wall_ms) const {
+  return static_cast<std::int64_t>(wall_ms * 1e6) + offset_ns_;
+}
+
+}  // namespace agentrace::scaffold

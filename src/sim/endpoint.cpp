@@ -1,0 +1,256 @@
+#include "sim/endpoint.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "net/server.hpp"
+#include "sim/conversation.hpp"
+#include "sim/responder.hpp"
+#include "wire/codec.hpp"
+#include "wire/request.hpp"
+
+namespace agentrace::sim {
+
+using Json = nlohmann::ordered_json;
+
+struct Endpoint::State {
+  EndpointOptions options;
+  std::optional<Replayer> replayer;
+  std::int64_t created = 0;  // unix seconds at start: `created` in every body
+};
+
+namespace {
+
+using ExchangePtr = std::shared_ptr<net::Exchange>;
+
+net::Headers simulated() {
+  net::Headers h;
+  h.add("x-agentrace-simulated", "1");
+  return h;
+}
+
+void respond_json(net::Exchange& ex, int status, const Json& body) {
+  net::respond(ex, status, body.dump(), "application/json", simulated());
+}
+
+void respond_error(net::Exchange& ex, int status, const std::string& type, const std::string& message) {
+  respond_json(ex, status, Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}});
+}
+
+// A response whose head and body pieces go out at fixed offsets from `base_ns`, each
+// from a timer on the loop; stops when the client goes away.
+class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
+ public:
+  struct Piece {
+    std::int64_t at_ns;
+    std::string bytes;
+  };
+  TimedResponse(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<Piece> pieces)
+      : ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns), pieces_(std::move(pieces)), base_ns_(net::now_ns()) {}
+
+  void start() {
+    ex_->on_client_gone([weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && self->timer_) self->timer_->cancel();
+    });
+    step();
+  }
+
+ private:
+  void step() {
+    const std::int64_t now = net::now_ns() - base_ns_;
+    if (ex_->client_gone()) return;
+    if (!head_sent_) {
+      if (head_ns_ > now) return wait(head_ns_ - now);
+      ex_->write_head(std::move(head_));
+      head_sent_ = true;
+    }
+    while (next_ < pieces_.size() && pieces_[next_].at_ns <= now) ex_->write_body(std::move(pieces_[next_++].bytes));
+    if (next_ == pieces_.size()) return ex_->finish();
+    wait(pieces_[next_].at_ns - now);
+  }
+  void wait(std::int64_t ns) {
+    timer_ = ex_->loop().after(std::chrono::nanoseconds(ns), [self = shared_from_this()] { self->step(); });
+  }
+
+  ExchangePtr ex_;
+  net::ResponseHead head_;
+  std::int64_t head_ns_;
+  std::vector<Piece> pieces_;
+  std::int64_t base_ns_;
+  std::size_t next_ = 0;
+  bool head_sent_ = false;
+  std::shared_ptr<net::Timer> timer_;
+};
+
+void send_timed(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<TimedResponse::Piece> pieces) {
+  std::make_shared<TimedResponse>(std::move(ex), std::move(head), head_ns, std::move(pieces))->start();
+}
+
+bool is_content(wire::EventKind kind) {
+  using K = wire::EventKind;
+  return kind == K::content_started || kind == K::text_delta || kind == K::reasoning_delta ||
+         kind == K::tool_call_started || kind == K::tool_arguments_delta;
+}
+
+// Tokens of each chunk as the stream's reader sees them: 0 for chunks without content.
+std::vector<std::size_t> chunk_tokens(wire::Protocol protocol, const std::vector<wire::SseChunk>& chunks) {
+  auto decoder = wire::make_stream_decoder(protocol);
+  std::vector<std::size_t> tokens;
+  for (const auto& chunk : chunks) {
+    bool content = false;
+    for (const auto& ev : decoder->feed(chunk.bytes)) content = content || is_content(ev.kind);
+    tokens.push_back(content ? std::max<std::size_t>(1, (chunk.content_bytes + 3) / 4) : 0);
+  }
+  return tokens;
+}
+
+struct Planned {
+  std::vector<TimedResponse::Piece> pieces;
+  std::int64_t head_ns = 0;
+  double ttft_ms = 0;
+};
+
+Planned plan_stream_reply(const Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn,
+                          std::uint64_t seed) {
+  const Profile& profile = st.options.profile;
+  const wire::EncodeOptions eo{profile.tokens_per_chunk, 4,
+                               c.protocol != wire::Protocol::openai_chat || c.include_usage, st.created};
+  const auto tokens = chunk_tokens(c.protocol, wire::encode_stream(c.protocol, turn, eo));
+  const Schedule s = plan_stream(profile, c.prompt_tokens, tokens, seed);
+  turn.timings = wire::ServerTimings{s.prompt_ms, s.predicted_ms};
+  // The same chunks again, now with the timings (they change no chunk's count or content).
+  auto chunks = wire::encode_stream(c.protocol, turn, eo);
+  Planned p{.head_ns = s.head_ns, .ttft_ms = static_cast<double>(s.head_ns) / 1e6 + s.prompt_ms};
+  for (std::size_t i = 0; i < chunks.size() && i < s.offsets_ns.size(); ++i) {
+    p.pieces.push_back({s.offsets_ns[i], std::move(chunks[i].bytes)});
+  }
+  return p;
+}
+
+Planned plan_whole_reply(const Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn,
+                         std::uint64_t seed) {
+  const Schedule s = plan_whole(st.options.profile, c.prompt_tokens, turn.usage.output.value_or(1), seed);
+  turn.timings = wire::ServerTimings{s.prompt_ms, s.predicted_ms};
+  const wire::EncodeOptions eo{st.options.profile.tokens_per_chunk, 4, true, st.created};
+  Planned p{.head_ns = s.head_ns, .ttft_ms = static_cast<double>(s.head_ns) / 1e6};
+  p.pieces.push_back({s.head_ns, wire::encode_response(c.protocol, turn, eo)});
+  return p;
+}
+
+void log_line(const Endpoint::State& st, const std::string& line) {
+  if (st.options.log) st.options.log(line);
+}
+
+void simulate(const Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
+  const Conversation c = read_conversation(protocol, body);
+  if (!c.valid) return respond_error(*ex, 400, "invalid_request_error", "the request body is not a JSON object");
+  Reply reply = answer(c, st.options.scripts, st.options.profile.tokens_per_chunk);
+  const std::uint64_t seed = request_seed(st.options.seed, body);
+  Planned p = c.stream ? plan_stream_reply(st, c, reply.turn, seed) : plan_whole_reply(st, c, reply.turn, seed);
+  log_line(st, fmt::format("{} {} model={} {} script={} turn={} -> {} tool call(s), {:.1f} ms to first content",
+                           wire::protocol_name(protocol), ex->request().target, c.model, c.stream ? "stream" : "whole",
+                           reply.script, reply.turn_index, reply.turn.tool_calls.size(), p.ttft_ms));
+  net::ResponseHead head{200, "", simulated(), std::nullopt};
+  head.headers.add("Content-Type", c.stream ? "text/event-stream" : "application/json");
+  if (c.stream) {
+    head.headers.add("Cache-Control", "no-cache");
+  } else {
+    head.content_length = p.pieces.front().bytes.size();
+  }
+  send_timed(std::move(ex), std::move(head), p.head_ns, std::move(p.pieces));
+}
+
+void replay(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
+  const Conversation c = read_conversation(protocol, body);
+  const CassetteCall* call = st.replayer->next(c.user_texts);
+  if (call == nullptr) {
+    log_line(st, fmt::format("replay {}: the cassette has no call left for this conversation", ex->request().target));
+    return respond_error(*ex, 400, "cassette_exhausted", "agentrace sim: the cassette has no call left for this conversation");
+  }
+  log_line(st, fmt::format("replay {} -> cassette line {} ({} {})", ex->request().target, call->line, call->status, call->path));
+  net::ResponseHead head{call->status, "", {}, std::nullopt};
+  bool has_length = false;
+  for (const auto& [name, value] : call->headers) {
+    if (net::iequals(name, "content-length")) has_length = true;
+    if (net::is_hop_by_hop(name) || net::iequals(name, "content-length") || net::iequals(name, "date")) continue;
+    head.headers.add(name, value);
+  }
+  head.headers.set("x-agentrace-simulated", "1");
+  std::vector<TimedResponse::Piece> pieces;
+  std::uint64_t total = 0;
+  for (const auto& chunk : call->chunks) {
+    pieces.push_back({st.options.replay_pace.apply(chunk.offset_ns), chunk.data});
+    total += chunk.data.size();
+  }
+  if (has_length) head.content_length = total;
+  send_timed(std::move(ex), std::move(head), st.options.replay_pace.apply(call->head_ns), std::move(pieces));
+}
+
+Json model_json(const std::string& id, std::int64_t created) {
+  // Both the OpenAI and the Anthropic shape of a model entry.
+  return Json{{"id", id}, {"object", "model"}, {"type", "model"}, {"display_name", id}, {"created", created},
+              {"created_at", "1970-01-01T00:00:00Z"}, {"owned_by", "agentrace-sim"}};
+}
+
+void serve_models(const Endpoint::State& st, net::Exchange& ex, const std::string& path) {
+  const auto& models = st.options.models;
+  const auto slash = path.find("/models/");
+  if (slash != std::string::npos) return respond_json(ex, 200, model_json(path.substr(slash + 8), st.created));
+  Json data = Json::array();
+  for (const auto& m : models) data.push_back(model_json(m, st.created));
+  respond_json(ex, 200, Json{{"object", "list"}, {"data", data}, {"has_more", false},
+                             {"first_id", models.empty() ? "" : models.front()}, {"last_id", models.empty() ? "" : models.back()}});
+}
+
+void serve_post(Endpoint::State& st, ExchangePtr ex, const std::string& path, const std::string& body) {
+  if (path.ends_with("/count_tokens")) {
+    return respond_json(*ex, 200, Json{{"input_tokens", std::max<std::size_t>(body.size() / 4, 1)}});
+  }
+  const auto protocol = wire::detect_protocol(path, body);
+  if (!protocol) return respond_error(*ex, 404, "not_found_error", "agentrace sim: no model API at " + path);
+  if (st.replayer) return replay(st, std::move(ex), *protocol, body);
+  simulate(st, std::move(ex), *protocol, body);
+}
+
+void route(Endpoint::State& st, ExchangePtr ex, const std::string& body) {
+  const auto& req = ex->request();
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (req.method == "POST") return serve_post(st, std::move(ex), path, body);
+  if (req.method != "GET" && req.method != "HEAD") {
+    return respond_error(*ex, 405, "invalid_request_error", "agentrace sim: method " + req.method + " not allowed");
+  }
+  if (path == "/") return net::respond(*ex, 200, "agentrace sim: a simulated model endpoint\n", "text/plain; charset=utf-8", simulated());
+  if (path == "/health") return respond_json(*ex, 200, Json{{"status", "ok"}});
+  if (path.ends_with("/models") || path.find("/models/") != std::string::npos) return serve_models(st, *ex, path);
+  respond_error(*ex, 404, "not_found_error", "agentrace sim: nothing at " + path);
+}
+
+}  // namespace
+
+Endpoint::Endpoint(net::EventLoop& loop, EndpointOptions options) : state_(std::make_shared<State>()) {
+  state_->created = static_cast<std::int64_t>(std::time(nullptr));
+  if (options.cassette) state_->replayer.emplace(std::move(*options.cassette));
+  state_->options = std::move(options);
+  const net::ListenSpec listen = state_->options.listen;
+  server_ = std::make_unique<net::Server>(loop, listen, [st = state_](ExchangePtr ex) {
+    ex->read_all([st, ex](std::string body, const net::Error& err) {
+      if (!err) route(*st, ex, body);
+    });
+  });
+}
+
+Endpoint::~Endpoint() { close(); }
+
+std::string Endpoint::url() const {
+  const auto& listen = server_->listen();
+  return listen.unix_path.empty() ? server_->url() : "unix:" + listen.unix_path;
+}
+
+void Endpoint::close() {
+  if (server_) server_->close();
+}
+
+}  // namespace agentrace::sim

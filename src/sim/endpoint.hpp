@@ -1,0 +1,53 @@
+#pragma once
+// The simulated model endpoint: serves Chat Completions, Anthropic Messages and
+// Responses (streaming or not) from scripts or a cassette, timed by a latency profile on
+// the event loop's timers (never a sleep), plus GET /v1/models, HEAD / and GET /health.
+// Every response carries `x-agentrace-simulated: 1`.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/event-loop.hpp"
+#include "net/http.hpp"
+#include "sim/cassette.hpp"
+#include "sim/profile.hpp"
+#include "sim/script.hpp"
+
+namespace agentrace::net {
+class Server;
+}
+
+namespace agentrace::sim {
+
+struct EndpointOptions {
+  net::ListenSpec listen;
+  Profile profile;
+  std::uint64_t seed = 0;
+  std::vector<std::string> models{"sim"};  // listed by GET /v1/models
+  ScriptBook scripts;
+  std::optional<std::vector<CassetteCall>> cassette;  // set: replay instead of scripts
+  ReplayPace replay_pace;
+  std::function<void(const std::string&)> log;  // one line per request; empty: none
+};
+
+class Endpoint {
+ public:
+  Endpoint(net::EventLoop& loop, EndpointOptions options);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  std::string url() const;  // "http://127.0.0.1:PORT", or "unix:/path" for a socket
+  void close();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+  std::unique_ptr<net::Server> server_;
+};
+
+}  // namespace agentrace::sim

@@ -1,0 +1,66 @@
+#pragma once
+// Latency profiles: how long the simulated endpoint takes to answer. A stream's first
+// content chunk comes after rtt + ttft (ttft grows with the prompt), then each content
+// chunk after the time its tokens take at the decode rate. Jitter multiplies every delay by
+// a factor in [1 - jitter, 1 + jitter], drawn from a generator seeded per request, so a
+// fixed --seed gives the same timings for the same request.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentrace::sim {
+
+struct Profile {
+  std::string name = "zero";
+  double rtt_ms = 0;                 // added network round trip, before the response head
+  double ttft_ms = 0;                // time to first token for an empty prompt
+  double ttft_per_1k_tokens_ms = 0;  // added per 1000 prompt tokens
+  double decode_tokens_per_s = 0;    // 0: no decode delay
+  std::size_t tokens_per_chunk = 1;  // tokens carried by one stream chunk
+  double jitter_pct = 0;             // +- this percentage on every delay
+};
+
+// "zero", "local", "hosted"; nullopt for another name.
+std::optional<Profile> builtin_profile(std::string_view name);
+// A TOML profile file (keys as in Profile; docs/sim.md). Throws core::UsageError.
+Profile load_profile(const std::filesystem::path& file);
+// A built-in name or a .toml file.
+Profile resolve_profile(const std::string& name_or_file);
+
+// A deterministic generator (splitmix64): the same seed gives the same sequence everywhere.
+class Jitter {
+ public:
+  Jitter(std::uint64_t seed, double jitter_pct) : state_(seed), spread_(jitter_pct / 100.0) {}
+  double factor();  // uniform in [1 - spread, 1 + spread]
+  std::uint64_t next();
+
+ private:
+  std::uint64_t state_;
+  double spread_;
+};
+
+// 64-bit FNV-1a mixed with a seed: the per-request jitter seed.
+std::uint64_t request_seed(std::uint64_t seed, std::string_view body);
+
+// When each chunk of a stream goes out.
+struct Schedule {
+  std::vector<std::int64_t> offsets_ns;  // per chunk, from the request's arrival
+  std::int64_t head_ns = 0;              // the response head (the round trip)
+  double prompt_ms = 0;                  // time to first token, as the server reports it
+  double predicted_ms = 0;               // decode time, as the server reports it
+};
+
+// chunk_tokens: tokens of each chunk, 0 for a chunk without content (role, stop, usage):
+// those go out with the chunk before them (or with the head). The first content chunk
+// comes at rtt + ttft; each later one after tokens / decode rate.
+Schedule plan_stream(const Profile& profile, std::int64_t prompt_tokens, const std::vector<std::size_t>& chunk_tokens,
+                     std::uint64_t seed);
+// A non-streaming answer: the whole body goes out at rtt + ttft + (output_tokens - 1) / rate.
+Schedule plan_whole(const Profile& profile, std::int64_t prompt_tokens, std::int64_t output_tokens,
+                    std::uint64_t seed);
+
+}  // namespace agentrace::sim

@@ -1,0 +1,279 @@
+// The adapters of the four agent CLIs: the config files, argv and env each attempt gets
+// (golden files), check() on contenders, and parse_output() on outputs captured from the
+// real CLIs (tests/data/agents: a fixed task against the simulated endpoint, and the
+// same against an endpoint answering HTTP 500).
+#include <algorithm>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "scaffold/cli-agent.hpp"
+#include "support/test-support.hpp"
+
+namespace agentrace::scaffold {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Points agents_dir() at a folder for the test's lifetime.
+class AgentsDir {
+ public:
+  explicit AgentsDir(const fs::path& dir) {
+    if (const char* old = std::getenv("AGENTRACE_AGENTS_DIR")) old_ = old;
+    ::setenv("AGENTRACE_AGENTS_DIR", dir.c_str(), 1);
+  }
+  ~AgentsDir() {
+    if (old_.empty()) ::unsetenv("AGENTRACE_AGENTS_DIR");
+    else ::setenv("AGENTRACE_AGENTS_DIR", old_.c_str(), 1);
+  }
+  AgentsDir(const AgentsDir&) = delete;
+  AgentsDir& operator=(const AgentsDir&) = delete;
+
+ private:
+  std::string old_;
+};
+
+// A fake install: package.json with a version and the .bin entry.
+void fake_install(const fs::path& dir, const CliInfo& cli, const std::string& version) {
+  core::write_file(dir / "node_modules" / cli.package / "package.json",
+                   fmt::format("{{\"name\":\"{}\",\"version\":\"{}\"}}", cli.package, version));
+  core::write_file(dir / "node_modules" / ".bin" / cli.bin, "#!/bin/sh\n");
+}
+
+class Agents : public ::testing::TestWithParam<std::string> {
+ protected:
+  core::TempDir tmp{"agentrace-scaffold"};
+  fs::path agents = tmp.path() / "agents";
+  AgentsDir env{agents};
+  suite::Task task;
+  ContenderConfig contender;
+
+  Agents() {
+    task.id = "py-demo-task";
+    task.statement = "Fix the \"quoted\" newline bug in reader.py.\nKeep the API.";
+    contender.name = "c1";
+    contender.scaffold = GetParam();
+    contender.model = "test-model";
+    contender.endpoint = EndpointConfig{"http://gpu:8000", "", "", ""};
+    for (const auto& cli : cli_infos()) fake_install(agents, cli, "9.9.9");
+  }
+  const CliInfo& info() const { return cli_info(GetParam()); }
+
+  AttemptContext ctx(const fs::path& dir, sandbox::Mode mode) const {
+    fs::create_directories(dir / "home");
+    return {task, contender, dir / "workspace", dir / "home", dir, mode, std::chrono::seconds(60),
+            "http://127.0.0.1:8417/r/a1b2", "agentrace-dummy-key"};
+  }
+
+  // argv, env, mounts and every file written into HOME, host paths replaced.
+  std::string describe(const Launch& l, const fs::path& home) const {
+    const auto clean = [&](std::string s) {
+      for (const auto& [from, to] : {std::pair{fs::absolute(agents).string(), std::string("<agents>")},
+                                     std::pair{home.string(), std::string("<home>")}}) {
+        for (auto at = s.find(from); at != std::string::npos; at = s.find(from)) s.replace(at, from.size(), to);
+      }
+      return s;
+    };
+    std::string out = "argv:\n";
+    for (const auto& a : l.argv) out += clean(fmt::format("  {}\n", a));
+    out += "env:\n";
+    for (const auto& [k, v] : l.env) out += clean(fmt::format("  {}={}\n", k, v));
+    out += "mounts:\n";
+    for (const auto& m : l.mounts)
+      out += clean(fmt::format("  {} -> {} {}\n", m.host.string(), m.inside.string(), m.writable ? "rw" : "ro"));
+    for (const auto& f : fs::recursive_directory_iterator(home)) {
+      if (f.is_regular_file())
+        out += fmt::format("file {}:\n{}", fs::relative(f.path(), home).string(), core::read_file(f.path()));
+    }
+    return out;
+  }
+
+  AgentReport parse(const std::string& data_file) const {
+    const auto dir = tmp.path() / "logs";
+    fs::create_directories(dir);
+    fs::copy_file(test::data_dir() / "agents" / data_file, dir / "agent.stdout", fs::copy_options::overwrite_existing);
+    const auto c = ctx(dir, sandbox::Mode::bwrap);
+    return make(GetParam())->parse_output(c, proc::ProcResult{});
+  }
+};
+
+TEST_P(Agents, PrepareWritesConfigArgvAndEnv) {
+  const auto c = ctx(tmp.path() / "attempt", sandbox::Mode::bwrap);
+  const auto launch = make(GetParam())->prepare(c);
+  EXPECT_EQ(test::compare_golden(fmt::format("scaffold-{}.txt", GetParam()), describe(launch, c.home)), "");
+}
+
+TEST_P(Agents, WithoutSandboxUsesHostPathsAndNoMount) {
+  const auto c = ctx(tmp.path() / "attempt", sandbox::Mode::none);
+  const auto launch = make(GetParam())->prepare(c);
+  EXPECT_TRUE(launch.mounts.empty());
+  const auto bin = fs::absolute(agents) / "node_modules" / ".bin";
+  EXPECT_EQ(launch.argv.at(0), (bin / info().bin).string());
+  EXPECT_EQ(launch.env.at("PATH").rfind(bin.string() + ":", 0), 0u) << launch.env.at("PATH");
+  for (const auto& [k, v] : launch.env) EXPECT_EQ(v.find("/home/agent"), std::string::npos) << k << "=" << v;
+}
+
+TEST_P(Agents, ContenderEnvWins) {
+  contender.env = {{"PATH", "/custom"}, {"EXTRA", "1"}};
+  const auto launch = make(GetParam())->prepare(ctx(tmp.path() / "attempt", sandbox::Mode::bwrap));
+  EXPECT_EQ(launch.env.at("PATH"), "/custom");
+  EXPECT_EQ(launch.env.at("EXTRA"), "1");
+}
+
+TEST_P(Agents, PromptIsTheStatement) {
+  const auto launch = make(GetParam())->prepare(ctx(tmp.path() / "attempt", sandbox::Mode::bwrap));
+  EXPECT_EQ(std::count(launch.argv.begin(), launch.argv.end(), task.statement), 1);
+}
+
+TEST_P(Agents, CheckAcceptsAnInstalledCliWithItsProtocolOrNone) {
+  const auto s = make(GetParam());
+  EXPECT_NO_THROW(s->check(contender));
+  contender.endpoint->protocol = info().protocol;
+  EXPECT_NO_THROW(s->check(contender));
+  contender.endpoint = EndpointConfig{"", "", "", "zero"};
+  EXPECT_NO_THROW(s->check(contender));
+}
+
+// The message of the UsageError check() throws, "" when it does not.
+std::string check_error(const Scaffold& s, const ContenderConfig& c) {
+  try {
+    s.check(c);
+  } catch (const core::UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_P(Agents, CheckNamesWhatToFix) {
+  const auto s = make(GetParam());
+  auto c = contender;
+  c.endpoint->protocol = info().protocol == "openai-chat" ? "anthropic-messages" : "openai-chat";
+  EXPECT_NE(check_error(*s, c).find(fmt::format("protocol = \"{}\"", info().protocol)), std::string::npos)
+      << check_error(*s, c);
+  c = contender;
+  c.model.clear();
+  EXPECT_NE(check_error(*s, c).find("model"), std::string::npos);
+  c = contender;
+  c.endpoint.reset();
+  EXPECT_NE(check_error(*s, c).find("endpoint"), std::string::npos);
+  fs::remove_all(agents / "node_modules" / info().package);
+  const auto missing = check_error(*s, contender);
+  EXPECT_NE(missing.find("scripts/setup-agents"), std::string::npos) << missing;
+  EXPECT_NE(missing.find(info().package), std::string::npos) << missing;
+}
+
+TEST_P(Agents, ParsesASuccessfulRunWithTwoToolCalls) {
+  const auto r = parse(GetParam() + "-success.jsonl");
+  EXPECT_FALSE(r.reported_error) << r.error_message;
+  EXPECT_EQ(r.tool_calls, 2);
+  EXPECT_GT(r.input_tokens.value_or(0), 20000);
+  EXPECT_GT(r.output_tokens.value_or(0), 2000);
+  if (GetParam() != "codex") EXPECT_EQ(r.turns, 3);  // codex reports one turn per prompt only
+  EXPECT_FALSE(r.version.empty());
+}
+
+TEST_P(Agents, ReportsTheEndpointsError) {
+  const auto r = parse(GetParam() + "-api-error.jsonl");
+  EXPECT_TRUE(r.reported_error);
+  EXPECT_FALSE(r.error_message.empty());
+  EXPECT_EQ(r.tool_calls, 0);
+}
+
+TEST_P(Agents, EmptyOutputIsAnError) {
+  fs::create_directories(tmp.path() / "logs");
+  core::write_file(tmp.path() / "logs" / "agent.stdout", "not json\n");
+  const auto r = make(GetParam())->parse_output(ctx(tmp.path() / "logs", sandbox::Mode::bwrap), proc::ProcResult{});
+  if (GetParam() != "opencode") EXPECT_TRUE(r.reported_error);  // opencode has no final line to miss
+  EXPECT_EQ(r.tool_calls, 0);
+  EXPECT_EQ(r.version, "9.9.9");  // the installed package's
+}
+
+TEST_P(Agents, FieldsOfUnexpectedTypesAreSkipped) {
+  fs::create_directories(tmp.path() / "logs");
+  core::write_file(tmp.path() / "logs" / "agent.stdout",
+                   "{\"type\":123}\n"
+                   "{\"type\":\"assistant\",\"message\":{\"content\":\"text\"}}\n"
+                   "{\"type\":\"step_finish\",\"part\":{\"tokens\":\"many\"}}\n"
+                   "{\"type\":\"tool_use\",\"part\":{\"state\":{\"time\":{\"start\":\"a\",\"end\":1}}}}\n"
+                   "{\"type\":\"item.completed\",\"item\":[1]}\n"
+                   "{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":\"x\"}}\n"
+                   "{\"type\":\"result\",\"is_error\":\"yes\",\"result\":5}\n");
+  EXPECT_NO_THROW(make(GetParam())->parse_output(ctx(tmp.path() / "logs", sandbox::Mode::bwrap), proc::ProcResult{}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Scaffold, Agents, ::testing::Values("claude-code", "opencode", "codex", "qwen-code"),
+                         [](const auto& info) {
+                           auto name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(ClaudeCode, DetailsOfASuccessfulRun) {
+  core::TempDir tmp("agentrace-scaffold");
+  fs::copy_file(test::data_dir() / "agents" / "claude-code-success.jsonl", tmp.path() / "agent.stdout");
+  suite::Task task;
+  ContenderConfig c;
+  const AttemptContext ctx{task, c, {}, {}, tmp.path()};
+  const auto r = make("claude-code")->parse_output(ctx, {});
+  EXPECT_EQ(r.version, "2.1.332");  // from its init line
+  EXPECT_DOUBLE_EQ(r.own_duration_s.value_or(0), 1.742);
+  EXPECT_EQ(r.input_tokens, 42765);
+  EXPECT_EQ(r.output_tokens, 2216);
+  ASSERT_EQ(r.tool_spans_ns.size(), 2u);  // from the line timestamps: tool_use -> tool_result
+  for (const auto& [a, b] : r.tool_spans_ns) EXPECT_LE(a, b);
+}
+
+TEST(QwenCode, ExitZeroApiErrorIsAnError) {
+  core::TempDir tmp("agentrace-scaffold");
+  fs::copy_file(test::data_dir() / "agents" / "qwen-code-api-error.jsonl", tmp.path() / "agent.stdout");
+  suite::Task task;
+  ContenderConfig c;
+  const AttemptContext ctx{task, c, {}, {}, tmp.path()};
+  const auto r = make("qwen-code")->parse_output(ctx, {});
+  EXPECT_TRUE(r.reported_error);
+  EXPECT_EQ(r.error_message.rfind("[API Error: 500", 0), 0u) << r.error_message;
+  EXPECT_EQ(r.version, "0.15.10");
+}
+
+TEST(Opencode, ToolSpansComeFromItsWallClockTimes) {
+  core::TempDir tmp("agentrace-scaffold");
+  fs::copy_file(test::data_dir() / "agents" / "opencode-success.jsonl", tmp.path() / "agent.stdout");
+  suite::Task task;
+  ContenderConfig c;
+  const AttemptContext ctx{task, c, {}, {}, tmp.path()};
+  const auto r = make("opencode")->parse_output(ctx, {});
+  ASSERT_EQ(r.tool_spans_ns.size(), 2u);
+  // Durations as the agent wrote them (time.end - time.start, ms).
+  EXPECT_EQ(r.tool_spans_ns[0].second - r.tool_spans_ns[0].first, 440'000'000);
+  EXPECT_EQ(r.tool_spans_ns[1].second - r.tool_spans_ns[1].first, 112'000'000);
+  EXPECT_EQ(r.input_tokens, 28739);
+  EXPECT_EQ(r.output_tokens, 2195);
+}
+
+TEST(Codex, FailedTurnIsTheErrorNotItsRetryNotices) {
+  core::TempDir tmp("agentrace-scaffold");
+  fs::copy_file(test::data_dir() / "agents" / "codex-api-error.jsonl", tmp.path() / "agent.stdout");
+  suite::Task task;
+  ContenderConfig c;
+  const AttemptContext ctx{task, c, {}, {}, tmp.path()};
+  const auto r = make("codex")->parse_output(ctx, {});
+  EXPECT_TRUE(r.reported_error);
+  EXPECT_EQ(r.error_message.find("Reconnecting"), std::string::npos) << r.error_message;
+}
+
+TEST(WallClock, Rfc3339AndMonotonicConversion) {
+  EXPECT_EQ(rfc3339_ms("1970-01-01T00:00:01.250Z"), 1250.0);
+  EXPECT_EQ(rfc3339_ms("2026-11-30T08:17:37.171Z").value_or(0), 1796026657171.0);
+  EXPECT_FALSE(rfc3339_ms("2026-11-30 08:17").has_value());
+  EXPECT_FALSE(rfc3339_ms("").has_value());
+  const WallToMono to_mono;
+  const auto now = to_mono(static_cast<double>(core::wall_now_ms()));
+  EXPECT_LT(std::llabs(now - core::mono_ns()), 50'000'000);
+}
+
+}  // namespace
+}  // namespace agentrace::scaffold
