@@ -36,17 +36,10 @@ std::string new_token() {
 
 // Finds argv[0] on the child's PATH before fork (execvpe is not async-signal-safe).
 std::string resolve_program(const std::string& name, const std::map<std::string, std::string>& env) {
-  if (name.find('/') != std::string::npos) return name;
+  if (name.find('/') != std::string::npos) return name;  // execve says why, if it cannot run
   auto it = env.find("PATH");
-  std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    auto end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    auto candidate = path.substr(start, end - start) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
+  const std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
+  if (auto found = find_program(name, path)) return *found;
   throw core::InfraError(fmt::format("'{}' not found on PATH ({}); install it or give its full path",
                                      name, path));
 }
@@ -125,6 +118,19 @@ int open_pidfd(pid_t pid) {
 }
 
 }  // namespace
+
+std::optional<std::string> find_program(const std::string& name, const std::string& path) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    auto candidate = path.substr(start, end - start) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
 
 void request_cancel() { g_cancel = 1; }
 bool cancel_requested() { return g_cancel != 0; }

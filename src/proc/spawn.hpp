@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ ProcResult run(const SpawnSpec& spec);
 // for SIGINT/SIGTERM handlers (async-signal-safe: sets a flag).
 void request_cancel();
 bool cancel_requested();
+
+// The full path of `name` on a PATH-style list of folders (a name with '/' is taken
+// as it is when executable); nullopt when not found.
+std::optional<std::string> find_program(const std::string& name, const std::string& path);
 
 // The environment variables a child may inherit from ours (PATH, LANG, TZ, ...).
 std::map<std::string, std::string> allowlisted_env();

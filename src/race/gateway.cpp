@@ -119,23 +119,24 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
   return lease;
 }
 
-std::string ModelGateway::open_host(const std::string& label, const scaffold::EndpointConfig& endpoint) {
-  // Route ids are path segments: keep them to [A-Za-z0-9-].
-  std::string id = label;
-  for (auto& ch : id) {
+namespace {
+// Route ids are path segments: a label such as "judge:<id>" keeps to [A-Za-z0-9-].
+std::string route_id(std::string label) {
+  for (auto& ch : label) {
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
   }
-  proxy_->add_route({id, label, upstream_for(endpoint), endpoint.key_env});
-  return proxy_->route_url(id);
+  return label;
+}
+}  // namespace
+
+std::string ModelGateway::open_host(const std::string& label, const scaffold::EndpointConfig& endpoint) {
+  proxy_->add_route({route_id(label), label, upstream_for(endpoint), endpoint.key_env});
+  return proxy_->route_url(route_id(label));
 }
 
 void ModelGateway::close_host(const std::string& label) {
-  std::string id = label;
-  for (auto& ch : id) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
-  }
   close(label);
-  proxy_->remove_route(id);
+  proxy_->remove_route(route_id(label));
 }
 
 std::vector<proxy::CallRecord> ModelGateway::close(const std::string& attempt_id) {

@@ -2,7 +2,6 @@
 
 #include "race/gateway.hpp"
 
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,24 +10,12 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/host.hpp"
+#include "proc/spawn.hpp"
 #include "sandbox/sandbox.hpp"
 #include "workspace/workspace.hpp"
 
 namespace agentrace::race {
 namespace {
-
-bool on_path(const std::string& cmd) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= p.size()) {
-    auto end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    if (access((p.substr(start, end - start) + "/" + cmd).c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 store::TaskRow task_row(const suite::Task& t) {
   nlohmann::json j;
@@ -55,7 +42,8 @@ void check_toolchains(const suite::Suite& suite, const std::vector<std::string>&
   for (const auto& t : suite.tasks) {
     if (!task_filter.empty() && std::find(task_filter.begin(), task_filter.end(), t.id) == task_filter.end()) continue;
     for (const auto& cmd : t.toolchain) {
-      if (!on_path(cmd)) missing += fmt::format("\n  task {} needs '{}' ({})", t.id, cmd, t.spec_file.string());
+      const char* path = std::getenv("PATH");
+      if (!proc::find_program(cmd, path ? path : "/usr/bin:/bin")) missing += fmt::format("\n  task {} needs '{}' ({})", t.id, cmd, t.spec_file.string());
     }
   }
   if (!missing.empty())
