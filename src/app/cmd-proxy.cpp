@@ -1,11 +1,13 @@
 // `agentrace proxy --upstream URL`: the recording proxy on its own. Every path is
 // forwarded to the upstream (routes /r/<id>/ are for races). One JSON line per call goes
-// to --record FILE (stdout by default); a short line per call and the listening address
-// go to stderr. Runs until SIGINT or SIGTERM.
+// to --record FILE (stdout by default), and with --cassette FILE one cassette line per
+// call (what `agentrace sim --replay` serves); a short line per call and the listening
+// address go to stderr. Runs until SIGINT or SIGTERM.
 #include <signal.h>
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -24,6 +26,7 @@ struct ProxyArgs {
   std::string unix_path;
   std::string key_env;
   std::string record = "-";
+  std::string cassette;
   std::string ca_file;
   double stall_s = 300;
   bool quiet = false;
@@ -46,7 +49,11 @@ proxy::ProxyOptions options_of(const ProxyArgs& a) {
     throw core::UsageError(std::string("--listen: ") + e.what());
   }
   if (!a.unix_path.empty()) o.listen.push_back(net::ListenSpec{"", 0, a.unix_path});
-  o.default_route = proxy::Route{"", "", a.upstream, a.key_env};
+  o.default_route = proxy::Route{"", "", a.upstream, a.key_env, {}};
+  if (!a.cassette.empty()) {
+    auto file = std::make_shared<sim::CassetteFile>(a.cassette);
+    o.default_route->cassette = [file](sim::CassetteCall call) { file->append(call); };
+  }
   o.stall_timeout = std::chrono::milliseconds(static_cast<long>(a.stall_s * 1000));
   o.client.ca_file = a.ca_file;
   return o;
@@ -95,6 +102,7 @@ void register_proxy(CLI::App& app) {
   cmd->add_option("--unix", a->unix_path, "Also (or only, without --listen) listen on this Unix socket");
   cmd->add_option("--key-env", a->key_env, "Environment variable with the real API key to inject");
   cmd->add_option("--record", a->record, "Append one JSON line per call to this file ('-': stdout)")->capture_default_str();
+  cmd->add_option("--cassette", a->cassette, "Also write each call's response as a cassette line (replay: agentrace sim --replay)");
   cmd->add_option("--stall-timeout", a->stall_s, "Cut a call after this many seconds without an upstream byte")
       ->capture_default_str();
   cmd->add_option("--ca-file", a->ca_file, "Extra trusted CA certificates (PEM) for the upstream");

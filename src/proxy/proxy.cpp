@@ -1,5 +1,6 @@
 #include "proxy/proxy.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "net/server.hpp"
 #include "proxy/recorder.hpp"
 #include "wire/request.hpp"
@@ -70,6 +72,48 @@ net::Headers forward_headers(const net::RequestHead& req, const RouteState& rout
     out.add(h.name, h.value);
   }
   if (!route.key.empty()) inject_key(out, path, route.key);
+  return out;
+}
+
+// Key values a cassette must not hold: the route's real key and the agent's own. Shorter
+// values (a dummy "x") are not searched for in the bytes; their headers are dropped anyway.
+std::vector<std::string> secrets_of(const net::RequestHead& req, const RouteState& route) {
+  std::vector<std::string> keys{route.key};
+  for (const auto& h : req.headers) {
+    if (!net::iequals(h.name, "authorization") && !net::iequals(h.name, "x-api-key") && !net::iequals(h.name, "api-key")) {
+      continue;
+    }
+    std::string_view value = h.value;
+    if (value.size() > 7 && net::iequals(value.substr(0, 7), "bearer ")) value.remove_prefix(7);
+    keys.emplace_back(value);
+  }
+  std::erase_if(keys, [](const std::string& k) { return k.size() < 8; });
+  return keys;
+}
+
+void redact(std::string& text, const std::vector<std::string>& secrets) {
+  static constexpr std::string_view mark = "[redacted]";
+  for (const auto& secret : secrets) {
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + mark.size())) {
+      text.replace(at, secret.size(), mark);
+    }
+  }
+}
+
+// Response headers as a cassette keeps them: no hop-by-hop, cookie or key headers, none
+// whose value holds a key; Content-Length kept so a replay sends one too.
+std::vector<std::pair<std::string, std::string>> tape_headers(const net::ResponseHead& head,
+                                                              const std::vector<std::string>& secrets) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& h : head.headers) {
+    const bool private_header = net::is_hop_by_hop(h.name) || net::iequals(h.name, "set-cookie") ||
+                                net::iequals(h.name, "authorization") || net::iequals(h.name, "x-api-key") ||
+                                net::iequals(h.name, "api-key");
+    const bool holds_key = std::any_of(secrets.begin(), secrets.end(),
+                                       [&](const std::string& k) { return h.value.find(k) != std::string::npos; });
+    if (!private_header && !holds_key) out.emplace_back(h.name, h.value);
+  }
+  if (head.content_length) out.emplace_back("Content-Length", std::to_string(*head.content_length));
   return out;
 }
 
@@ -161,8 +205,12 @@ class Call : public std::enable_shared_from_this<Call> {
     req.idle_timeout = p_.options.stall_timeout;
     req.total_timeout = p_.options.call_timeout;
     auto self = shared_from_this();
+    if (route_->route.cassette) {
+      tape_ = std::make_unique<sim::CassetteCall>();
+      secrets_ = secrets_of(ex_->request(), *route_);
+    }
     fetch_ = p_.client->fetch(route_->upstream, std::move(req),
-                              {[self](const net::ResponseHead& h, const net::FetchTimings&) { self->on_head(h); },
+                              {[self](const net::ResponseHead& h, const net::FetchTimings& t) { self->on_head(h, t); },
                                [self](std::string_view piece, std::int64_t at, std::function<void()> more) {
                                  self->on_data(piece, at, std::move(more));
                                },
@@ -170,11 +218,17 @@ class Call : public std::enable_shared_from_this<Call> {
     rec_.request(body);  // parsed while the request is on its way
   }
 
-  void on_head(const net::ResponseHead& head) {
+  void on_head(const net::ResponseHead& head, const net::FetchTimings& t) {
     rec_.response_head(head.status, head.headers.find("content-type"));
-    if (gone_) return;
-    head_sent_ = true;
-    ex_->write_head(head);
+    if (!gone_) {
+      head_sent_ = true;
+      ex_->write_head(head);
+    }
+    if (tape_) {
+      tape_->status = head.status;
+      tape_->head_ns = t.headers_ns > 0 ? t.headers_ns : net::now_ns();
+      tape_->headers = tape_headers(head, secrets_);
+    }
   }
 
   void on_data(std::string_view piece, std::int64_t at, std::function<void()> more) {
@@ -182,7 +236,8 @@ class Call : public std::enable_shared_from_this<Call> {
       if (e) return self->client_gone();
       more();
     });
-    rec_.piece(piece, at);  // decoded after the bytes went out
+    rec_.piece(piece, at);  // decoded and kept after the bytes went out
+    if (tape_) tape_->chunks.push_back({at, std::string(piece)});
   }
 
   void on_end(const net::Error& err, const net::FetchTimings& t) {
@@ -220,12 +275,37 @@ class Call : public std::enable_shared_from_this<Call> {
     auto& r = rec_.record();
     r.route_id = route_->route.id;
     r.attempt_id = route_->route.attempt_id;
-    if (!p_.sink) return;
+    if (tape_ && !gone_ && !upstream_error_) safely([&] { route_->route.cassette(take_tape(r)); });
+    if (p_.sink) safely([&] { p_.sink(std::move(r)); });
+  }
+
+  template <class F>
+  static void safely(F&& f) {  // a failing sink must not take the proxy down
     try {
-      p_.sink(std::move(r));
-    } catch (const std::exception& e) {  // a failing sink must not take the proxy down
+      f();
+    } catch (const std::exception& e) {
       std::fprintf(stderr, "agentrace proxy: recording a call failed: %s\n", e.what());
     }
+  }
+
+  // Times become offsets from the request's last byte going upstream: when a replaying
+  // endpoint starts its clock.
+  sim::CassetteCall take_tape(const CallRecord& r) {
+    auto& t = *tape_;
+    const std::int64_t base = timings_.request_sent_ns > 0 ? timings_.request_sent_ns : r.start_mono_ns;
+    t.match = rec_.first_user_text();
+    redact(t.match, secrets_);
+    t.conversation = "u-" + core::sha256_hex(t.match).substr(0, 12);
+    t.protocol = r.protocol;
+    t.method = r.method;
+    t.path = r.path;
+    t.model = r.model;
+    t.head_ns = std::max<std::int64_t>(0, t.head_ns - base);
+    for (auto& chunk : t.chunks) {
+      chunk.offset_ns = std::max<std::int64_t>(0, chunk.offset_ns - base);
+      redact(chunk.data, secrets_);
+    }
+    return std::move(t);
   }
 
   Proxy::Impl& p_;
@@ -235,6 +315,8 @@ class Call : public std::enable_shared_from_this<Call> {
   Recorder rec_;
   std::shared_ptr<std::atomic<std::size_t>> in_flight_;
   std::shared_ptr<net::Fetch> fetch_;
+  std::unique_ptr<sim::CassetteCall> tape_;  // only for a route with a cassette
+  std::vector<std::string> secrets_;
   net::Error upstream_error_;
   net::FetchTimings timings_;
   bool head_sent_ = false, gone_ = false, finishing_ = false, recorded_ = false;
@@ -255,6 +337,12 @@ void Proxy::Impl::handle(std::shared_ptr<net::Exchange> ex) {
     }
   }
   if (!route) {
+    const auto& method = ex->request().method;
+    const auto path = target.substr(0, target.find('?'));
+    if ((method == "HEAD" || method == "GET") && path == "/") {
+      return net::respond(*ex, 200, "agentrace proxy: model routes are at /r/<route-id>/\n");
+    }
+    if (method == "GET" && path == "/health") return net::respond(*ex, 200, R"({"status":"ok"})", "application/json");
     return net::respond(*ex, 404, json_error("agentrace_unknown_route", "paths must start with /r/<route-id>/"),
                         "application/json");
   }

@@ -5,7 +5,9 @@
 // the agent's dummy key replaced by the real one (x-api-key for Anthropic Messages,
 // Authorization: Bearer otherwise), relays status, headers and body bytes unchanged,
 // flushing every upstream read to the agent at once, and hands one CallRecord per call
-// to the sink. Paths outside /r/ go to the default route when there is one.
+// to the sink. Paths outside /r/ go to the default route when there is one; without one,
+// the proxy answers `HEAD /`, `GET /` and `GET /health` itself (200, no record: Claude Code
+// probes the host root at start-up) and 404 to anything else.
 // The proxy runs its own event loop thread; the sink is called on that thread, once per
 // finished call (keep it quick: every call of the proxy waits while it runs). Calls cut
 // by stop() are not recorded.
@@ -21,6 +23,7 @@
 #include "net/client.hpp"
 #include "net/http.hpp"
 #include "proxy/call-record.hpp"
+#include "sim/cassette.hpp"
 
 namespace agentrace::proxy {
 
@@ -29,6 +32,10 @@ struct Route {
   std::string attempt_id;  // copied into every record of the route
   std::string upstream;    // base URL: "https://api.anthropic.com", "http://127.0.0.1:8000/v1"
   std::string key_env;     // variable holding the real key; "" = forward the agent's own headers
+  // Set: each call that got a whole response is also handed here, on the proxy's thread, as
+  // a cassette call (docs/sim.md): the response's status, headers and every piece's bytes
+  // and time, keys removed. Unset: no byte is kept.
+  std::function<void(sim::CassetteCall)> cassette;
 };
 
 using RecordSink = std::function<void(CallRecord)>;

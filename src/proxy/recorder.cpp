@@ -44,6 +44,36 @@ ErrorClass class_of_transport(net::ErrorKind kind) {
   return ErrorClass::reset;
 }
 
+// A JSON value's text after `"key":`, or "" when the key is absent.
+std::string_view value_after(std::string_view data, std::string_view quoted_key) {
+  auto at = data.find(quoted_key);
+  if (at == std::string_view::npos) return {};
+  at = data.find_first_not_of(" \t\r\n:", at + quoted_key.size());
+  return at == std::string_view::npos ? std::string_view{} : data.substr(at);
+}
+
+bool has(std::string_view data, std::string_view what) { return data.find(what) != std::string_view::npos; }
+
+// An event that can carry nothing but more text or reasoning (no usage, stop reason, tool
+// call, timings, error or end of stream), judged from its raw text. When in doubt: false.
+bool plain_content_delta(const wire::SseEvent& ev) {
+  const std::string_view data = ev.data;
+  if (!data.starts_with('{') || !data.ends_with('}')) return false;  // let the decoder flag it
+  if (ev.event == "content_block_delta") return has(data, "\"text_delta\"") || has(data, "\"thinking_delta\"");
+  if (ev.event == "response.output_text.delta" || ev.event == "response.reasoning_text.delta" ||
+      ev.event == "response.reasoning_summary_text.delta") {
+    return true;
+  }
+  if (!ev.event.empty() || !has(data, "\"delta\"")) return false;
+  // Chat: quoted keys cannot occur inside a JSON string (its quotes are escaped there).
+  if (has(data, "\"tool_calls\"") || has(data, "\"error\"")) return false;
+  for (const auto key : {"\"finish_reason\"", "\"usage\"", "\"timings\""}) {
+    const auto value = value_after(data, key);
+    if (!value.empty() && !value.starts_with("null")) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Recorder::Recorder(std::int64_t start_ns, std::string method, std::string path) : start_ns_(start_ns) {
@@ -70,6 +100,7 @@ void Recorder::request(std::string_view body) {
   record_.model = std::move(info.model);
   record_.stream = info.stream;
   record_.tool_result_ids = std::move(info.tool_result_ids);
+  first_user_text_ = std::move(info.first_user_text);
 }
 
 void Recorder::response_head(int status, const std::string* content_type) {
@@ -89,7 +120,12 @@ void Recorder::piece(std::string_view bytes, std::int64_t at_ns) {
   record_.response_bytes += bytes.size();
   if (buffer_body_ && body_.size() + bytes.size() <= max_buffered_body) body_.append(bytes);
   if (!decoder_) return;
-  for (const auto& ev : decoder_->feed(bytes)) {
+  for (const auto& event : sse_.feed(bytes)) decode(event, at_ns);
+}
+
+void Recorder::decode(const wire::SseEvent& event, std::int64_t at_ns) {
+  if (record_.first_content_ms >= 0 && plain_content_delta(event)) return;
+  for (const auto& ev : decoder_->feed(event)) {
     if (ev.kind == wire::EventKind::content_started && record_.first_content_ms < 0) {
       record_.first_content_ms = offset_ms(at_ns);
     }
@@ -111,7 +147,10 @@ void Recorder::finish(const net::Error& upstream, bool client_gone, const net::F
 
   wire::AssistantTurn turn;
   if (decoder_) {
-    if (!upstream && !client_gone) decoder_->finish();
+    if (!upstream && !client_gone) {
+      for (const auto& event : sse_.finish()) decode(event, end_ns);
+      decoder_->finish();
+    }
     turn = decoder_->turn();
   } else if (buffer_body_ && !body_.empty()) {
     turn = wire::decode_response(*wire::parse_protocol(record_.protocol), body_);

@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,7 +16,7 @@ namespace agentrace::sim {
 
 struct CassetteChunk {
   std::int64_t offset_ns = 0;  // from the start of the call
-  std::string data;
+  std::string data;            // raw bytes; written as "data" (UTF-8) or "data_b64" (anything else)
 };
 
 struct CassetteCall {
@@ -34,6 +36,20 @@ struct CassetteCall {
 // Throws core::UsageError naming file:line for a bad line.
 std::vector<CassetteCall> load_cassette(const std::filesystem::path& file);
 std::string to_json_line(const CassetteCall& call);
+
+// A cassette being recorded: one line per append(), flushed at once. Thread-safe.
+class CassetteFile {
+ public:
+  // Creates or truncates `file` (throws core::UsageError naming it).
+  explicit CassetteFile(const std::filesystem::path& file);
+  void append(const CassetteCall& call);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::mutex mutex_;
+  std::ofstream out_;
+};
 
 enum class ReplayTiming { recorded, scaled, zero };
 struct ReplayPace {

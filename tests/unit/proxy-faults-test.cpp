@@ -508,6 +508,95 @@ TEST_F(ProxyFixture, ManyFaultyCallsLeakNothing) {
   EXPECT_LE(agentrace::test::open_fds(), fds_running + 1);  // at most one pooled upstream connection
 }
 
+TEST_F(ProxyFixture, AnswersTheHostRootItselfAndRecordsNothing) {
+  start(stream_events({}, 0ms));
+  const auto url = net::parse_url(proxy->url());
+  for (const std::string method : {"HEAD", "GET"}) {
+    net::ClientRequest req;
+    req.method = method;
+    req.target = "/";
+    EXPECT_EQ(net::fetch_sync(url, req).status, 200) << method;
+  }
+  net::ClientRequest health;
+  health.target = "/health";
+  EXPECT_EQ(net::fetch_sync(url, health).body, R"({"status":"ok"})");
+  net::ClientRequest other;
+  other.target = "/v1/models";
+  EXPECT_EQ(net::fetch_sync(url, other).status, 404);
+  EXPECT_TRUE(records.wait(1, 200ms).empty());
+  EXPECT_TRUE(upstream->requests().empty());
+}
+
+// Upstream that echoes keys back: in a header and (the agent's) in the body.
+RawUpstream::Script echoing_stream(std::vector<std::string> events) {
+  return [events = std::move(events)](int fd, const std::string& request) {
+    const auto bearer = request.find("Authorization: Bearer ");
+    const auto key = request.substr(bearer + 22, request.find("\r\n", bearer) - bearer - 22);
+    send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+                 "X-Request-Id: req-7\r\nX-Echo: saw " + key + "\r\nSet-Cookie: s=1\r\nConnection: close\r\n\r\n");
+    for (const auto& e : events) {
+      std::this_thread::sleep_for(5ms);
+      send_all(fd, chunk(e));
+    }
+    send_all(fd, "0\r\n\r\n");
+    return false;
+  };
+}
+
+TEST_F(ProxyFixture, CassetteKeepsEveryByteAndTimeButNoKey) {
+  std::vector<std::string> events = chat_events;
+  events.insert(events.begin() + 1, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"sk-agent-own-987654 \u00e9\"}}]}\n\n");
+  upstream = std::make_unique<RawUpstream>(echoing_stream(events));
+  std::mutex mutex;
+  std::vector<agentrace::sim::CassetteCall> tapes;
+  proxy = std::make_unique<proxy::Proxy>(proxy::ProxyOptions{}, records.sink());
+  const auto keep = [&](agentrace::sim::CassetteCall c) {
+    std::lock_guard lock(mutex);
+    tapes.push_back(std::move(c));
+  };
+  proxy->add_route({"a1", "attempt-1", upstream->url(), "AGENTRACE_TEST_KEY", keep});  // the real key
+  proxy->add_route({"a2", "attempt-2", upstream->url(), "", keep});                    // the agent's own
+  const auto via_real = call("/v1/chat/completions", chat_request);
+  const auto via_own = net::fetch_sync(net::parse_url(proxy->url()),
+                                       post("/r/a2/v1/chat/completions", chat_request, "Bearer sk-agent-own-987654"));
+  ASSERT_EQ(via_real.body, joined(events));
+  ASSERT_EQ(via_own.body, joined(events));
+  const auto recs = records.wait(2);
+  ASSERT_EQ(recs.size(), 2u);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(tapes.size(), 2u);
+  for (std::size_t i = 0; i < tapes.size(); ++i) {
+    const auto& tape = tapes[i];
+    EXPECT_EQ(tape.status, 200);
+    EXPECT_EQ(tape.protocol, "openai-chat");
+    EXPECT_EQ(tape.path, "/v1/chat/completions");
+    EXPECT_EQ(tape.model, "m1");
+    EXPECT_EQ(tape.match, "hi");
+    EXPECT_TRUE(tape.conversation.starts_with("u-")) << tape.conversation;
+    using Header = std::pair<std::string, std::string>;
+    EXPECT_EQ(tape.headers, (std::vector<Header>{{"Content-Type", "text/event-stream"}, {"X-Request-Id", "req-7"}}));
+    std::string body;
+    std::int64_t last = 0;
+    for (const auto& c : tape.chunks) {
+      body += c.data;
+      EXPECT_GE(c.offset_ns, std::max(last, tape.head_ns));
+      last = c.offset_ns;
+    }
+    EXPECT_GT(tape.chunks.back().offset_ns - tape.chunks.front().offset_ns, 25'000'000);  // 6 gaps of 5 ms
+    const auto line = agentrace::sim::to_json_line(tape);
+    EXPECT_EQ(line.find("sk-real-secret"), std::string::npos) << line;
+    EXPECT_EQ(line.find("Set-Cookie"), std::string::npos) << line;
+    std::string expected = joined(events);
+    if (i == 1) {  // the agent's own key, sent by the agent through a2, is a key too
+      EXPECT_EQ(line.find("sk-agent-own"), std::string::npos) << line;
+      expected.replace(expected.find("sk-agent-own-987654"), 19, "[redacted]");
+    }
+    EXPECT_EQ(body, expected);
+  }
+  EXPECT_EQ(recs[0].output_tokens, 7);  // usage still read behind the skipped content deltas
+  EXPECT_EQ(recs[0].tool_call_ids, std::vector<std::string>{"call_9"});
+}
+
 TEST(ProxyKeys, InjectKeyPicksTheProtocolsHeader) {
   net::Headers h;
   h.add("x-api-key", "dummy");

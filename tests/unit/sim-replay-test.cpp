@@ -45,6 +45,23 @@ TEST(SimReplay, RoundTripsThroughJsonLines) {
   }
 }
 
+TEST(SimReplay, BytesThatAreNotUtf8RoundTripAsBase64) {
+  agentrace::core::TempDir tmp("agentrace-cassette");
+  sim::CassetteCall call;
+  call.chunks = {{1, "data: caf\xC3"}, {2, "\xA9\n\n"}, {3, std::string("\0\xFF\x01", 3)}, {4, "plain"}};
+  {
+    sim::CassetteFile file(tmp.path() / "c.jsonl");
+    file.append(call);
+  }
+  const std::string line = agentrace::core::read_file(tmp.path() / "c.jsonl");
+  EXPECT_NE(line.find(R"("data_b64":"ZGF0YTogY2Fmww==")"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("data":"plain")"), std::string::npos) << line;
+  const auto again = sim::load_cassette(tmp.path() / "c.jsonl");
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].chunks.size(), 4u);
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(again[0].chunks[k].data, call.chunks[k].data) << k;
+}
+
 TEST(SimReplay, BadLinesNameTheLine) {
   agentrace::core::TempDir tmp("agentrace-cassette");
   agentrace::core::write_file(tmp.path() / "bad.jsonl", "{\"status\":200,\"chunks\":[]}\n{\"status\":\"x\"}\n");
