@@ -16,6 +16,7 @@ void register_sim(CLI::App& app);       // cmd-sim.cpp: simulated model endpoint
 void register_agents(CLI::App& app);    // cmd-agents.cpp: installed agent CLIs and versions
 void register_review(CLI::App& app);    // cmd-review.cpp: blind human grading page
 void register_agent(CLI::App& app);     // cmd-agent.cpp: the built-in agent (runs inside the sandbox)
+void register_speed(CLI::App& app);     // cmd-speed.cpp: endpoint speed test (load generator)
 
 // Set by main: the process exit code a command wants (0 unless it sets one).
 int& exit_code();

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   app::register_agents(app);
   app::register_review(app);
   app::register_agent(app);
+  app::register_speed(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

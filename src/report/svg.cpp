@@ -343,4 +343,48 @@ std::string timeline_svg(const std::vector<store::CallRow>& calls) {
   return out + "</svg>\n";
 }
 
+std::string line_chart_svg(const LineChart& chart, const PlotContext& ctx) {
+  const double w = 760, h = 420, left = 80, right = w - 190, top = 50, bottom = h - 64;
+  double x_lo = 0, x_hi = 0, y_hi = 0;
+  bool first = true;
+  for (const auto& s : chart.series)
+    for (const auto& p : s.points) {
+      x_lo = first ? p.x : std::min(x_lo, p.x);
+      x_hi = std::max(x_hi, p.x);
+      y_hi = std::max(y_hi, p.y);
+      first = false;
+    }
+  const Scale x = time_scale(x_lo > 0 ? x_lo : 1, x_hi > 0 ? x_hi : 1, left, right);
+  const Scale y = time_scale(y_hi > 0 ? y_hi : 1, y_hi > 0 ? y_hi : 1, bottom, top);  // linear from 0
+  auto label = [](double t) { return fmt::format("{:g}", t); };
+  std::string out = open_svg(w, h, chart.label);
+  out += text(left, 24, chart.label, "start", "title") + badge(w - 10, 24, ctx);
+  out += x_axis(x, top, bottom, chart.x_title + (x.log ? " (log scale)" : ""), label);
+  out += y_axis(y, left, right, chart.y_title, label);
+  double legend_y = top + 4;
+  for (std::size_t i = 0; i < chart.series.size(); ++i) {
+    const auto& s = chart.series[i];
+    const auto colour = palette_colour(i);
+    std::string d;
+    for (const auto& p : s.points) {
+      if (d.empty()) {
+        d = fmt::format("M{} {}", n1(x(p.x)), n1(y(chart.steps ? 0 : p.y)));
+        if (!chart.steps) continue;
+      }
+      d += chart.steps ? fmt::format("H{}V{}", n1(x(p.x)), n1(y(p.y))) : fmt::format("L{} {}", n1(x(p.x)), n1(y(p.y)));
+    }
+    out += fmt::format("<path d=\"{}\" class=\"curve\" stroke=\"{}\" data-series=\"{}\"/>\n", d, colour, xml_escape(s.name));
+    if (!chart.steps) {
+      for (const auto& p : s.points)
+        out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{}\"><title>{}: {:g}, {:g}</title></circle>\n",
+                           n1(x(p.x)), n1(y(p.y)), colour, xml_escape(s.name), p.x, p.y);
+    }
+    out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"/>\n", n1(right + 16),
+                       n1(legend_y - 4), n1(right + 40), n1(legend_y - 4), colour);
+    out += text(right + 46, legend_y, s.name);
+    legend_y += 18;
+  }
+  return out + "</svg>\n";
+}
+
 }  // namespace agentrace::report

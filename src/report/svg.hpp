@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/stats.hpp"
 #include "report/summary.hpp"
 #include "store/records.hpp"
 
@@ -31,6 +32,20 @@ std::string budget_svg(const RaceSummary& rs, const PlotContext& ctx);
 // One attempt's model calls on a time line from its first call: call bars (darker until
 // the first content), the gaps between calls (tools and scaffold) in between.
 std::string timeline_svg(const std::vector<store::CallRow>& calls);
+
+// A generic line chart (the speed plots): one line of markers per series, axes from
+// time_scale (log when the values span more than a decade), steps for a CDF.
+struct ChartSeries {
+  std::string name;
+  std::vector<core::Point> points;  // in x order
+};
+struct LineChart {
+  std::string label;  // aria-label and title
+  std::string x_title, y_title;
+  std::vector<ChartSeries> series;
+  bool steps = false;  // draw as a step function (an empirical CDF)
+};
+std::string line_chart_svg(const LineChart& chart, const PlotContext& ctx);
 
 std::string xml_escape(const std::string& s);
 std::string palette_colour(std::size_t i);

@@ -169,6 +169,9 @@ Conversation read_conversation(wire::Protocol protocol, std::string_view body) {
   c.valid = true;
   c.model = str(json, "model");
   c.stream = flag(json, "stream");
+  for (const char* key : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+    if (const Json* v = find(json, key); v && v->is_number_integer()) c.max_output_tokens = v->get<std::int64_t>();
+  }
   if (const Json* options = find(json, "stream_options"); options && options->is_object()) {
     c.include_usage = flag(*options, "include_usage");
   }

@@ -5,6 +5,7 @@
 // prompt size (for usage and the time to first token). Never throws.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,7 @@ struct Conversation {
   std::vector<OfferedTool> tools;
   std::string cwd;                      // the agent's working directory when its prompt says it
   std::int64_t prompt_tokens = 0;       // request bytes / 4
+  std::optional<std::int64_t> max_output_tokens;  // max_tokens, max_completion_tokens or max_output_tokens
   bool valid = false;                   // the body was a JSON object
 };
 

@@ -1,5 +1,6 @@
 #include "sim/endpoint.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -48,8 +49,11 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
     std::int64_t at_ns;
     std::string bytes;
   };
-  TimedResponse(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<Piece> pieces)
-      : ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns), pieces_(std::move(pieces)), base_ns_(net::now_ns()) {}
+  TimedResponse(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<Piece> pieces,
+                std::size_t stamp_piece)
+      : ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns), pieces_(std::move(pieces)),
+        base_ns_(ex_->received_ns()),  // the schedule counts from the request, not from after planning it
+        stamp_piece_(stamp_piece) {}
 
   void start() {
     ex_->on_client_gone([weak = weak_from_this()] {
@@ -67,7 +71,11 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
       ex_->write_head(std::move(head_));
       head_sent_ = true;
     }
-    while (next_ < pieces_.size() && pieces_[next_].at_ns <= now) ex_->write_body(std::move(pieces_[next_++].bytes));
+    for (; next_ < pieces_.size() && pieces_[next_].at_ns <= now; ++next_) {
+      // The send time, for a client measuring what it adds (an SSE comment: readers skip it).
+      if (next_ == stamp_piece_) pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {}\n\n", net::now_ns()));
+      ex_->write_body(std::move(pieces_[next_].bytes));
+    }
     if (next_ == pieces_.size()) return ex_->finish();
     wait(pieces_[next_].at_ns - now);
   }
@@ -80,13 +88,17 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
   std::int64_t head_ns_;
   std::vector<Piece> pieces_;
   std::int64_t base_ns_;
+  std::size_t stamp_piece_;
   std::size_t next_ = 0;
   bool head_sent_ = false;
   std::shared_ptr<net::Timer> timer_;
 };
 
-void send_timed(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<TimedResponse::Piece> pieces) {
-  std::make_shared<TimedResponse>(std::move(ex), std::move(head), head_ns, std::move(pieces))->start();
+constexpr std::size_t kNoStamp = static_cast<std::size_t>(-1);
+
+void send_timed(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<TimedResponse::Piece> pieces,
+                std::size_t stamp_piece = kNoStamp) {
+  std::make_shared<TimedResponse>(std::move(ex), std::move(head), head_ns, std::move(pieces), stamp_piece)->start();
 }
 
 bool is_content(wire::EventKind kind) {
@@ -111,6 +123,7 @@ struct Planned {
   std::vector<TimedResponse::Piece> pieces;
   std::int64_t head_ns = 0;
   double ttft_ms = 0;
+  std::size_t first_content = kNoStamp;  // the piece with the first content
 };
 
 Planned plan_stream_reply(const Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn,
@@ -124,6 +137,8 @@ Planned plan_stream_reply(const Endpoint::State& st, const Conversation& c, wire
   // The same chunks again, now with the timings (they change no chunk's count or content).
   auto chunks = wire::encode_stream(c.protocol, turn, eo);
   Planned p{.head_ns = s.head_ns, .ttft_ms = static_cast<double>(s.head_ns) / 1e6 + s.prompt_ms};
+  p.first_content = static_cast<std::size_t>(std::find_if(tokens.begin(), tokens.end(), [](auto t) { return t > 0; }) -
+                                             tokens.begin());
   for (std::size_t i = 0; i < chunks.size() && i < s.offsets_ns.size(); ++i) {
     p.pieces.push_back({s.offsets_ns[i], std::move(chunks[i].bytes)});
   }
@@ -160,7 +175,8 @@ void simulate(const Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol
   } else {
     head.content_length = p.pieces.front().bytes.size();
   }
-  send_timed(std::move(ex), std::move(head), p.head_ns, std::move(p.pieces));
+  const bool stamp = c.stream && ex->request().headers.find("x-agentrace-stamp") != nullptr;
+  send_timed(std::move(ex), std::move(head), p.head_ns, std::move(p.pieces), stamp ? p.first_content : kNoStamp);
 }
 
 void replay(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {

@@ -2,7 +2,8 @@
 // The simulated model endpoint: serves Chat Completions, Anthropic Messages and
 // Responses (streaming or not) from scripts or a cassette, timed by a latency profile on
 // the event loop's timers (never a sleep), plus GET /v1/models, HEAD / and GET /health.
-// Every response carries `x-agentrace-simulated: 1`.
+// Every response carries `x-agentrace-simulated: 1`; a stream asked for with
+// `x-agentrace-stamp` carries its first content's send time (docs/sim.md).
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -122,4 +122,36 @@ struct CallRow {
   std::string record_json;
 };
 
+// An endpoint speed run (`agentrace speed`): what was measured and how; its cases keep
+// their aggregates as JSON (the printers' field list), its samples every raw request.
+struct SpeedRunRow {
+  std::string id;  // "speed-" + random hex
+  std::string started_at;
+  std::string endpoint;
+  std::string protocol;
+  std::string model;
+  bool simulated = false;
+  std::string server;       // the endpoint's `server` header
+  std::string agentrace;    // version
+  std::string host_json;
+  std::string options_json;  // the sweeps and flags
+  std::string run_json;      // client self-check, server metrics, abort reason
+};
+
+struct SpeedCaseRow {
+  std::string run_id;
+  int case_index = 0;
+  std::int64_t prompt_tokens = 0, output_tokens = 0;
+  int concurrency = 0;
+  double rate = 0;
+  std::string result_json;
+};
+
+struct SpeedSampleRow {
+  std::string run_id;
+  int case_index = 0;
+  std::int64_t sequence = 0;
+  std::string sample_json;
+};
+
 }  // namespace agentrace::store

@@ -66,6 +66,20 @@ CREATE TABLE reviews(
 ALTER TABLE attempts ADD COLUMN judge_grade INTEGER;
 ALTER TABLE attempts ADD COLUMN judge_json TEXT;
 )sql",
+    // 6: endpoint speed runs (`agentrace speed`): the run, its cases with their aggregates,
+    // and every request's raw sample. Run ids are random text, so stores merge.
+    R"sql(
+CREATE TABLE speed_runs(
+  id TEXT PRIMARY KEY, started_at TEXT NOT NULL, endpoint TEXT NOT NULL, protocol TEXT, model TEXT,
+  simulated INTEGER NOT NULL DEFAULT 0, server TEXT, agentrace TEXT, host_json TEXT, options_json TEXT,
+  run_json TEXT);
+CREATE TABLE speed_cases(
+  run_id TEXT NOT NULL, case_index INTEGER NOT NULL, prompt_tokens INTEGER, output_tokens INTEGER,
+  concurrency INTEGER, rate REAL, result_json TEXT NOT NULL, PRIMARY KEY(run_id, case_index));
+CREATE TABLE speed_samples(
+  run_id TEXT NOT NULL, case_index INTEGER NOT NULL, sequence INTEGER NOT NULL, sample_json TEXT NOT NULL,
+  PRIMARY KEY(run_id, case_index, sequence));
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -348,13 +362,16 @@ void Store::clear_calls(const std::string& attempt_id) {
   q.exec();
 }
 
-std::vector<CallRow> Store::calls(const std::string& race_id) {
-  std::lock_guard g(mutex_);
+namespace {
+
+// The calls of a race by attempt, then sequence; record_json only when asked for.
+std::vector<CallRow> query_calls(SQLite::Database& db, const std::string& race_id, bool with_record) {
   std::vector<CallRow> out;
-  SQLite::Statement q(*db_, "SELECT c.attempt_id, c.sequence, c.protocol, c.model, c.status, c.error, c.start_wall_ms, "
-                            "c.start_mono_ns, c.first_content_ms, c.end_ms, c.input_tokens, c.output_tokens, "
-                            "c.record_json FROM calls c JOIN attempts a ON a.id=c.attempt_id WHERE a.race_id=? "
-                            "ORDER BY c.attempt_id, c.sequence");
+  SQLite::Statement q(db, fmt::format("SELECT c.attempt_id, c.sequence, c.protocol, c.model, c.status, c.error, "
+                                      "c.start_wall_ms, c.start_mono_ns, c.first_content_ms, c.end_ms, c.input_tokens, "
+                                      "c.output_tokens{} FROM calls c JOIN attempts a ON a.id=c.attempt_id "
+                                      "WHERE a.race_id=? ORDER BY c.attempt_id, c.sequence",
+                                      with_record ? ", c.record_json" : ""));
   q.bind(1, race_id);
   while (q.executeStep()) {
     CallRow c;
@@ -373,10 +390,22 @@ std::vector<CallRow> Store::calls(const std::string& race_id) {
     ++i;
     if (!q.getColumn(i).isNull()) c.output_tokens = q.getColumn(i).getInt64();
     ++i;
-    c.record_json = q.getColumn(i++).getString();
+    if (with_record) c.record_json = q.getColumn(i++).getString();
     out.push_back(std::move(c));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<CallRow> Store::calls(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  return query_calls(*db_, race_id, true);
+}
+
+std::vector<CallRow> Store::call_summaries(const std::string& race_id) {
+  std::lock_guard g(mutex_);
+  return query_calls(*db_, race_id, false);
 }
 
 void Store::put_review(const ReviewRow& r) {

@@ -50,10 +50,21 @@ class Store {
   void put_call(const CallRow& call);
   void clear_calls(const std::string& attempt_id);
   std::vector<CallRow> calls(const std::string& race_id);
+  // The same rows without record_json (the proxy's whole record, chunk samples and all):
+  // every column a report reads, at a fraction of the bytes.
+  std::vector<CallRow> call_summaries(const std::string& race_id);
 
   // Blind human review: stores the grade and makes it the attempt's final grade.
   void put_review(const ReviewRow& review);
   std::vector<ReviewRow> reviews(const std::string& race_id);
+
+  // Endpoint speed runs (store/speed.cpp): a run, its cases and samples in one transaction;
+  // writing the same run again replaces it (merging stores is idempotent).
+  void put_speed_run(const SpeedRunRow& run, const std::vector<SpeedCaseRow>& cases,
+                     const std::vector<SpeedSampleRow>& samples);
+  std::vector<SpeedRunRow> speed_runs();  // oldest first
+  std::vector<SpeedCaseRow> speed_cases(const std::string& run_id);
+  std::vector<SpeedSampleRow> speed_samples(const std::string& run_id);
 
  private:
   void migrate();

@@ -1,0 +1,165 @@
+// agentrace speed's aggregates on hand-computed samples, its printers against golden
+// files, and speed runs in the store.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "speed/metrics.hpp"
+#include "speed/metrics-scrape.hpp"
+#include "speed/plots.hpp"
+#include "speed/printers.hpp"
+#include "store/store.hpp"
+#include "support/test-support.hpp"
+
+namespace agentrace::speed {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+
+// A request due at `at` ms: first content after ttft ms, then chunks every gap ms.
+Sample streamed(std::int64_t at, std::int64_t queued, std::int64_t ttft, std::vector<std::int64_t> chunks_at,
+                std::int64_t tokens) {
+  Sample s;
+  const std::int64_t base = 1'000 * kMs + at * kMs;
+  s.scheduled_ns = base;
+  s.sent_ns = base + queued * kMs;
+  s.first_byte_ns = base + 5 * kMs;
+  s.first_chunk_ns = base + 6 * kMs;
+  s.first_content_ns = base + ttft * kMs;
+  for (auto c : chunks_at) {
+    s.chunk_ns.push_back(base + c * kMs);
+    s.chunk_bytes.push_back(4);
+  }
+  s.end_ns = s.chunk_ns.back();
+  s.status = 200;
+  s.input_tokens = 100;
+  s.usage_output_tokens = s.output_tokens = tokens;
+  return s;
+}
+
+CaseRun hand_run() {
+  CaseRun run{Case{512, 4, 2, 0}, {}, {1'000 * kMs}};
+  run.samples.push_back(streamed(0, 0, 100, {100, 110, 120, 130}, 4));
+  run.samples.push_back(streamed(1000, 50, 250, {250, 260, 270, 280, 290, 310}, 4));
+  Sample failed;
+  failed.scheduled_ns = failed.sent_ns = failed.end_ns = 3'000 * kMs;
+  failed.status = 401;
+  failed.error = ErrorClass::status;
+  failed.error_detail = "HTTP 401: check --api-key-env";
+  run.samples.push_back(failed);
+  return run;
+}
+
+TEST(SpeedMetrics, AggregatesMatchHandComputedValues) {
+  const CaseResult r = aggregate(hand_run(), 0, parse_slo("ttft=200"));
+  EXPECT_EQ(r.requests, 3U);
+  EXPECT_EQ(r.ok, 2U);
+  EXPECT_EQ(r.errors.at("status"), 1U);
+  EXPECT_EQ(r.first_error, "HTTP 401: check --api-key-env");
+  EXPECT_DOUBLE_EQ(r.ttft_ms.mean, 175);
+  EXPECT_NEAR(r.ttft_ms.sd, 106.066, 1e-3);
+  EXPECT_DOUBLE_EQ(r.ttfb_ms.mean, 5);
+  EXPECT_DOUBLE_EQ(r.ttfc_ms.mean, 6);
+  // TPOT: (130 - 100) / 3 = 10 and (310 - 250) / 3 = 20.
+  EXPECT_DOUBLE_EQ(r.tpot_ms.mean, 15);
+  EXPECT_DOUBLE_EQ(r.decode_tps.mean, 75);  // 100 and 50 tokens/s
+  // Chunk gaps 10,10,10 and 10,10,10,10,20; 8 tokens in 10 chunks.
+  EXPECT_EQ(r.itl_chunk_ms.n, 8U);
+  EXPECT_DOUBLE_EQ(r.itl_chunk_ms.max, 20);
+  EXPECT_DOUBLE_EQ(r.tokens_per_chunk, 0.8);
+  EXPECT_DOUBLE_EQ(r.itl_token_ms.median, 12.5);
+  EXPECT_DOUBLE_EQ(r.e2e_ms.mean, 220);  // 130 and 310 from the due time
+  EXPECT_DOUBLE_EQ(r.queued_ms.max, 50);
+  // One repetition of 1 s: 2 requests, 8 output tokens, 208 in all, 1 within the SLO.
+  EXPECT_DOUBLE_EQ(r.req_per_s.mean, 2);
+  EXPECT_DOUBLE_EQ(r.output_tps.mean, 8);
+  EXPECT_DOUBLE_EQ(r.total_tps.mean, 208);
+  EXPECT_DOUBLE_EQ(r.goodput_per_s.mean, 1);
+  EXPECT_EQ(r.token_source, "usage");
+  EXPECT_FALSE(r.server_prompt_ms);
+}
+
+TEST(SpeedMetrics, PercentilesAndSloParsing) {
+  std::vector<double> xs;
+  for (int i = 1; i <= 100; ++i) xs.push_back(i);
+  const Dist d = distribution(xs);
+  EXPECT_DOUBLE_EQ(d.median, 50.5);
+  EXPECT_NEAR(d.p90, 90.1, 1e-9);
+  EXPECT_NEAR(d.p99, 99.01, 1e-9);
+  EXPECT_DOUBLE_EQ(d.max, 100);
+  const Slo slo = parse_slo("ttft=500,tpot=50,e2e=9000");
+  EXPECT_EQ(slo.ttft_ms, 500);
+  EXPECT_EQ(slo.tpot_ms, 50);
+  EXPECT_EQ(slo.e2e_ms, 9000);
+  EXPECT_THROW(parse_slo("ttft"), core::UsageError);
+  EXPECT_THROW(parse_slo("latency=3"), core::UsageError);
+}
+
+TEST(SpeedMetrics, VllmCountersChangeBetweenScrapes) {
+  const auto before = parse_vllm_metrics(
+      "# HELP x\nvllm:prompt_tokens_total{model_name=\"m\"} 100\nvllm:e2e_request_latency_seconds_bucket{le=\"1\"} 3\n"
+      "other_metric 5\nvllm:num_requests_running{model_name=\"m\"} 0\n");
+  EXPECT_EQ(before.size(), 2U);
+  const auto after = parse_vllm_metrics("vllm:prompt_tokens_total{model_name=\"m\"} 612\nvllm:num_requests_running{model_name=\"m\"} 0\n");
+  const auto d = metric_deltas(before, after);
+  EXPECT_EQ(d.size(), 1U);
+  EXPECT_EQ(d["vllm:prompt_tokens_total{model_name=\"m\"}"], 512);
+}
+
+RunInfo fixed_run() {
+  RunInfo run{.id = "speed-0123456789abcdef", .started_at = "2026-11-30T10:00:00.000Z",
+              .endpoint = "http://127.0.0.1:8080/v1", .protocol = "openai-chat", .model = "sim", .agentrace = "test",
+              .arrival = "poisson", .simulated = true, .slo = true};
+  run.self = {0.25, 2, {0.1, 0.2, 0.3}};
+  return run;
+}
+
+std::vector<CaseResult> fixed_results() {
+  const CaseRun run = hand_run();
+  CaseRun other = run;
+  other.c.prompt_tokens = 2048;
+  return {aggregate(run, 0, parse_slo("ttft=200")), aggregate(other, 1, parse_slo("ttft=200"))};
+}
+
+TEST(SpeedPrinters, MatchGoldenFiles) {
+  const auto results = fixed_results();
+  const RunInfo run = fixed_run();
+  EXPECT_EQ(test::compare_golden("speed-table.md", markdown(run, results)), "");
+  EXPECT_EQ(test::compare_golden("speed-cases.csv", csv(run, results)), "");
+  EXPECT_EQ(test::compare_golden("speed-run.json", json(run, results).dump(2) + "\n"), "");
+  const auto plots = speed_plots(results, {hand_run()}, true);
+  ASSERT_EQ(plots.size(), 3U);
+  EXPECT_EQ(test::compare_golden("speed-latency-cdf.svg", plots[2].svg), "");
+  EXPECT_EQ(test::compare_golden("speed-ttft-vs-context.svg", plots[1].svg), "");
+}
+
+TEST(SpeedPrinters, MarkdownShowsOnlyTheSweepColumnsThatVary) {
+  const std::string md = markdown(fixed_run(), fixed_results());
+  EXPECT_NE(md.find("| prompt |"), std::string::npos);
+  EXPECT_EQ(md.find("| conc |"), std::string::npos);
+  EXPECT_NE(md.find("output 4 · conc 2 · rate closed loop"), std::string::npos) << md;
+  EXPECT_NE(md.find("SIMULATED"), std::string::npos);
+}
+
+TEST(SpeedStore, RunsCasesAndSamplesRoundTripAndRewriteIdempotently) {
+  core::TempDir dir("speed-store");
+  store::Store db(dir.path() / "results.db");
+  const store::SpeedRunRow run{"speed-1", "2026-11-30T10:00:00.000Z", "http://x/v1", "openai-chat", "m", true, "llama",
+                               "test", "{}", "{}", "{}"};
+  const std::vector<store::SpeedCaseRow> cases{{"speed-1", 0, 512, 128, 4, 0, "{\"ok\":4}"}};
+  std::vector<store::SpeedSampleRow> samples{{"speed-1", 0, 0, "{}"}, {"speed-1", 0, 1, "{}"}};
+  db.put_speed_run(run, cases, samples);
+  samples.pop_back();
+  db.put_speed_run(run, cases, samples);
+  ASSERT_EQ(db.speed_runs().size(), 1U);
+  EXPECT_TRUE(db.speed_runs()[0].simulated);
+  EXPECT_EQ(db.speed_runs()[0].server, "llama");
+  ASSERT_EQ(db.speed_cases("speed-1").size(), 1U);
+  EXPECT_EQ(db.speed_cases("speed-1")[0].concurrency, 4);
+  EXPECT_EQ(db.speed_samples("speed-1").size(), 1U);
+}
+
+}  // namespace
+}  // namespace agentrace::speed
