@@ -100,4 +100,53 @@ std::vector<double> share_within(std::vector<double> xs, std::size_t total, cons
   return out;
 }
 
+namespace {
+
+// (observed - chance) / (1 - chance) with agreement weights w(i, j); empty when chance is 1.
+std::optional<double> weighted_kappa(const Agreement& a, const std::vector<std::vector<double>>& w) {
+  const auto k = a.confusion.size();
+  std::vector<double> rows(k, 0), cols(k, 0);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      rows[i] += a.confusion[i][j];
+      cols[j] += a.confusion[i][j];
+    }
+  const auto n = static_cast<double>(a.n);
+  double observed = 0, chance = 0;
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      observed += w[i][j] * a.confusion[i][j] / n;
+      chance += w[i][j] * (rows[i] / n) * (cols[j] / n);
+    }
+  if (1 - chance < 1e-12) return std::nullopt;
+  return (observed - chance) / (1 - chance);
+}
+
+}  // namespace
+
+Agreement agreement(const std::vector<std::pair<int, int>>& pairs, int categories) {
+  Agreement a;
+  const auto k = static_cast<std::size_t>(std::max(categories, 1));
+  a.confusion.assign(k, std::vector<int>(k, 0));
+  std::size_t same = 0;
+  for (const auto& [x, y] : pairs) {
+    if (x < 0 || y < 0 || x >= categories || y >= categories) continue;
+    ++a.confusion[static_cast<std::size_t>(x)][static_cast<std::size_t>(y)];
+    ++a.n;
+    same += x == y;
+  }
+  if (a.n == 0) return a;
+  a.exact = static_cast<double>(same) / static_cast<double>(a.n);
+  std::vector<std::vector<double>> identity(k, std::vector<double>(k, 0)), linear = identity;
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      identity[i][j] = i == j;
+      const auto d = static_cast<double>(i > j ? i - j : j - i);
+      linear[i][j] = k > 1 ? 1 - d / static_cast<double>(k - 1) : 1;
+    }
+  a.kappa = weighted_kappa(a, identity);
+  a.weighted_kappa = weighted_kappa(a, linear);
+  return a;
+}
+
 }  // namespace agentrace::core

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace agentrace::core {
@@ -48,5 +49,18 @@ std::vector<std::size_t> pareto_front(const std::vector<Point>& points);
 // Share of `xs` at or below t, for each t in `at` (an empirical CDF; 0 for empty xs).
 // `total` is the denominator (>= xs.size(); values outside xs count as never reaching t).
 std::vector<double> share_within(std::vector<double> xs, std::size_t total, const std::vector<double>& at);
+
+// Agreement of two raters on the same items, graded in `categories` ordered classes
+// 0..categories-1 (pairs outside the range are skipped). Cohen's kappa is unweighted;
+// the weighted kappa uses linear weights 1 - |i - j| / (categories - 1), so a near miss
+// counts as partial agreement. A kappa is undefined (empty) when chance agreement is 1,
+// e.g. both raters gave every item the same grade.
+struct Agreement {
+  std::size_t n = 0;
+  double exact = 0;                           // share of items with the same grade
+  std::optional<double> kappa, weighted_kappa;
+  std::vector<std::vector<int>> confusion;    // [first rater's grade][second's]
+};
+Agreement agreement(const std::vector<std::pair<int, int>>& pairs, int categories);
 
 }  // namespace agentrace::core

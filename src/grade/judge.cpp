@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,17 @@ namespace agentrace::grade {
 namespace {
 
 constexpr std::size_t kDiffCap = 40000;  // characters of each diff the judge sees
+// Names the prompt's version; the simulated endpoint answers as a judge when it sees it.
+constexpr std::string_view kJudgeMarker = "agentrace judge v1";
+
+// "reasons" as a string, or a list of strings joined by spaces.
+std::string reasons_text(const nlohmann::json& r) {
+  if (r.is_string()) return r.get<std::string>();
+  std::string out;
+  if (r.is_array())
+    for (const auto& x : r) out += (out.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : x.dump());
+  return out;
+}
 
 std::string capped(const std::string& s) {
   return s.size() <= kDiffCap ? s : s.substr(0, kDiffCap) + fmt::format("\n[... {} more bytes]\n", s.size() - kDiffCap);
@@ -47,7 +59,7 @@ std::string JudgeVerdict::to_json() const {
 }
 
 std::string judge_system_prompt() {
-  return "You are the judge of an agentrace benchmark (agentrace judge v1). You grade one attempt "
+  return "You are the judge of an agentrace benchmark (" + std::string(kJudgeMarker) + "). You grade one attempt "
          "by a coding agent to fix a reported bug. Grades: 0 Miss (not fixed or broken), 1 Basic "
          "(the symptom is patched, but a tier of tests still fails), 2 Solid (works: the fail-to-pass "
          "and pass-to-pass tests pass), 3 Complete (edge cases handled, a diff a maintainer would merge). "
@@ -61,11 +73,11 @@ std::string judge_user_prompt(const JudgeInput& in) {
   for (const auto& t : in.tests)
     tests += fmt::format("- {} / {}: {}{}\n", t.tier, t.name, t.passed ? "pass" : "FAIL", t.timed_out ? " (timed out)" : "");
   return fmt::format(
-      "# Task {}: {}\n\n## Problem statement\n{}\n\n## What each grade means for this task\n"
+      "Grade this attempt ({}).\n\n# Task {}: {}\n\n## Problem statement\n{}\n\n## What each grade means for this task\n"
       "- 0 Miss: {}\n- 1 Basic: {}\n- 2 Solid: {}\n- 3 Complete: {}\n\n"
       "## The fix that shipped\n```diff\n{}```\n\n## The attempt's diff\n```diff\n{}```\n\n"
       "## Hidden test outcomes of the attempt\n{}\nAutomatic grade from the tests: {}\n",
-      in.task_id, in.title, in.statement, in.grade_meanings[0], in.grade_meanings[1], in.grade_meanings[2],
+      kJudgeMarker, in.task_id, in.title, in.statement, in.grade_meanings[0], in.grade_meanings[1], in.grade_meanings[2],
       in.grade_meanings[3], capped(in.fix_diff), in.attempt_diff.empty() ? "(no change)\n" : capped(in.attempt_diff),
       tests.empty() ? "(none)\n" : tests, in.auto_grade);
 }
@@ -81,7 +93,7 @@ std::optional<int> parse_verdict(const std::string& answer, std::string& reasons
     if (g.is_number_integer()) grade = g.get<int>();
     if (g.is_string() && g.get<std::string>().size() == 1) grade = g.get<std::string>()[0] - '0';
     if (grade < 0 || grade > 3) continue;
-    reasons = j.value("reasons", "");
+    reasons = j.contains("reasons") ? reasons_text(j["reasons"]) : "";
     return grade;
   }
   return std::nullopt;

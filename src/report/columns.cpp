@@ -182,9 +182,49 @@ bool any_repeats(const RaceSummary& rs) {
   return std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const S& s) { return s.repeated_tasks > 0; });
 }
 
+std::string kappa_text(const std::optional<double>& k) { return k ? fmt::format("{:.2f}", *k) : "n/a"; }
+
+std::string final_sources_text(const RaceSummary& rs) {
+  std::string out;
+  for (const auto& [k, v] : rs.final_sources) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", k, v);
+  return out.empty() ? "none yet" : out;
+}
+
+std::vector<Column<SourceAgreement>> agreement_columns() {
+  using G = SourceAgreement;
+  return {
+      {"first", "", [](const G& g) { return json(g.first); }, nullptr},
+      {"second", "", [](const G& g) { return json(g.second); }, nullptr},
+      {"sources", "sources", [](const G& g) { return json(g.first + " vs " + g.second); },
+       [](const G& g) { return g.first + " vs " + g.second; }, false},
+      {"attempts", "attempts", [](const G& g) { return json(g.stats.n); }, [](const G& g) { return std::to_string(g.stats.n); }},
+      {"exact_match", "exact match", [](const G& g) { return json(g.stats.exact); },
+       [](const G& g) { return fmt::format("{:.0f}%", 100 * g.stats.exact); }},
+      {"kappa", "Cohen's κ (unweighted)", [](const G& g) { return opt(g.stats.kappa); },
+       [](const G& g) { return kappa_text(g.stats.kappa); }},
+      {"weighted_kappa", "weighted κ (linear)", [](const G& g) { return opt(g.stats.weighted_kappa); },
+       [](const G& g) { return kappa_text(g.stats.weighted_kappa); }},
+      {"confusion", "", [](const G& g) { return json(g.stats.confusion); }, nullptr},
+  };
+}
+
+CellTable confusion_table(const SourceAgreement& a) {
+  CellTable t;
+  t.headers.push_back(a.first + " ↓ · " + a.second + " →");
+  const auto name = [](std::size_t g) { return fmt::format("{} {}", g, store::grade_name(static_cast<int>(g))); };
+  for (std::size_t i = 0; i < a.stats.confusion.size(); ++i) {
+    t.headers.push_back(name(i));
+    std::vector<std::string> row = {name(i)};
+    for (int n : a.stats.confusion[i]) row.push_back(std::to_string(n));
+    t.cells.push_back(std::move(row));
+  }
+  return t;
+}
+
 std::vector<Column<store::AttemptRecord>> attempt_columns() {
   using A = store::AttemptRecord;
   auto opt_grade = [](const A& a) { return a.grade ? json(*a.grade) : json(); };
+  auto opt_int = [](const std::optional<int>& v) { return v ? json(*v) : json(); };
   auto split = [](const A& a) {
     auto j = json::parse(a.time_split_json.empty() ? "null" : a.time_split_json, nullptr, false);
     return j.is_discarded() ? json() : j;
@@ -198,6 +238,10 @@ std::vector<Column<store::AttemptRecord>> attempt_columns() {
        [](const A& a) { return store::to_string(a.state); }, false},
       {"grade", "grade", opt_grade,
        [](const A& a) { return a.grade ? fmt::format("{} {}", *a.grade, store::grade_name(*a.grade)) : "-"; }, false},
+      {"grade_source", "", [](const A& a) { return a.grade ? json(a.grade_source.empty() ? "auto" : a.grade_source) : json(); }, nullptr},
+      {"automatic_grade", "", [opt_int](const A& a) { return opt_int(automatic_grade(a)); }, nullptr},
+      {"judge_grade", "", [opt_int](const A& a) { return opt_int(a.judge_grade); }, nullptr},
+      {"human_grade", "", [opt_int](const A& a) { return opt_int(human_grade(a)); }, nullptr},
       {"grade_detail", "why", [](const A& a) { return json(a.grade_detail); }, [](const A& a) { return a.grade_detail; }, false},
       {"wall_s", "wall", [](const A& a) { return json(a.wall_s); }, [](const A& a) { return seconds_text(a.wall_s); }},
       {"setup_s", "set-up", [](const A& a) { return json(a.setup_s); }, [](const A& a) { return seconds_text(a.setup_s); }},

@@ -25,6 +25,20 @@ ContenderColumns joined(const ContenderSections& s);
 
 std::vector<Column<store::AttemptRecord>> attempt_columns();
 
+// One row per pair of grade sources: n, exact match, Cohen's kappa, linear weighted
+// kappa, and (JSON only) the confusion matrix. An undefined kappa is null / "n/a".
+std::vector<Column<SourceAgreement>> agreement_columns();
+// The pair's confusion matrix as a table: one row per grade of the first source, one
+// column per grade of the second.
+struct CellTable {
+  std::vector<std::string> headers;
+  std::vector<std::vector<std::string>> cells;
+};
+CellTable confusion_table(const SourceAgreement& a);
+std::string kappa_text(const std::optional<double>& k);  // "0.71" or "n/a"
+// "auto 10, judge 4": where the final grades came from.
+std::string final_sources_text(const RaceSummary& rs);
+
 // Markdown shows only columns that have a header.
 template <typename Row>
 std::vector<Column<Row>> for_markdown(std::vector<Column<Row>> cols) {

@@ -27,7 +27,7 @@ RaceData load_race(store::Store& db, const store::RaceRow& race) {
   d.tasks = db.tasks(race.id);
   d.attempts = db.attempts(race.id);
   d.outcomes = db.outcomes(race.id);
-  d.calls = db.calls(race.id);
+  d.calls = db.call_summaries(race.id);
   d.summary = summarize(d.contenders, d.attempts, d.calls);
   d.simulated = is_simulated(race, d.contenders);
   d.summary.simulated = d.simulated;

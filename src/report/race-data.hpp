@@ -15,7 +15,7 @@ struct RaceData {
   std::vector<store::TaskRow> tasks;
   std::vector<store::AttemptRecord> attempts;
   std::vector<store::TestOutcome> outcomes;
-  std::vector<store::CallRow> calls;  // by attempt, then sequence
+  std::vector<store::CallRow> calls;  // by attempt, then sequence; without record_json
   RaceSummary summary;
   bool simulated = false;
   int repeats = 1;

@@ -74,6 +74,52 @@ std::string optional_sections(const RaceData& d, const ContenderSections& cols) 
   return out;
 }
 
+std::string scaffold_control_section(const RaceSummary& rs) {
+  const auto groups = scaffold_controls(rs);
+  if (groups.empty()) return "";
+  std::string out =
+      "## Same model, different scaffolds\n\nContenders that ran one model on one endpoint under different scaffolds: "
+      "the model is held fixed, so the differences are the scaffolds' (grade, and the time they spend outside the "
+      "model).\n\n";
+  for (const auto& g : groups) {
+    std::vector<std::vector<std::string>> cells;
+    for (const auto* c : g.contenders) {
+      const auto split = [&](double TimeSplitMeans::*f) { return c->split ? seconds_text((*c->split).*f) : "-"; };
+      cells.push_back({c->scaffold, c->name, c->graded ? fmt::format("{:.2f}", c->mean_grade) : "-",
+                       split(&TimeSplitMeans::wall_s), split(&TimeSplitMeans::model_s),
+                       split(&TimeSplitMeans::tool_s), split(&TimeSplitMeans::scaffold_s)});
+    }
+    out += fmt::format("`{}` on `{}`:\n\n", g.model, g.endpoint) +
+           markdown_from_cells({"scaffold", "contender", "mean grade", "wall (mean)", "model (mean)", "tools (mean)",
+                                "scaffold (mean)"},
+                               {false, false, true, true, true, true, true}, cells) +
+           "\n";
+  }
+  return out;
+}
+
+std::string agreement_section(const RaceSummary& rs) {
+  std::string out = fmt::format(
+      "## Grade sources and agreement\n\nFinal grade = the human review where there is one, else the LLM judge's "
+      "(which can only lower the automatic grade), else the automatic grade (docs/grading.md). Final grades here: "
+      "{}.\n\n",
+      final_sources_text(rs));
+  if (rs.agreement.empty()) return out;
+  out += "Agreement on the attempts both sources graded (automatic = the test tiers after hygiene; judge = the "
+         "judge's own answer, before capping; human = the latest review). Cohen's κ is unweighted: only identical grades agree. The weighted κ "
+         "uses linear weights: grades one apart count 2/3, two apart 1/3. n/a = undefined (both sources gave every "
+         "attempt the same grade).\n\n";
+  out += markdown_table(for_markdown(agreement_columns()), rs.agreement) + "\n";
+  for (const auto& a : rs.agreement) {
+    const auto t = confusion_table(a);
+    std::vector<bool> right(t.headers.size(), true);
+    right[0] = false;
+    out += fmt::format("Attempts by grade, {} (rows) vs {} (columns):\n\n", a.first, a.second) +
+           markdown_from_cells(t.headers, right, t.cells) + "\n";
+  }
+  return out;
+}
+
 std::string render_markdown(const RaceData& d) {
   const auto& race = d.race;
   const auto& rs = d.summary;
@@ -89,6 +135,7 @@ std::string render_markdown(const RaceData& d) {
   out += "## Contenders\n\n" + markdown_table(for_markdown(cols.leaderboard), rs.contenders) + "\n";
   out += "95% CI: percentile bootstrap of the mean grade (2000 resamples, fixed seed).\n\n" + front_text(rs);
   out += optional_sections(d, cols);
+  out += scaffold_control_section(rs);
   if (!rs.failures.empty()) {
     out += "## Failures by class\n\n";
     std::vector<std::vector<std::string>> cells;
@@ -97,8 +144,9 @@ std::string render_markdown(const RaceData& d) {
   }
   out += "## Grades per task\n\nOne digit per repeat: 0 Miss, 1 Basic, 2 Solid, 3 Complete; · = not graded.\n\n";
   out += grade_matrix(rs) + "\n";
-  out += "Grades are automatic (hidden test tiers, docs/grading.md). Wall-clock runs from the agent's start to its "
-         "exit, without workspace set-up and grading; median [25th – 75th percentile] over graded attempts.\n\n";
+  out += agreement_section(rs);
+  out += "Wall-clock runs from the agent's start to its exit, without workspace set-up and grading; median [25th – "
+         "75th percentile] over graded attempts.\n\n";
   out += "---\n" + d.context + "\n";
   return out;
 }
@@ -129,6 +177,8 @@ std::string render_json(const RaceData& d) {
   json matrix = json::object();
   for (const auto& t : rs.tasks) matrix[t.task_id] = t.grades;
   j["grades"] = matrix;
+  j["grade_sources"] = rs.final_sources;
+  j["agreement"] = json_rows(agreement_columns(), rs.agreement);
   return j.dump(2) + "\n";
 }
 

@@ -96,6 +96,13 @@ std::string price_text(const json& cfg) {
   return join(parts, ", ");
 }
 
+std::string limits_text(const json& cfg) {
+  std::vector<std::string> parts;
+  if (cfg.contains("agent_seconds")) parts.push_back(fmt::format("{} s per attempt", cfg["agent_seconds"].dump()));
+  if (cfg.contains("max_turns")) parts.push_back(fmt::format("{} model turns", cfg["max_turns"].dump()));
+  return join(parts, ", ");
+}
+
 std::string result_text(const ContenderSummary& s) {
   if (!s.graded) return fmt::format("{} attempts, none graded yet", s.attempts + s.pending);
   return fmt::format("mean grade {:.2f} [95% CI {:.2f} – {:.2f}] over {} graded attempts; median wall {}", s.mean_grade,
@@ -104,7 +111,9 @@ std::string result_text(const ContenderSummary& s) {
 
 // Settings not shown above, as JSON: serve configs, endpoints and the like.
 std::string extra_settings(json cfg) {
-  for (const char* k : {"name", "scaffold", "model", "labels", "notes", "command", "env_keys", "price", "hourly_usd"}) cfg.erase(k);
+  for (const char* k : {"name", "scaffold", "model", "labels", "notes", "command", "env_keys", "price", "hourly_usd",
+                        "attachments", "cross", "max_turns", "agent_seconds"})
+    cfg.erase(k);
   for (auto it = cfg.begin(); it != cfg.end();) {
     const bool empty = it->is_null() || ((it->is_array() || it->is_object() || it->is_string()) && it->empty());
     it = empty ? cfg.erase(it) : std::next(it);
@@ -126,6 +135,17 @@ Data contender_data(const store::ContenderRow& row, const ContenderSummary& s) {
   set_if(x, "env_keys", text_of(cfg, "env_keys"));
   set_if(x, "notes", text_of(cfg, "notes"));
   set_if(x, "price", price_text(cfg));
+  set_if(x, "limits", limits_text(cfg));
+  set_if(x, "cross", text_of(cfg, "cross"));
+  Data files = list_data();
+  for (const auto& a : cfg.value("attachments", json::array())) {
+    if (!a.is_object()) continue;
+    Data f;
+    f.set("name", a.value("name", ""));
+    f.set("content", a.value("content", ""));
+    files.push_back(f);
+  }
+  x.set("attachments", files);
   set_if(x, "extra", extra_settings(cfg));
   x.set("result", result_text(s));
   return x;
@@ -144,13 +164,29 @@ HtmlTable coverage_table(const RaceData& d) {
   return t;
 }
 
-std::string grade_sources(const RaceData& d) {
-  std::map<std::string, int> n;
-  for (const auto& a : d.attempts)
-    if (a.grade) ++n[a.grade_source.empty() ? "auto" : a.grade_source];
-  std::vector<std::string> parts;
-  for (const auto& [k, v] : n) parts.push_back(fmt::format("{} {}", k, v));
-  return parts.empty() ? "none yet" : join(parts, ", ");
+// The agreement table and one confusion matrix per pair of grade sources.
+void set_agreement(Templates& t, const RaceSummary& rs, Data& v) {
+  if (rs.agreement.empty()) return;
+  v.set("has_agreement", true);
+  v.set("agreement_table", render_table(t, html_table(for_markdown(agreement_columns()), rs.agreement,
+                                                      [](const SourceAgreement&) { return std::string(); })));
+  Data list = list_data();
+  for (const auto& a : rs.agreement) {
+    const auto cells = confusion_table(a);
+    HtmlTable table;
+    table.id = fmt::format("confusion-{}-{}", a.first, a.second);
+    for (const auto& h : cells.headers) table.headers.push_back({h, "", "", !table.headers.empty()});
+    for (const auto& row : cells.cells) {
+      std::vector<HtmlCell> line;
+      for (const auto& c : row) line.push_back({c, c, "", !line.empty()});
+      table.rows.push_back(std::move(line));
+    }
+    Data x;
+    x.set("title", fmt::format("{} (rows) vs {} (columns)", a.first, a.second));
+    x.set("table", render_table(t, table));
+    list.push_back(x);
+  }
+  v.set("confusions", list);
 }
 
 Data context_rows(const store::RaceRow& race) {
@@ -198,7 +234,8 @@ std::string about_body(Templates& t, const RaceData& d) {
   v.set("sandbox_text", d.race.sandbox == "none" ? "without a sandbox (--sandbox none)"
                                                   : "in a bubblewrap sandbox with no network but the model proxy");
   v.set("repeats", std::to_string(d.repeats));
-  v.set("grade_sources", grade_sources(d));
+  v.set("grade_sources", final_sources_text(rs));
+  set_agreement(t, rs, v);
   int graded = 0;
   for (const auto& c : rs.contenders) graded += c.graded;
   v.set("coverage", fmt::format("{} tasks × {} contenders × {} repeats = {} attempts: {} finished, {} graded, {} pending.",

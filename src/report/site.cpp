@@ -84,6 +84,8 @@ std::string index_body(Templates& t, const RaceData& d, const AttemptIndex& inde
   for (const auto& c : rs.contenders) names.push_back(c.name);
   v.set("contender_names", string_list(names));
   v.set("matrix", grade_matrix(d, index));
+  v.set("grade_sources", final_sources_text(rs));
+  v.set("has_agreement", !rs.agreement.empty());
   if (const auto f = failures_table(t, rs); !f.empty()) v.set("failures_table", f);
   return t.render("index.html", v);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/stats.hpp"
+#include "grade/hygiene.hpp"
 #include "report/scale.hpp"
 
 namespace agentrace::report {
@@ -35,6 +36,10 @@ struct Config {
 Config read_config(const store::ContenderRow& c, ContenderSummary& s) {
   const auto cfg = parse_object(c.config_json);
   s.model = cfg.value("model", "");
+  if (const auto e = cfg.find("endpoint"); e != cfg.end() && e->is_object()) {
+    const auto sim = e->value("sim", "");
+    s.endpoint = sim.empty() ? e->value("url", "") : "sim:" + sim;
+  }
   if (cfg.contains("labels") && cfg["labels"].is_array())
     for (const auto& l : cfg["labels"])
       if (l.is_string()) s.labels.push_back(l.get<std::string>());
@@ -204,7 +209,45 @@ bool has_simulated_flag(const json& j) {
   return false;
 }
 
+std::vector<grade::HygieneFlag> hygiene_flags(const std::string& text) {
+  std::vector<grade::HygieneFlag> out;
+  const auto j = json::parse(text.empty() ? "[]" : text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& f : j)
+    if (f.is_object()) out.push_back({f.value("check", ""), f.value("detail", "")});
+  return out;
+}
+
 }  // namespace
+
+std::optional<int> automatic_grade(const store::AttemptRecord& a) {
+  if (a.grade && (a.grade_source.empty() || a.grade_source == "auto")) return a.grade;
+  if (!a.auto_grade) return std::nullopt;
+  return grade::apply_hygiene(*a.auto_grade, hygiene_flags(a.hygiene_json));
+}
+
+std::optional<int> human_grade(const store::AttemptRecord& a) {
+  return a.grade_source == "human" ? a.grade : std::nullopt;
+}
+
+std::vector<SourceAgreement> source_agreement(const std::vector<store::AttemptRecord>& attempts) {
+  using Source = std::pair<const char*, std::optional<int> (*)(const store::AttemptRecord&)>;
+  const Source sources[] = {{"automatic", automatic_grade},
+                            {"judge", [](const store::AttemptRecord& a) { return a.judge_grade; }},
+                            {"human", human_grade}};
+  std::vector<SourceAgreement> out;
+  for (std::size_t i = 0; i < std::size(sources); ++i)
+    for (std::size_t j = i + 1; j < std::size(sources); ++j) {
+      std::vector<std::pair<int, int>> pairs;
+      for (const auto& a : attempts) {
+        if (a.state == store::AttemptState::infra_error) continue;
+        const auto x = sources[i].second(a), y = sources[j].second(a);
+        if (x && y) pairs.emplace_back(*x, *y);
+      }
+      if (!pairs.empty()) out.push_back({sources[i].first, sources[j].first, core::agreement(pairs, 4)});
+    }
+  return out;
+}
 
 std::string to_string(HostKind k) {
   switch (k) {
@@ -254,6 +297,7 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
       continue;
     }
     if (!a.grade) continue;
+    ++rs.final_sources[a.grade_source.empty() ? "auto" : a.grade_source];
     ++s.graded;
     ++s.counts[static_cast<std::size_t>(*a.grade)];
     cell[static_cast<std::size_t>(a.repeat)] = *a.grade;
@@ -276,7 +320,24 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
     t.task_id = id;
     rs.tasks.push_back(t);
   }
+  rs.agreement = source_agreement(attempts);
   return rs;
+}
+
+std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs) {
+  std::vector<ScaffoldControl> out;
+  for (const auto& c : rs.contenders) {
+    if (c.model.empty() || c.endpoint.empty()) continue;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const ScaffoldControl& g) { return g.model == c.model && g.endpoint == c.endpoint; });
+    if (it == out.end()) it = out.insert(out.end(), ScaffoldControl{c.model, c.endpoint, {}});
+    it->contenders.push_back(&c);
+  }
+  std::erase_if(out, [](const ScaffoldControl& g) {
+    return std::none_of(g.contenders.begin(), g.contenders.end(),
+                        [&](const ContenderSummary* c) { return c->scaffold != g.contenders.front()->scaffold; });
+  });
+  return out;
 }
 
 std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets) {

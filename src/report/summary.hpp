@@ -33,6 +33,7 @@ struct ContenderSummary {
   std::string name;
   std::string scaffold;
   std::string model;
+  std::string endpoint;      // the endpoint's url, or "sim:<profile>"; "" = none
   std::vector<std::string> labels;
   HostKind kind = HostKind::unknown;
   int attempts = 0;          // finished (done or timed out) + infra errors
@@ -58,6 +59,21 @@ struct ContenderSummary {
   int pending = 0;           // planned or running (not finished yet)
 };
 
+// How two grade sources agree on the attempts both graded. Sources: "automatic" (the
+// tiers after hygiene), "judge" (the LLM judge's own answer, before capping) and
+// "human" (the final review); the confusion matrix has the first source's grade as row.
+struct SourceAgreement {
+  std::string first, second;
+  core::Agreement stats;
+};
+
+// Each source's grade of an attempt, when it has one.
+std::optional<int> automatic_grade(const store::AttemptRecord& a);
+std::optional<int> human_grade(const store::AttemptRecord& a);
+// Pairs of sources with at least one attempt graded by both, in the order
+// automatic-judge, automatic-human, judge-human.
+std::vector<SourceAgreement> source_agreement(const std::vector<store::AttemptRecord>& attempts);
+
 struct TaskRowSummary {
   std::string task_id;
   std::map<std::string, std::vector<int>> grades;  // contender -> grades by repeat (-1 = none)
@@ -69,6 +85,8 @@ struct RaceSummary {
   std::map<std::string, int> failures;       // over the race
   std::vector<std::string> front;            // Pareto front, fastest first
   std::vector<double> budgets;               // wall-clock budgets the tables show
+  std::map<std::string, int> final_sources;  // where final grades came from: auto | judge | human
+  std::vector<SourceAgreement> agreement;
   int attempts = 0, finished = 0, pending = 0;
   bool simulated = false;                    // set by load_race (is_simulated)
 };
@@ -76,6 +94,14 @@ struct RaceSummary {
 RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
                       const std::vector<store::AttemptRecord>& attempts,
                       const std::vector<store::CallRow>& calls = {});
+
+// Contenders that ran the same model on the same endpoint under different scaffolds: the
+// differences between them are the scaffolds' (docs/contenders.md, "cross").
+struct ScaffoldControl {
+  std::string model, endpoint;
+  std::vector<const ContenderSummary*> contenders;  // race-file order, two or more scaffolds
+};
+std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs);
 
 // Share of the contender's graded attempts Solid or better within each budget.
 std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/judge.hpp"
+#include "sim/load.hpp"
 #include "sim/profile.hpp"
 #include "sim/tools.hpp"
 #include "wire/codec.hpp"
@@ -41,7 +43,9 @@ std::int64_t output_tokens(const wire::AssistantTurn& turn, std::size_t tokens_p
 }
 
 Reply answer(const Conversation& c, const ScriptBook& book, std::size_t tokens_per_chunk) {
-  const Script& script = book.select(c.user_texts);
+  const std::optional<Script> judge = judge_script(c);  // the LLM judge's requests (sim/judge.hpp)
+  const Script& script = judge ? *judge : book.select(c.user_texts);
+  if (auto load = load_reply(c, script, tokens_per_chunk)) return *load;
   Reply reply{.script = script.name, .turn_index = c.assistant_turns};
   const Turn turn = turn_at(script, c.assistant_turns);
   // Ids differ between conversations and turns, and repeat for the same request.

@@ -6,6 +6,7 @@
 // <build>/test-artifacts/site-*.png.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <regex>
 
@@ -161,6 +162,27 @@ TEST_F(Site, EveryPageLoadsAndSaysSimulated) {
   screenshot(pages[4], "site-attempt");
   screenshot(pages[1], "site-tasks");
   screenshot(pages[3], "site-about");
+}
+
+TEST_F(Site, AboutPageShowsAgreementOfGradeSources) {
+  // Automatic vs judge over the judged attempts, counted here from the store.
+  int n = 0, same = 0;
+  for (const auto& a : db_->attempts(race_.id)) {
+    if (!a.judge_grade || !a.auto_grade) continue;
+    ++n;
+    same += *a.judge_grade == *a.auto_grade;
+  }
+  ASSERT_GT(n, 0);
+  ASSERT_LT(same, n);
+  const auto dom = dump_dom(site_ / "about.html");
+  const std::regex row(R"re(<tr><td[^>]*>automatic vs judge</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)%</td>)re");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom, m, row)) << dom.substr(dom.find("id=\"agreement\""), 3000);
+  EXPECT_EQ(std::stoi(m[1]), n);
+  EXPECT_EQ(std::stoi(m[2]), static_cast<int>(std::lround(100.0 * same / n)));
+  EXPECT_NE(dom.find("id=\"confusion-automatic-judge\""), std::string::npos);
+  EXPECT_NE(dom.find("weighted κ (linear)"), std::string::npos);
+  EXPECT_NE(dump_dom(site_ / "index.html").find("about.html#agreement"), std::string::npos);
 }
 
 TEST_F(Site, AttemptPageShowsFixCallsAndTests) {

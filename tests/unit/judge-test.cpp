@@ -1,6 +1,10 @@
 #include "grade/judge.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/conversation.hpp"
+#include "sim/responder.hpp"
 
 namespace agentrace::grade {
 namespace {
@@ -12,6 +16,11 @@ TEST(JudgeVerdictParse, BareFencedAndChattyAnswers) {
   EXPECT_EQ(parse_verdict("Here is my verdict:\n```json\n{\"grade\": 3, \"reasons\": \"clean\"}\n```\n", reasons), 3);
   EXPECT_EQ(reasons, "clean");
   EXPECT_EQ(parse_verdict(R"({"reasons": "x", "grade": "1"})", reasons), 1);
+  // Models often answer the reasons as a list.
+  EXPECT_EQ(parse_verdict(R"({"grade": 1, "reasons": ["tier fails", "no test"]})", reasons), 1);
+  EXPECT_EQ(reasons, "tier fails no test");
+  EXPECT_EQ(parse_verdict(R"({"grade": 2})", reasons), 2);
+  EXPECT_EQ(reasons, "");
 }
 
 TEST(JudgeVerdictParse, RejectsWhatIsNotAGrade) {
@@ -48,10 +57,63 @@ TEST(JudgePrompt, HoldsEverythingTheJudgeNeedsAndNoContender) {
   in.tests = {{"a", "strict", "edge", false, 1, false, 0.1, ""}};
   in.auto_grade = 2;
   const auto p = judge_user_prompt(in);
-  for (const char* needle : {"t1: Title", "It breaks.", "0 Miss: M0", "3 Complete: C3", "+fixed line", "+attempt line",
+  for (const char* needle : {"(agentrace judge v1)", "t1: Title", "It breaks.", "0 Miss: M0", "3 Complete: C3", "+fixed line", "+attempt line",
                              "strict / edge: FAIL", "Automatic grade from the tests: 2"})
     EXPECT_NE(p.find(needle), std::string::npos) << needle;
   EXPECT_NE(judge_system_prompt().find("{\"grade\": <0-3>"), std::string::npos);
+}
+
+// The simulated endpoint answers the judge's own prompt predictably (sim/judge.hpp):
+// the automatic grade, one lower or higher when the statement asks, or prose.
+class SimJudge : public ::testing::TestWithParam<wire::Protocol> {
+ protected:
+  std::string ask(const std::string& statement, int auto_grade) {
+    JudgeInput in;
+    in.task_id = "t1";
+    in.statement = statement;
+    in.attempt_diff = "+x\n";
+    in.auto_grade = auto_grade;
+    nlohmann::json body = {{"model", "judge"}, {"max_tokens", 1024}, {"stream", false}};
+    const nlohmann::json user = {{"role", "user"}, {"content", judge_user_prompt(in)}};
+    if (GetParam() == wire::Protocol::anthropic_messages) {
+      body["system"] = judge_system_prompt();
+      body["messages"] = {user};
+    } else {
+      body["messages"] = {{{"role", "system"}, {"content", judge_system_prompt()}}, user};
+    }
+    // A task script that would match the statement must not answer the judge.
+    sim::ScriptBook book;
+    book.add({.name = "task", .match = "It breaks.", .turns = {{.text = "task script"}}});
+    const auto reply = sim::answer(sim::read_conversation(GetParam(), body.dump()), book);
+    EXPECT_EQ(reply.script, "judge");
+    return reply.turn.text;
+  }
+  std::optional<int> grade(const std::string& statement, int auto_grade) {
+    std::string reasons;
+    auto g = parse_verdict(ask(statement, auto_grade), reasons);
+    if (g) EXPECT_NE(reasons.find("simulated judge"), std::string::npos) << reasons;
+    return g;
+  }
+};
+
+TEST_P(SimJudge, AnswersTheAutomaticGradeOrWhatTheTaskAsks) {
+  for (int g = 0; g <= 3; ++g) EXPECT_EQ(grade("It breaks.", g), g);
+  EXPECT_EQ(grade("It breaks. [sim-judge: lower]", 3), 2);
+  EXPECT_EQ(grade("It breaks. [sim-judge: lower]", 0), 0);
+  EXPECT_EQ(grade("It breaks. [sim-judge: raise]", 0), 1);
+  EXPECT_EQ(grade("It breaks. [sim-judge: raise]", 3), 3);
+  EXPECT_EQ(grade("It breaks. [sim-judge: prose]", 2), std::nullopt);
+  EXPECT_FALSE(ask("It breaks. [sim-judge: prose]", 2).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, SimJudge,
+                         ::testing::Values(wire::Protocol::openai_chat, wire::Protocol::anthropic_messages));
+
+TEST(SimJudge, OtherConversationsAreNotAnsweredAsAJudge) {
+  const auto c = sim::read_conversation(
+      wire::Protocol::openai_chat,
+      R"({"model":"m","messages":[{"role":"user","content":"Automatic grade from the tests: 2"}]})");
+  EXPECT_NE(sim::answer(c, sim::ScriptBook{}).script, "judge");
 }
 
 }  // namespace

@@ -76,6 +76,20 @@ class Summary : public ::testing::Test {
     attempts_[6].state = AttemptState::timed_out;
     attempts_[6].failure = store::FailureClass::timeout;
     attempts_[7].state = AttemptState::planned;
+    // Grade provenance (final grades unchanged): local-a t1 r1 and t2 r1 judged, the
+    // latter after a hygiene flag (automatic 3 -> 2); plain-c's two reviewed by a human;
+    // the infra error's judge grade never counts.
+    const auto judged = [&](std::size_t i, const char* source, int automatic, int judge, const char* hygiene) {
+      attempts_[i].grade_source = source;
+      attempts_[i].auto_grade = automatic;
+      attempts_[i].judge_grade = judge;
+      attempts_[i].hygiene_json = hygiene;
+    };
+    judged(1, "judge", 3, 3, "[]");
+    judged(3, "judge", 3, 2, R"([{"check":"debug_leftovers","detail":"src/x.py:3"}])");
+    judged(8, "human", 2, 3, "[]");
+    judged(9, "human", 3, 3, "[]");
+    attempts_[5].judge_grade = 1;
     calls_ = {call("t1-hosted-b-0", 0, 100, 10), call("t1-hosted-b-0", 1, 200, 20)};
     rs_ = summarize(contenders_, attempts_, calls_);
   }
@@ -169,6 +183,36 @@ TEST_F(Summary, ParetoFrontAndBudgets) {
   EXPECT_EQ(rs_.budgets, (std::vector<double>{5, 10, 20, 50, 100, 200}));
 }
 
+TEST_F(Summary, GradeSourcesAndAgreement) {
+  EXPECT_EQ(rs_.final_sources, (std::map<std::string, int>{{"auto", 5}, {"judge", 2}, {"human", 2}}));
+  EXPECT_EQ(automatic_grade(attempts_[0]), 3);  // source auto: the final grade
+  EXPECT_EQ(automatic_grade(attempts_[3]), 2);  // tiers 3, one hygiene flag
+  EXPECT_EQ(human_grade(attempts_[8]), 3);
+  EXPECT_EQ(human_grade(attempts_[1]), std::nullopt);
+  ASSERT_EQ(rs_.agreement.size(), 3u);
+  const auto& aj = rs_.agreement[0];
+  EXPECT_EQ(aj.first, "automatic");
+  EXPECT_EQ(aj.second, "judge");
+  // (3,3) (2,2) (2,3) (3,3): po 3/4; rows 2 2, columns 1 3 -> pe 1/2 -> kappa 1/2. Linear
+  // weights (one apart = 2/3): po 11/12, pe 5/6 -> 1/2.
+  EXPECT_EQ(aj.stats.n, 4u);
+  EXPECT_DOUBLE_EQ(aj.stats.exact, 0.75);
+  EXPECT_NEAR(*aj.stats.kappa, 0.5, 1e-12);
+  EXPECT_NEAR(*aj.stats.weighted_kappa, 0.5, 1e-12);
+  EXPECT_EQ(aj.stats.confusion[2], (std::vector<int>{0, 0, 1, 1}));
+  EXPECT_EQ(aj.stats.confusion[3], (std::vector<int>{0, 0, 0, 2}));
+  // automatic vs human: (2,3) (3,3): po 1/2 = pe -> 0.
+  EXPECT_EQ(rs_.agreement[1].second, "human");
+  EXPECT_EQ(rs_.agreement[1].stats.n, 2u);
+  EXPECT_NEAR(*rs_.agreement[1].stats.kappa, 0.0, 1e-12);
+  // judge vs human: both 3 on both attempts: full agreement, kappa undefined.
+  const auto& jh = rs_.agreement[2];
+  EXPECT_EQ(jh.first, "judge");
+  EXPECT_DOUBLE_EQ(jh.stats.exact, 1.0);
+  EXPECT_FALSE(jh.stats.kappa);
+  EXPECT_FALSE(jh.stats.weighted_kappa);
+}
+
 // Every section of the markdown and JSON exports, for a simulated race (goldens: check
 // them by eye when they change).
 TEST_F(Summary, RichExportsGolden) {
@@ -187,6 +231,9 @@ TEST_F(Summary, RichExportsGolden) {
   const auto md = render(d, {Format::markdown, false});
   EXPECT_EQ(test::compare_golden("report-rich.md", md), "");
   EXPECT_NE(md.find("**Simulated endpoint:**"), std::string::npos);
+  EXPECT_NE(md.find("| judge vs human     |        2 |        100% |                    n/a |                 n/a |"),
+            std::string::npos)
+      << md;
   EXPECT_EQ(test::compare_golden("report-rich.json", render(d, {Format::json, false})), "");
   EXPECT_EQ(test::compare_golden("report-rich.csv", render(d, {Format::csv, false})), "");
 }
@@ -233,6 +280,30 @@ TEST(Scale, BudgetGridAndTimeAxes) {
   EXPECT_EQ(duration_label(0), "0");
   EXPECT_EQ(duration_label(0.0125), "12.5 ms");
   EXPECT_EQ(duration_label(7200), "2 h");
+}
+
+}  // namespace
+}  // namespace agentrace::report
+
+namespace agentrace::report {
+namespace {
+
+TEST(ScaffoldControls, GroupsOneModelOnOneEndpointUnderSeveralScaffolds) {
+  const std::vector<store::ContenderRow> contenders = {
+      {"r", "q-builtin", "builtin", R"({"model":"q","endpoint":{"sim":"local"}})"},
+      {"r", "q-opencode", "opencode", R"({"model":"q","endpoint":{"sim":"local"}})"},
+      {"r", "q-hosted", "builtin", R"({"model":"q","endpoint":{"sim":"hosted"}})"},
+      {"r", "k-a", "codex", R"({"model":"k","endpoint":{"url":"http://gpu:8000"}})"},
+      {"r", "k-b", "codex", R"({"model":"k","endpoint":{"url":"http://gpu:8000"}})"},
+      {"r", "oracle", "oracle", "{}"}};
+  const auto rs = summarize(contenders, {});
+  const auto groups = scaffold_controls(rs);
+  ASSERT_EQ(groups.size(), 1u);  // q on sim:local; k's two contenders share one scaffold
+  EXPECT_EQ(groups[0].model, "q");
+  EXPECT_EQ(groups[0].endpoint, "sim:local");
+  ASSERT_EQ(groups[0].contenders.size(), 2u);
+  EXPECT_EQ(groups[0].contenders[0]->name, "q-builtin");
+  EXPECT_EQ(groups[0].contenders[1]->name, "q-opencode");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // benchmark: deterministic (fixed-seed generator), with local and hosted contenders,
 // proxy call records, time splits, test outcomes, an infrastructure error and a pending
 // attempt. Header-only so tests and bench/ share it.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/stats.hpp"
+#include "proxy/call-record.hpp"
 #include "store/store.hpp"
 
 namespace agentrace::test {
@@ -140,12 +142,23 @@ class SyntheticRace {
     a.state = store::AttemptState::done;
     a.grade = draw_grade(c);
     a.grade_source = "auto";
+    a.auto_grade = a.grade;
+    if (i % 4 == 1) judge(a, i);
     a.grade_detail = *a.grade >= 2 ? "fail_to_pass: all pass" : "fail_to_pass: 0 of 1 pass";
     a.exit_code = 0;
     a.diff = fix_patch(static_cast<int>(i % 7));
     a.changed_files = {"src/parse.py"};
     if (*c.model && opts_.with_calls) add_calls(a, c);
     db_.finish(a, {{a.id, "fail_to_pass", "last_record", *a.grade >= 2, *a.grade >= 2 ? 0 : 1, false, 0.8, "ok\n"}});
+  }
+
+  // Every fourth attempt is judged: the judge agrees, or (every eighth) is one lower,
+  // which caps the final grade.
+  static void judge(store::AttemptRecord& a, std::size_t i) {
+    a.judge_grade = std::max(*a.grade - (i % 8 == 1 ? 1 : 0), 0);
+    a.judge_json = nlohmann::json{{"grade", *a.judge_grade}, {"reasons", "synthetic"}, {"tries", 1}}.dump();
+    a.grade = std::min(*a.grade, *a.judge_grade);
+    a.grade_source = "judge";
   }
 
   void add_calls(store::AttemptRecord& a, const SyntheticContender& c) {
@@ -165,7 +178,7 @@ class SyntheticRace {
       call.end_ms = per_call * 1000;
       call.input_tokens = 2000 + 1500 * k;
       call.output_tokens = 200 + static_cast<std::int64_t>(uniform() * 400);
-      call.record_json = "{}";
+      call.record_json = record_json(call);
       in_total += *call.input_tokens;
       out_total += *call.output_tokens;
       db_.put_call(call);
@@ -178,6 +191,29 @@ class SyntheticRace {
       a.agent_json = nlohmann::json{{"turns", n}, {"input_tokens", in_total}, {"output_tokens", out_total},
                                     {"final_message", "Fixed the off-by-one in records()."}}
                          .dump();
+  }
+
+  // The proxy's whole record, one chunk sample per output token as in a real stream:
+  // the raw samples a store keeps and a report should not have to load.
+  static std::string record_json(const store::CallRow& call) {
+    proxy::CallRecord r;
+    r.attempt_id = r.route_id = call.attempt_id;
+    r.sequence = static_cast<std::uint64_t>(call.sequence);
+    r.protocol = call.protocol;
+    r.model = call.model;
+    r.stream = true;
+    r.start_mono_ns = call.start_mono_ns;
+    r.first_content_ms = call.first_content_ms;
+    r.end_ms = call.end_ms;
+    r.input_tokens = call.input_tokens;
+    r.output_tokens = call.output_tokens;
+    r.status = call.status;
+    const auto n = *call.output_tokens;
+    const double step_ms = (call.end_ms - call.first_content_ms) / static_cast<double>(n);
+    for (std::int64_t k = 0; k < n; ++k)
+      r.chunks.push_back({static_cast<std::int64_t>((call.first_content_ms + step_ms * static_cast<double>(k)) * 1e6),
+                          static_cast<std::uint32_t>(90 + k % 40)});
+    return proxy::to_json_line(r);
   }
 
   store::Store& db_;
