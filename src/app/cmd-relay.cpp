@@ -3,9 +3,12 @@
 // the agent's model traffic to the proxy's Unix socket (bind-mounted in). It exits when
 // its parent dies (PR_SET_PDEATHSIG) or on SIGTERM/SIGINT. With a command after `--` it
 // starts that command once it listens (AGENTRACE_RELAY_PORT tells it the port) and exits
-// with the command's status.
+// with the command's status. With --rusage FILE it is the command's subreaper and writes
+// the CPU time and peak memory of the command and everything it started (processes that
+// ended before it did) as JSON: outside the sandbox only bwrap's own usage is visible.
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "net/byte-relay.hpp"
 
 namespace agentrace::app {
@@ -26,6 +30,7 @@ struct RelayArgs {
   std::string listen = "127.0.0.1:0";
   std::string unix_path;
   std::vector<std::string> command;
+  std::string rusage_file;
 };
 
 // Blocks the signals that end the relay and returns a signalfd that reads them.
@@ -54,6 +59,30 @@ pid_t start_child(const std::vector<std::string>& command, std::uint16_t port) {
 
 int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
+double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
+
+void write_rusage(const std::string& file) {
+  rusage ru{};
+  getrusage(RUSAGE_CHILDREN, &ru);
+  core::write_file(file, "{\"user_s\": " + std::to_string(seconds(ru.ru_utime)) + ", \"sys_s\": " +
+                             std::to_string(seconds(ru.ru_stime)) + ", \"max_rss_kb\": " +
+                             std::to_string(ru.ru_maxrss) + "}\n");
+}
+
+// Reaps every ended child (the command's orphans too, as their subreaper); true when
+// the command itself was among them.
+bool reap(pid_t command, int& status) {
+  bool ended = false;
+  for (int st = 0;;) {
+    const pid_t pid = waitpid(-1, &st, WNOHANG);
+    if (pid <= 0) return ended;
+    if (pid == command) {
+      ended = true;
+      status = st;
+    }
+  }
+}
+
 int run_relay(const RelayArgs& args) {
   const pid_t parent = getppid();
   prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -72,6 +101,7 @@ int run_relay(const RelayArgs& args) {
     std::printf("%u\n", relay.port());
     std::fflush(stdout);
   }
+  if (!args.rusage_file.empty()) prctl(PR_SET_CHILD_SUBREAPER, 1);
   const pid_t child = args.command.empty() ? -1 : start_child(args.command, relay.port());
   while (true) {
     relay.run(sfd);
@@ -83,7 +113,10 @@ int run_relay(const RelayArgs& args) {
       continue;  // wait for the command to end
     }
     int status = 0;
-    if (child > 0 && waitpid(child, &status, WNOHANG) == child) return exit_status(status);
+    if (child > 0 && reap(child, status)) {
+      if (!args.rusage_file.empty()) write_rusage(args.rusage_file);
+      return exit_status(status);
+    }
   }
 }
 
@@ -95,6 +128,7 @@ void register_relay(CLI::App& app) {
   cmd->add_option("--listen", args->listen, "TCP address to listen on (port 0 picks one and prints it)")
       ->capture_default_str();
   cmd->add_option("--unix", args->unix_path, "Unix socket to connect each connection to")->required();
+  cmd->add_option("--rusage", args->rusage_file, "Write the command's CPU time and peak memory here (JSON)");
   cmd->add_option("command", args->command, "Command to run once listening (after --)");
   cmd->callback([args] { exit_code() = run_relay(*args); });
 }

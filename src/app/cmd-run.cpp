@@ -23,6 +23,7 @@ struct RunArgs {
   std::string db = "agentrace.db";
   std::string work;
   std::string sandbox;
+  std::string cassettes;
   int repeats = 0;
   int jobs = 0;
   int agent_seconds = 0;
@@ -75,13 +76,15 @@ void register_run(CLI::App& app) {
   cmd->add_option("--repeats", args->repeats, "Attempts per task and contender")->check(CLI::Range(1, 1000));
   cmd->add_option("-j,--jobs", args->jobs, "Attempts run at once")->check(CLI::Range(1, 256));
   cmd->add_option("--agent-seconds", args->agent_seconds, "Time limit of one attempt")->check(CLI::Range(1, 86400));
+  cmd->add_option("--cassettes", args->cassettes,
+                  "Also save each attempt's model calls as a cassette, DIR/<attempt id>.jsonl (agentrace sim --replay)");
   cmd->add_flag("--keep-workspaces", args->keep, "Keep each attempt's workspace and HOME");
   cmd->add_flag("-q,--quiet", args->quiet, "Print no report at the end");
   cmd->callback([args] {
     auto spec = build_spec(*args);
     store::Store db(args->db);
     race::RaceOptions opts{args->work.empty() ? default_work_dir(args->db) : std::filesystem::path(args->work),
-                           args->keep};
+                           args->keep, args->cassettes};
     install_signal_handlers();
     const auto run = race::execute(spec, db, opts);
     const auto& s = run.summary;

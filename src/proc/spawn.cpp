@@ -47,6 +47,7 @@ std::string resolve_program(const std::string& name, const std::map<std::string,
 struct Sink {
   int fd = -1;          // read end of the pipe
   std::ofstream file;   // where kept bytes go
+  std::ofstream times;  // "<bytes so far> <mono ns>" per read, when asked for
   std::size_t kept = 0;
   std::size_t total = 0;
   bool truncated = false;
@@ -72,6 +73,7 @@ bool drain(Sink& sink, std::size_t cap) {
   if (keep > 0 && sink.file.is_open()) sink.file.write(buf, static_cast<std::streamsize>(keep));
   sink.kept += keep;
   if (keep < got) sink.truncated = true;
+  if (keep > 0 && sink.times.is_open()) sink.times << sink.kept << ' ' << core::mono_ns() << '\n';
   return true;
 }
 
@@ -170,6 +172,7 @@ ProcResult run(const SpawnSpec& spec) {
 
   Sink out, err;
   open_sink(out, spec.stdout_path);
+  if (!spec.stdout_times_path.empty()) out.times.open(spec.stdout_times_path, std::ios::trunc);
   open_sink(err, spec.stderr_path);
   int out_pipe[2], err_pipe[2], exec_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||

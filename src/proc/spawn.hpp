@@ -16,6 +16,9 @@ struct SpawnSpec {
   std::filesystem::path cwd;                   // empty = inherit
   std::map<std::string, std::string> env;      // the whole environment (nothing inherited)
   std::filesystem::path stdout_path;           // empty = discard
+  // When set: one line "<kept bytes so far> <core::mono_ns()>" per read of stdout, so a
+  // reader can tell when each line of the output arrived.
+  std::filesystem::path stdout_times_path;
   std::filesystem::path stderr_path;           // empty = discard
   std::size_t output_cap = 64u << 20;          // bytes kept per stream; the rest is drained
   std::chrono::milliseconds timeout{0};        // 0 = none

@@ -1,5 +1,7 @@
 #include "race/attempt.hpp"
 
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
@@ -63,6 +65,18 @@ std::string split_json(const proxy::TimeSplit& t, double setup_s) {
                       {"scaffold_s", s(t.scaffold_ns)}, {"network_s", s(t.network_ns)}, {"setup_s", setup_s},
                       {"calls", t.calls},             {"tools_from_agent", t.tools_from_agent}};
   return j.dump();
+}
+
+// Under bwrap the process we wait for is bwrap itself; the relay inside reports the
+// agent's own CPU time and peak memory (docs/metrics.md).
+void use_agent_rusage(const fs::path& home, const Lease& lease, proc::ProcResult& pr) {
+  if (lease.rusage_in_home.empty()) return;
+  std::ifstream in(home / lease.rusage_in_home);
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object()) return;  // killed before it could write: bwrap's figures stay
+  pr.user_s = j.value("user_s", pr.user_s);
+  pr.sys_s = j.value("sys_s", pr.sys_s);
+  pr.max_rss_kb = std::max(pr.max_rss_kb, j.value("max_rss_kb", 0L));
 }
 
 // Asks the race's judge; the judge can only lower the grade (docs/grading.md).
@@ -148,6 +162,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       sandbox::Spec sb{ws, home, mounts, lease.socket_dir, launch.env};
       auto spec = sandbox::wrap(sb, env.mode, argv);
       spec.stdout_path = dir / "agent.stdout";
+      spec.stdout_times_path = dir / "agent.stdout.times";
       spec.stderr_path = dir / "agent.stderr";
       spec.timeout = limit;
       spec.output_cap = kOutputCap;
@@ -167,6 +182,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     r.exit_code = pr.exit_code;
     r.term_signal = pr.term_signal;
     r.timed_out = pr.timed_out;
+    use_agent_rusage(home, lease, pr);
     r.user_s = pr.user_s;
     r.sys_s = pr.sys_s;
     r.max_rss_kb = pr.max_rss_kb;
@@ -176,7 +192,9 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     const auto report = scaffold->parse_output(ctx, pr);
     r.agent_json = report.to_json();
     std::vector<proxy::ToolSpan> spans;
-    for (const auto& [a, b] : report.tool_spans_ns) spans.push_back({a, b});
+    for (const auto& t : report.tools) {
+      if (t.timed()) spans.push_back({t.start_ns, t.end_ns});
+    }
     r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s);
     const bool stalled_endpoint = stalled(calls, agent_end_ns, limit);
     if (pr.timed_out && stalled_endpoint) {

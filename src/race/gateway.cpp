@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "net/client.hpp"
 #include "net/http.hpp"
 #include "proc/child.hpp"
 #include "proxy/proxy.hpp"
@@ -18,8 +20,40 @@ namespace fs = std::filesystem;
 
 fs::path self_exe() { return fs::read_symlink("/proc/self/exe"); }
 
-ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store::Store& db, sandbox::Mode mode)
-    : mode_(mode), run_dir_(run_dir), socket_dir_(run_dir / "sock"), suite_dir_(spec.suite_dir), db_(db) {
+namespace {
+
+std::vector<const scaffold::EndpointConfig*> endpoints(const RaceSpec& spec) {
+  std::vector<const scaffold::EndpointConfig*> out;
+  for (const auto& c : spec.contenders) {
+    if (c.endpoint) out.push_back(&*c.endpoint);
+  }
+  if (spec.judge) out.push_back(&spec.judge->endpoint);
+  return out;
+}
+
+// Any HTTP answer (even 404) means the server is there; no connection is the user's to fix.
+void check_reachable(const std::string& url) {
+  const auto u = net::parse_url(url);
+  net::ClientRequest request;
+  request.target = u.base_path.empty() ? "/" : u.base_path;
+  request.total_timeout = std::chrono::seconds(15);
+  net::ClientOptions options;
+  options.connect_timeout = std::chrono::seconds(5);
+  const auto r = net::fetch_sync(u, request, options);
+  const auto kind = r.error.kind;
+  if (kind == net::ErrorKind::resolve || kind == net::ErrorKind::connect || kind == net::ErrorKind::tls)
+    throw core::UsageError(fmt::format("endpoint {} cannot be reached ({}: {}); start its server or fix the contender's "
+                                       "url", url, net::error_kind_name(kind), r.error.message));
+}
+
+}  // namespace
+
+ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store::Store& db, sandbox::Mode mode,
+                           const fs::path& cassette_dir)
+    // One socket folder per process: two runs sharing a work folder must not take each
+    // other's socket. The sandbox sees either one at the same path.
+    : mode_(mode), run_dir_(run_dir), socket_dir_(run_dir / fmt::format("sock-{}", getpid())),
+      suite_dir_(spec.suite_dir), cassette_dir_(cassette_dir), db_(db) {
   bool any = false;
   for (const auto& c : spec.contenders) any = any || c.endpoint.has_value();
   if (!any && !spec.judge) return;
@@ -36,15 +70,20 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
   proxy_ = std::make_unique<proxy::Proxy>(opts, [this](proxy::CallRecord r) { record(std::move(r)); });
   // A sandboxed agent (uid 4242 inside) must be able to connect to the socket.
   fs::permissions(socket_dir_ / "proxy.sock", fs::perms::all);
-  for (const auto& c : spec.contenders) {
-    if (c.endpoint) upstream_for(*c.endpoint);  // start simulated endpoints and check keys now
+  // Start simulated endpoints, check keys and reach every server now: a contender that
+  // cannot start is reported before the race, not as failed attempts.
+  std::set<std::string> reached;
+  for (const auto* e : endpoints(spec)) {
+    upstream_for(*e);
+    if (!e->simulated() && reached.insert(e->url).second) check_reachable(e->url);
   }
-  if (spec.judge) upstream_for(spec.judge->endpoint);
 }
 
 ModelGateway::~ModelGateway() {
   if (proxy_) proxy_->stop();
   for (auto& [profile, child] : sims_) child->stop();
+  std::error_code ec;
+  fs::remove_all(socket_dir_, ec);
 }
 
 std::string ModelGateway::upstream_for(const scaffold::EndpointConfig& e) {
@@ -105,7 +144,12 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
     std::lock_guard g(mutex_);
     calls_.erase(attempt_id);
   }
-  proxy::Route route{attempt_id, attempt_id, upstream_for(*contender.endpoint), contender.endpoint->key_env};
+  proxy::Route route{attempt_id, attempt_id, upstream_for(*contender.endpoint), contender.endpoint->key_env, {}};
+  if (!cassette_dir_.empty()) {  // a fresh cassette per run of the attempt
+    fs::create_directories(cassette_dir_);
+    auto file = std::make_shared<sim::CassetteFile>(cassette_dir_ / (attempt_id + ".jsonl"));
+    route.cassette = [file](sim::CassetteCall call) { file->append(call); };
+  }
   proxy_->add_route(route);
   if (mode_ == sandbox::Mode::none) {
     lease.base_url = proxy_->route_url(attempt_id);
@@ -115,7 +159,9 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
   lease.socket_dir = socket_dir_;
   lease.mounts.push_back({self_exe(), "/opt/agentrace/agentrace", false});
   lease.argv_prefix = {"/opt/agentrace/agentrace", "relay", "--listen", fmt::format("127.0.0.1:{}", kRelayPort),
-                       "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock", "--"};
+                       "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock",
+                       "--rusage", fmt::format("{}/{}", sandbox::kHomeMount, kRusageFile), "--"};
+  lease.rusage_in_home = kRusageFile;
   return lease;
 }
 

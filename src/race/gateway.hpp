@@ -28,6 +28,7 @@ class Proxy;
 namespace agentrace::race {
 
 inline constexpr int kRelayPort = 8417;          // on the sandbox's private loopback
+inline constexpr const char* kRusageFile = ".agentrace-rusage.json";  // in the agent's HOME
 inline constexpr const char* kDummyKey = "agentrace-dummy-key";
 
 struct Lease {
@@ -35,12 +36,16 @@ struct Lease {
   std::vector<std::string> argv_prefix;  // runs before the agent's argv (the relay)
   std::vector<sandbox::Mount> mounts;
   std::optional<std::filesystem::path> socket_dir;
+  // The relay writes the agent's own CPU time and memory to this file in HOME ("" = none).
+  std::string rusage_in_home;
 };
 
 class ModelGateway {
  public:
   // Starts the proxy and any simulated endpoints when a contender has an endpoint.
-  ModelGateway(const RaceSpec& spec, const std::filesystem::path& run_dir, store::Store& db, sandbox::Mode mode);
+  // cassette_dir set: each attempt's calls are also written to DIR/<attempt id>.jsonl.
+  ModelGateway(const RaceSpec& spec, const std::filesystem::path& run_dir, store::Store& db, sandbox::Mode mode,
+               const std::filesystem::path& cassette_dir = {});
   ~ModelGateway();
   ModelGateway(const ModelGateway&) = delete;
   ModelGateway& operator=(const ModelGateway&) = delete;
@@ -63,6 +68,7 @@ class ModelGateway {
   std::filesystem::path run_dir_;
   std::filesystem::path socket_dir_;
   std::filesystem::path suite_dir_;
+  std::filesystem::path cassette_dir_;
   store::Store& db_;
   std::unique_ptr<proxy::Proxy> proxy_;
   std::map<std::string, std::unique_ptr<proc::Child>> sims_;  // profile -> process

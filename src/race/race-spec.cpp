@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "core/hash.hpp"
 #include "core/toml-reader.hpp"
 
@@ -36,17 +37,65 @@ scaffold::EndpointConfig read_endpoint(const toml::table& table, core::TableRead
   return e;
 }
 
-scaffold::ContenderConfig read_contender(core::TableReader& r) {
-  scaffold::ContenderConfig c;
-  c.name = r.string("name", true).value_or("");
-  c.scaffold = r.string("scaffold", true).value_or("");
-  if (!c.scaffold.empty()) {
-    const auto known = scaffold::known_scaffolds();
-    if (std::find(known.begin(), known.end(), c.scaffold) == known.end()) {
-      r.errors().add(r.where("scaffold"), fmt::format("'{}' = \"{}\" is not a known scaffold ({})", r.field("scaffold"),
-                                                      c.scaffold, fmt::format("{}", fmt::join(known, ", "))));
+// `scaffold = "x"`, or `scaffolds = ["x", "y"]` for a cross of this model with several scaffolds.
+std::vector<std::string> read_scaffolds(core::TableReader& r) {
+  const bool one = r.has("scaffold"), many = r.has("scaffolds");
+  std::vector<std::string> names;
+  if (one && many) {
+    r.raw("scaffold");  // named in this message, not unknown
+    r.errors().add(r.where("scaffolds"), fmt::format("'{}': give either 'scaffold' or 'scaffolds', not both",
+                                                     r.field("scaffolds")));
+  }
+  if (many) {
+    names = r.string_list("scaffolds", true);
+    if (names.empty()) r.errors().add(r.where("scaffolds"), fmt::format("'{}' is empty", r.field("scaffolds")));
+  } else if (auto name = r.string("scaffold", true)) {
+    names.push_back(*name);
+  }
+  const auto known = scaffold::known_scaffolds();
+  for (const auto& name : names) {
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      r.errors().add(r.where(many ? "scaffolds" : "scaffold"),
+                     fmt::format("'{}' = \"{}\" is not a known scaffold ({})", r.field(many ? "scaffolds" : "scaffold"),
+                                 name, fmt::format("{}", fmt::join(known, ", "))));
+  }
+  return names;
+}
+
+void read_price(core::TableReader& r, scaffold::Price& price) {
+  constexpr double kMax = 1e6;
+  price.hourly_usd = r.number("hourly_usd", false, 0, kMax);
+  if (const auto* t = r.table("price", false)) {
+    core::TableReader pr(*t, r.field("price"), r.errors());
+    price.input_per_mtok = pr.number("input_per_mtok", true, 0, kMax);
+    price.output_per_mtok = pr.number("output_per_mtok", true, 0, kMax);
+    pr.finish();
+  }
+}
+
+constexpr std::uintmax_t kMaxAttachment = 256 * 1024;
+
+void read_attachments(core::TableReader& r, const fs::path& base, std::vector<scaffold::Attachment>& out) {
+  for (const auto& name : r.string_list("attachments", false)) {
+    const auto file = fs::path(name).is_absolute() ? fs::path(name) : base / name;
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    if (ec) {
+      r.errors().add(r.where("attachments"), fmt::format("'{}': cannot read {}", r.field("attachments"), file.string()));
+    } else if (size > kMaxAttachment) {
+      r.errors().add(r.where("attachments"), fmt::format("'{}': {} is {} bytes; attach files up to {} KiB",
+                                                         r.field("attachments"), file.string(), size, kMaxAttachment / 1024));
+    } else {
+      out.push_back({name, core::read_file(file)});
     }
   }
+}
+
+// One contender, or one per scaffold of a `scaffolds` list (named NAME-SCAFFOLD).
+std::vector<scaffold::ContenderConfig> read_contender(core::TableReader& r, const fs::path& base) {
+  scaffold::ContenderConfig c;
+  c.name = r.string("name", true).value_or("");
+  const auto scaffolds = read_scaffolds(r);
   c.model = r.string("model", false).value_or("");
   c.command = r.string_list("command", false);
   c.labels = r.string_list("labels", false);
@@ -59,13 +108,34 @@ scaffold::ContenderConfig read_contender(core::TableReader& r) {
     er.finish();
   }
   if (auto s = r.integer("agent_seconds", false, 1, 86400)) c.agent_seconds = static_cast<int>(*s);
+  if (auto t = r.integer("max_turns", false, 1, 100000)) c.max_turns = static_cast<int>(*t);
+  c.optional = r.boolean("optional").value_or(false);
   if (const auto* ep = r.table("endpoint", false)) c.endpoint = read_endpoint(*ep, r);
-  if (c.scaffold == "command" && c.command.empty()) {
+  read_price(r, c.price);
+  read_attachments(r, base, c.attachments);
+  const bool command = std::find(scaffolds.begin(), scaffolds.end(), "command") != scaffolds.end();
+  if (command && c.command.empty()) {
     r.errors().add(r.node().source(), fmt::format("contender '{}': scaffold \"command\" needs command = [\"prog\", ...]",
                                                   c.name));
   }
   r.finish();
-  return c;
+  std::vector<scaffold::ContenderConfig> out;
+  for (const auto& name : scaffolds) {
+    auto one = c;
+    one.scaffold = name;
+    if (r.has("scaffolds")) {
+      one.cross = c.name;
+      one.name = fmt::format("{}-{}", c.name, name);
+    }
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+nlohmann::json attachments_json(const std::vector<scaffold::Attachment>& list) {
+  auto out = nlohmann::json::array();
+  for (const auto& a : list) out.push_back({{"name", a.name}, {"content", a.content}});
+  return out;
 }
 
 }  // namespace
@@ -93,11 +163,18 @@ std::string RaceSpec::to_json() const {
     }
     j["contenders"].push_back({{"name", c.name}, {"scaffold", c.scaffold}, {"model", c.model}, {"endpoint", endpoint},
                                {"command", c.command}, {"labels", c.labels}, {"notes", c.notes},
+                               {"cross", c.cross}, {"attachments", attachments_json(c.attachments)},
                                {"env_keys", [&] {
                                   std::vector<std::string> keys;
                                   for (const auto& [k, v] : c.env) keys.push_back(k);
                                   return keys;
                                 }()}});
+    auto& x = j["contenders"].back();
+    if (c.agent_seconds) x["agent_seconds"] = *c.agent_seconds;
+    if (c.max_turns) x["max_turns"] = *c.max_turns;
+    if (c.price.hourly_usd) x["hourly_usd"] = *c.price.hourly_usd;
+    if (c.price.input_per_mtok)
+      x["price"] = {{"input_per_mtok", *c.price.input_per_mtok}, {"output_per_mtok", c.price.output_per_mtok.value_or(0)}};
   }
   return j.dump();
 }
@@ -142,10 +219,11 @@ RaceSpec load_race_file(const fs::path& file) {
   std::set<std::string> names;
   for (std::size_t i = 0; i < contenders.size(); ++i) {
     core::TableReader cr(*contenders[i], fmt::format("contenders[{}]", i), errors);
-    auto c = read_contender(cr);
-    if (!c.name.empty() && !names.insert(c.name).second)
-      errors.add(cr.where("name"), fmt::format("contender name '{}' is used twice", c.name));
-    spec.contenders.push_back(std::move(c));
+    for (auto& c : read_contender(cr, spec.source.parent_path())) {
+      if (!c.name.empty() && !names.insert(c.name).second)
+        errors.add(cr.where("name"), fmt::format("contender name '{}' is used twice", c.name));
+      spec.contenders.push_back(std::move(c));
+    }
   }
   r.finish();
   errors.throw_if_any();
@@ -153,7 +231,26 @@ RaceSpec load_race_file(const fs::path& file) {
   return spec;
 }
 
+namespace {
+// An optional contender that cannot start is left out with a note on stderr.
+void drop_optional_that_cannot_start(std::vector<scaffold::ContenderConfig>& contenders) {
+  std::erase_if(contenders, [](scaffold::ContenderConfig& c) {
+    const auto adapter = scaffold::make(c.scaffold);
+    if (c.endpoint && c.endpoint->protocol.empty()) c.endpoint->protocol = adapter->default_protocol();
+    if (!c.optional) return false;
+    try {
+      adapter->check(c);
+      return false;
+    } catch (const core::UsageError& e) {
+      fmt::print(stderr, "note: optional contender '{}' left out: {}\n", c.name, e.what());
+      return true;
+    }
+  });
+}
+}  // namespace
+
 void finalize_contenders(RaceSpec& spec) {
+  drop_optional_that_cannot_start(spec.contenders);
   if (spec.contenders.empty()) throw core::UsageError("no contenders: give --contender NAME or a race file");
   for (auto& c : spec.contenders) {
     if (!std::regex_match(c.name, std::regex("[A-Za-z0-9][A-Za-z0-9._-]*")))
@@ -164,6 +261,7 @@ void finalize_contenders(RaceSpec& spec) {
     for (const auto& a : c.command) h.add_field(a);
     for (const auto& [k, v] : c.env) h.add_field(k).add_field(v);
     h.add_field(c.agent_seconds ? std::to_string(*c.agent_seconds) : "");
+    h.add_field(c.max_turns ? std::to_string(*c.max_turns) : "");
     if (c.endpoint) h.add_field(c.endpoint->url).add_field(c.endpoint->protocol).add_field(c.endpoint->key_env).add_field(c.endpoint->sim);
     c.config_hash = h.hex();
   }

@@ -88,7 +88,7 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
       db.put_task(task_row(t), run.race_id);
   }
   workspace::RepoCache repos(opts.work_dir / "repos");
-  ModelGateway gateway(spec, opts.work_dir / "run", db, mode);
+  ModelGateway gateway(spec, opts.work_dir / "run", db, mode, opts.cassette_dir);
   AttemptEnv env{repos, gateway.active() ? &gateway : nullptr, opts.work_dir, mode, spec.agent_seconds,
                  opts.keep_workspaces, spec.judge ? &*spec.judge : nullptr};
   run.summary = run_race(spec, run.suite, run.race_id, db, env);

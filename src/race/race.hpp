@@ -14,6 +14,7 @@ namespace agentrace::race {
 struct RaceOptions {
   std::filesystem::path work_dir;  // repo cache and attempt folders
   bool keep_workspaces = false;
+  std::filesystem::path cassette_dir;  // set: every attempt's calls as DIR/<attempt id>.jsonl
 };
 
 struct RaceRun {

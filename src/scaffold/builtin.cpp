@@ -34,7 +34,10 @@ struct Tally {
       output += j.value("output_tokens", 0L);
     } else if (type == "tool") {
       ++tools;
-      report.tool_spans_ns.emplace_back(j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0}));
+      report.tools.push_back({j.value("name", ""), j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0}),
+                              j.contains("exit") ? std::optional<int>(j.value("exit", 0)) : std::nullopt,
+                              j.value("exit", 0) != 0});
+      report.tool_times = "agent";
     } else if (type == "result") {
       result(j);
     }
@@ -45,7 +48,8 @@ struct Tally {
     report.input_tokens = j.value("input_tokens", 0L);
     report.output_tokens = j.value("output_tokens", 0L);
     report.own_duration_s = j.value("duration_ms", 0.0) / 1000.0;
-    report.reported_error = j.value("stop", "") == "error";
+    report.stop_reason = j.value("stop", "");
+    report.reported_error = report.stop_reason == "error";
     if (j.contains("error") && j["error"].is_string()) report.error_message = j["error"].get<std::string>();
   }
   AgentReport finish() {
@@ -62,6 +66,8 @@ struct Tally {
 class Builtin final : public Scaffold {
  public:
   std::string name() const override { return "builtin"; }
+
+  std::string default_protocol() const override { return "openai-chat"; }
 
   void check(const ContenderConfig& c) const override {
     if (!c.endpoint)
@@ -85,6 +91,7 @@ class Builtin final : public Scaffold {
     Launch l;
     l.argv = {exe, "agent", "--base-url", base_url, "--protocol", protocol, "--model", ctx.contender.model,
               "--prompt-file", (home / "prompt.md").string(), "--transcript", (home / "transcript.jsonl").string()};
+    if (const auto turns = ctx.contender.max_turns) l.argv.insert(l.argv.end(), {"--max-steps", std::to_string(*turns)});
     l.env = ctx.contender.env;
     l.env["AGENTRACE_API_KEY"] = ctx.api_key;
     return l;

@@ -12,7 +12,7 @@ class ClaudeCode final : public CliAgent {
   ClaudeCode() : CliAgent(cli_info("claude-code")) {}
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
-    auto r = parse_stream_json(read_json_lines(ctx.logs / "agent.stdout"), true);
+    auto r = parse_stream_json(read_output_lines(ctx.logs / "agent.stdout"), true);
     r.version = version_or_installed(r.version);
     return r;
   }
@@ -22,6 +22,7 @@ class ClaudeCode final : public CliAgent {
     Launch l;
     l.argv = {(p.bin_dir / info().bin).string(), "-p", ctx.task.statement, "--output-format", "stream-json",
               "--verbose", "--dangerously-skip-permissions"};
+    if (const auto turns = ctx.contender.max_turns) l.argv.insert(l.argv.end(), {"--max-turns", std::to_string(*turns)});
     const auto& model = ctx.contender.model;
     l.env = {{"ANTHROPIC_BASE_URL", ctx.base_url},
              {"ANTHROPIC_API_KEY", ctx.api_key},

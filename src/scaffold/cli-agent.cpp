@@ -38,6 +38,10 @@ void read_result(const nlohmann::json& j, bool cache_apart, AgentReport& r) {
     r.input_tokens = prompt_tokens(*u, cache_apart);
     r.output_tokens = u->value("output_tokens", 0L);
   }
+  const auto subtype = j.value("subtype", "");
+  const auto stop = j.find("stop_reason");
+  const bool stop_given = stop != j.end() && stop->is_string();
+  r.stop_reason = (subtype == "success" || subtype.empty()) && stop_given ? stop->get<std::string>() : subtype;
   r.reported_error = j.value("is_error", false);
   if (r.reported_error) {
     const auto text = j.value("result", "");
@@ -103,24 +107,59 @@ std::string CliAgent::version_or_installed(std::string printed) const {
   return printed.empty() ? find_installed(info_).version : printed;
 }
 
-std::vector<nlohmann::json> read_json_lines(const fs::path& file) {
-  std::vector<nlohmann::json> out;
+namespace {
+
+// "<kept bytes so far> <mono ns>" per read (proc::SpawnSpec::stdout_times_path).
+std::vector<std::pair<std::size_t, std::int64_t>> read_times(const fs::path& file) {
+  std::vector<std::pair<std::size_t, std::int64_t>> out;
   std::ifstream in(file);
+  std::size_t bytes = 0;
+  std::int64_t ns = 0;
+  while (in >> bytes >> ns) out.emplace_back(bytes, ns);
+  return out;
+}
+
+}  // namespace
+
+std::vector<OutputLine> read_output_lines(const fs::path& file) {
+  const auto times = read_times(fs::path(file.string() + ".times"));
+  std::vector<OutputLine> out;
+  std::ifstream in(file);
+  std::size_t end = 0;  // bytes up to and including this line's newline
+  auto read = times.begin();
   for (std::string line; std::getline(in, line);) {
+    end += line.size() + 1;
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object()) out.push_back(std::move(j));
+    if (!j.is_object()) continue;
+    while (read != times.end() && read->first < end - 1) ++read;  // the read that brought its last byte
+    out.push_back({std::move(j), read != times.end() ? read->second : 0});
   }
   return out;
 }
 
-void each_line(const std::vector<nlohmann::json>& lines, const std::function<void(const nlohmann::json&)>& fn) {
-  for (const auto& j : lines) {
+void each_line(const std::vector<OutputLine>& lines, const std::function<void(const OutputLine&)>& fn) {
+  for (const auto& line : lines) {
     try {
-      fn(j);
+      fn(line);
     } catch (const nlohmann::json::exception&) {
       // a field of another type than documented: the line says nothing we can use
     }
   }
+}
+
+void ToolLog::start(const std::string& id, std::string name, std::int64_t at_ns) {
+  open_[id] = runs_.size();
+  runs_.push_back({std::move(name), at_ns, 0, std::nullopt, false});
+}
+
+void ToolLog::end(const std::string& id, std::int64_t at_ns, bool error, std::optional<int> exit_code) {
+  const auto it = open_.find(id);
+  if (it == open_.end()) return;
+  auto& run = runs_[it->second];
+  run.end_ns = run.start_ns > 0 ? at_ns : 0;
+  run.error = error;
+  run.exit_code = exit_code;
+  open_.erase(it);
 }
 
 std::optional<double> rfc3339_ms(const std::string& text) {
@@ -136,63 +175,62 @@ std::optional<double> rfc3339_ms(const std::string& text) {
 
 namespace {
 
-// Tool spans from the line timestamps Claude Code writes: the assistant line holding a
-// tool_use, to the user line holding its tool_result.
-class StreamSpans {
+// Tool runs from stream-json: an assistant line's tool_use block to the user line holding
+// its tool_result. Times from the lines' own timestamps (Claude Code writes them), else
+// from when the lines arrived (Qwen Code writes none).
+class StreamTools {
  public:
-  void add(const nlohmann::json& j, const std::string& type) {
-    const auto at = rfc3339_ms(j.value("timestamp", ""));
-    if (!at) return;
+  void add(const OutputLine& line, const std::string& type) {
+    const auto& j = line.json;
+    const auto at = when(j, line.arrived_ns);
     for (const auto& part : j.value(nlohmann::json::json_pointer("/message/content"), nlohmann::json::array())) {
       if (!part.is_object()) continue;
-      if (type == "assistant" && part.value("type", "") == "tool_use") started_[part.value("id", "")] = *at;
-      if (type == "user" && part.value("type", "") == "tool_result") end(part.value("tool_use_id", ""), *at);
+      if (type == "assistant" && part.value("type", "") == "tool_use")
+        log_.start(part.value("id", ""), part.value("name", ""), at);
+      if (type == "user" && part.value("type", "") == "tool_result")
+        log_.end(part.value("tool_use_id", ""), at, part.value("is_error", false));
     }
   }
-  std::vector<std::pair<std::int64_t, std::int64_t>> take() { return std::move(spans_); }
+  int count() const { return log_.count(); }
+  std::vector<ToolRun> take() { return log_.take(); }
+  std::string source() const { return stamped_ ? "agent" : arrived_ ? "output lines" : ""; }
 
  private:
-  void end(const std::string& id, double at) {
-    const auto it = started_.find(id);
-    if (it == started_.end()) return;
-    spans_.emplace_back(to_mono_(it->second), to_mono_(at));
-    started_.erase(it);
+  std::int64_t when(const nlohmann::json& j, std::int64_t arrived_ns) {
+    if (const auto at = rfc3339_ms(j.value("timestamp", ""))) {
+      stamped_ = true;
+      return to_mono_(*at);
+    }
+    arrived_ = arrived_ || arrived_ns > 0;
+    return arrived_ns;
   }
   WallToMono to_mono_;
-  std::map<std::string, double> started_;
-  std::vector<std::pair<std::int64_t, std::int64_t>> spans_;
+  ToolLog log_;
+  bool stamped_ = false, arrived_ = false;
 };
-
-int tool_uses(const nlohmann::json& assistant) {
-  int n = 0;
-  for (const auto& part : assistant.value(nlohmann::json::json_pointer("/message/content"), nlohmann::json::array()))
-    n += part.is_object() && part.value("type", "") == "tool_use";
-  return n;
-}
 
 }  // namespace
 
-AgentReport parse_stream_json(const std::vector<nlohmann::json>& lines, bool cache_apart) {
+AgentReport parse_stream_json(const std::vector<OutputLine>& lines, bool cache_apart) {
   AgentReport r;
-  StreamSpans spans;
-  int tools = 0;
+  StreamTools tools;
   bool ended = false;
-  each_line(lines, [&](const nlohmann::json& j) {
+  each_line(lines, [&](const OutputLine& line) {
+    const auto& j = line.json;
     const auto type = j.value("type", "");
-    spans.add(j, type);
+    tools.add(line, type);
     if (type == "system" && j.value("subtype", "") == "init") {
       for (const char* key : {"claude_code_version", "qwen_code_version"}) {
         if (j.contains(key) && j[key].is_string()) r.version = j[key].get<std::string>();
       }
-    } else if (type == "assistant") {
-      tools += tool_uses(j);
     } else if (type == "result") {
       ended = true;
       read_result(j, cache_apart, r);
     }
   });
-  r.tool_calls = tools;
-  r.tool_spans_ns = spans.take();
+  r.tool_calls = tools.count();
+  r.tool_times = tools.source();
+  r.tools = tools.take();
   if (!ended) {
     r.reported_error = true;
     r.error_message = "the agent wrote no result line";

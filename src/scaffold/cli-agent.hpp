@@ -6,6 +6,7 @@
 // proxy route. Facts behind every switch: ../shared/notes/agent-clis.md.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,7 @@ class CliAgent : public Scaffold {
  public:
   explicit CliAgent(CliInfo info) : info_(std::move(info)) {}
   std::string name() const override { return info_.scaffold; }
+  std::string default_protocol() const override { return info_.protocol; }
   // The CLI is installed; the contender has a model and an endpoint the CLI can speak to.
   void check(const ContenderConfig& c) const override;
   // Mount, PATH and the contender's own env around the CLI's command().
@@ -64,14 +66,34 @@ class CliAgent : public Scaffold {
   CliInfo info_;
 };
 
-// The JSON objects among the lines of the agent's stdout (other lines are skipped).
-std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file);
+// One JSON line of the agent's stdout and when it arrived (core::mono_ns, 0 = unknown).
+struct OutputLine {
+  nlohmann::json json;
+  std::int64_t arrived_ns = 0;
+};
+// The JSON objects among the lines of the agent's stdout (other lines are skipped), with
+// arrival times from "<file>.times" when the attempt wrote one (proc::SpawnSpec).
+std::vector<OutputLine> read_output_lines(const std::filesystem::path& file);
 // Calls fn on each line; a line whose fields have unexpected types is skipped.
-void each_line(const std::vector<nlohmann::json>& lines, const std::function<void(const nlohmann::json&)>& fn);
+void each_line(const std::vector<OutputLine>& lines, const std::function<void(const OutputLine&)>& fn);
+
+// Tool runs keyed by the agent's call id, kept in the order they started.
+class ToolLog {
+ public:
+  void start(const std::string& id, std::string name, std::int64_t at_ns);
+  void end(const std::string& id, std::int64_t at_ns, bool error, std::optional<int> exit_code = std::nullopt);
+  bool is_open(const std::string& id) const { return open_.count(id) > 0; }
+  int count() const { return static_cast<int>(runs_.size()); }
+  std::vector<ToolRun> take() { return std::move(runs_); }
+
+ private:
+  std::vector<ToolRun> runs_;
+  std::map<std::string, std::size_t> open_;
+};
 
 // Claude Code and Qwen Code share one stream-json format. cache_apart: input_tokens
 // excludes the cached prompt tokens, which are added (Claude Code).
-AgentReport parse_stream_json(const std::vector<nlohmann::json>& lines, bool cache_apart);
+AgentReport parse_stream_json(const std::vector<OutputLine>& lines, bool cache_apart);
 
 // "2026-11-30T08:17:37.171Z" -> Unix ms; nullopt unless UTC RFC 3339.
 std::optional<double> rfc3339_ms(const std::string& text);

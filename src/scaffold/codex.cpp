@@ -47,16 +47,35 @@ bool is_tool(const std::string& item_type) {
          item_type == "web_search";
 }
 
-// thread.started, turn.started, item.* and turn.completed / turn.failed lines.
-AgentReport tally(const std::vector<nlohmann::json>& lines) {
+// The name a tool item gets: the MCP tool's own name, else the item type.
+std::string tool_name(const nlohmann::json& item) {
+  const auto type = item.value("type", "");
+  return type == "mcp_tool_call" ? item.value("tool", type) : type;
+}
+
+// thread.started, turn.started, item.* and turn.completed / turn.failed lines. Codex
+// writes no times: a tool runs from its item.started line to its item.completed line, as
+// they arrived (items without a started line are untimed).
+AgentReport tally(const std::vector<OutputLine>& lines) {
   AgentReport r;
-  int tools = 0;
+  ToolLog tools;
   long input = 0, output = 0;
-  bool completed = false;
-  each_line(lines, [&](const nlohmann::json& j) {
+  bool completed = false, timed = false;
+  each_line(lines, [&](const OutputLine& line) {
+    const auto& j = line.json;
     const auto type = j.value("type", "");
-    if (type == "item.completed") {
-      tools += is_tool(j.value(nlohmann::json::json_pointer("/item/type"), std::string()));
+    const auto item = j.value("item", nlohmann::json::object());
+    if ((type == "item.started" || type == "item.completed") && is_tool(item.value("type", ""))) {
+      const auto id = item.value("id", "");
+      if (type == "item.started") {
+        tools.start(id, tool_name(item), line.arrived_ns);
+        timed = timed || line.arrived_ns > 0;
+        return;
+      }
+      if (!tools.is_open(id)) tools.start(id, tool_name(item), 0);
+      const auto exit = item.find("exit_code");
+      tools.end(id, line.arrived_ns, item.value("status", "") == "failed",
+                exit != item.end() && exit->is_number_integer() ? std::optional<int>(exit->get<int>()) : std::nullopt);
     } else if (type == "turn.completed") {
       completed = true;
       const auto usage = j.value("usage", nlohmann::json::object());
@@ -69,9 +88,12 @@ AgentReport tally(const std::vector<nlohmann::json>& lines) {
       r.error_message = j.value("message", "");
     }
   });
-  r.tool_calls = tools;
+  r.tool_calls = tools.count();
+  r.tools = tools.take();
+  if (timed) r.tool_times = "output lines";
   r.input_tokens = input;
   r.output_tokens = output;
+  r.stop_reason = r.reported_error ? "turn.failed" : completed ? "turn.completed" : "";
   if (!completed) {
     r.reported_error = true;
     if (r.error_message.empty()) r.error_message = "the agent completed no turn";
@@ -86,7 +108,7 @@ class Codex final : public CliAgent {
   Codex() : CliAgent(cli_info("codex")) {}
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
-    auto r = tally(read_json_lines(ctx.logs / "agent.stdout"));
+    auto r = tally(read_output_lines(ctx.logs / "agent.stdout"));
     r.version = version_or_installed("");
     return r;
   }

@@ -20,13 +20,16 @@ nlohmann::json config(const AttemptContext& ctx) {
                              {"name", kProvider},
                              {"options", {{"baseURL", ctx.base_url + "/v1"}, {"apiKey", ctx.api_key}}},
                              {"models", models}};
-  return {{"$schema", "https://opencode.ai/config.json"},
-          {"provider", {{kProvider, provider}}},
-          {"model", qualified},
-          {"small_model", qualified},
-          {"permission", {{"edit", "allow"}, {"bash", "allow"}, {"webfetch", "allow"}, {"external_directory", "allow"}}},
-          {"autoupdate", false},
-          {"share", "disabled"}};
+  nlohmann::json c = {
+      {"$schema", "https://opencode.ai/config.json"},
+      {"provider", {{kProvider, provider}}},
+      {"model", qualified},
+      {"small_model", qualified},
+      {"permission", {{"edit", "allow"}, {"bash", "allow"}, {"webfetch", "allow"}, {"external_directory", "allow"}}},
+      {"autoupdate", false},
+      {"share", "disabled"}};
+  if (const auto turns = ctx.contender.max_turns) c["agent"] = {{"build", {{"steps", *turns}}}};
+  return c;
 }
 
 long prompt_tokens(const nlohmann::json& tokens) {
@@ -37,11 +40,13 @@ long prompt_tokens(const nlohmann::json& tokens) {
 // One JSON line per event; tool_use parts carry wall-clock start/end in ms.
 class Tally {
  public:
-  void add(const nlohmann::json& j) {
+  void add(const OutputLine& line) {
+    const auto& j = line.json;
     const auto type = j.value("type", "");
     const auto part = j.value("part", nlohmann::json::object());
     if (type == "step_finish") {
       ++turns_;
+      r_.stop_reason = part.value("reason", "");
       const auto tokens = part.value("tokens", nlohmann::json::object());
       input_ += prompt_tokens(tokens);
       output_ += tokens.value("output", 0L) + tokens.value("reasoning", 0L);
@@ -62,9 +67,18 @@ class Tally {
  private:
   void tool(const nlohmann::json& part) {
     ++tools_;
-    const auto time = part.value(nlohmann::json::json_pointer("/state/time"), nlohmann::json::object());
-    if (time.contains("start") && time.contains("end"))
-      r_.tool_spans_ns.emplace_back(to_mono_(time.value("start", 0.0)), to_mono_(time.value("end", 0.0)));
+    const auto state = part.value("state", nlohmann::json::object());
+    const auto time = state.value("time", nlohmann::json::object());
+    ToolRun run{part.value("tool", ""), 0, 0, std::nullopt, state.value("status", "") == "error"};
+    if (time.contains("start") && time.contains("end")) {
+      run.start_ns = to_mono_(time.value("start", 0.0));
+      run.end_ns = to_mono_(time.value("end", 0.0));
+      r_.tool_times = "agent";
+    }
+    if (const auto exit = state.find("metadata"); exit != state.end() && exit->is_object() && exit->contains("exit") &&
+                                                  (*exit)["exit"].is_number_integer())
+      run.exit_code = (*exit)["exit"].get<int>();
+    r_.tools.push_back(std::move(run));
   }
   void error(const nlohmann::json& e) {
     r_.reported_error = true;
@@ -84,7 +98,7 @@ class Opencode final : public CliAgent {
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
     Tally tally;
-    each_line(read_json_lines(ctx.logs / "agent.stdout"), [&](const nlohmann::json& j) { tally.add(j); });
+    each_line(read_output_lines(ctx.logs / "agent.stdout"), [&](const OutputLine& line) { tally.add(line); });
     auto r = tally.finish();
     r.version = version_or_installed("");
     return r;

@@ -22,9 +22,10 @@ nlohmann::json settings(const std::string& model) {
 }
 
 // The "[API Error: ...]" part of the last result text, or "".
-std::string api_error(const std::vector<nlohmann::json>& lines) {
+std::string api_error(const std::vector<OutputLine>& lines) {
   std::string text;
-  each_line(lines, [&](const nlohmann::json& j) {
+  each_line(lines, [&](const OutputLine& line) {
+    const auto& j = line.json;
     const auto type = j.find("type");
     const auto result = j.find("result");
     if (type != j.end() && *type == "result" && result != j.end() && result->is_string())
@@ -39,7 +40,7 @@ class QwenCode final : public CliAgent {
   QwenCode() : CliAgent(cli_info("qwen-code")) {}
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
-    const auto lines = read_json_lines(ctx.logs / "agent.stdout");
+    const auto lines = read_output_lines(ctx.logs / "agent.stdout");
     auto r = parse_stream_json(lines, false);
     if (auto error = api_error(lines); !error.empty()) {
       r.reported_error = true;
@@ -53,7 +54,9 @@ class QwenCode final : public CliAgent {
   Launch command(const AttemptContext& ctx, const AgentPaths& p) const override {
     core::write_file(ctx.home / ".qwen" / "settings.json", settings(ctx.contender.model).dump(2) + "\n");
     Launch l;
-    l.argv = {(p.bin_dir / info().bin).string(), "--output-format", "stream-json", "--yolo", ctx.task.statement};
+    l.argv = {(p.bin_dir / info().bin).string(), "--output-format", "stream-json", "--yolo"};
+    if (const auto turns = ctx.contender.max_turns) l.argv.insert(l.argv.end(), {"--max-session-turns", std::to_string(*turns)});
+    l.argv.push_back(ctx.task.statement);
     l.env = {{"OPENAI_BASE_URL", ctx.base_url + "/v1"},
              {"OPENAI_API_KEY", ctx.api_key},
              {"OPENAI_MODEL", ctx.contender.model}};

@@ -29,16 +29,33 @@ struct EndpointConfig {
   bool simulated() const { return !sim.empty(); }
 };
 
+// A file shown under "how to run it" (a serve command, a compose file, a serve config).
+struct Attachment {
+  std::string name;     // as given in the race file, relative to it
+  std::string content;
+};
+
+// What the contender's calls cost: per million tokens (hosted) or per hour of the machine (local).
+struct Price {
+  std::optional<double> input_per_mtok, output_per_mtok;
+  std::optional<double> hourly_usd;
+};
+
 // One contender as configured in a race file (docs/contenders.md).
 struct ContenderConfig {
   std::string name;
-  std::string scaffold;                      // oracle | nop | command
-  std::string model;                         // free text for now
+  std::string scaffold;                      // known_scaffolds()
+  std::string model;                         // the model id the agent sends
+  std::string cross;                         // the contender block a `scaffolds` list expanded ("" = none)
   std::vector<std::string> command;          // scaffold = command: argv, with {prompt} etc.
   std::map<std::string, std::string> env;    // extra environment inside the sandbox
   std::vector<std::string> labels;           // e.g. local, hosted, hardware
   std::string notes;                         // how it was set up, shown in the report
   std::optional<int> agent_seconds;          // overrides the task's limit
+  std::optional<int> max_turns;              // model turns, where the scaffold can enforce it
+  bool optional = false;                     // left out of the race (with a note) when it cannot start
+  Price price;
+  std::vector<Attachment> attachments;
   std::optional<EndpointConfig> endpoint;    // model endpoint, when the agent calls one
   std::string config_hash;                   // hash of all of the above
 };
@@ -61,6 +78,16 @@ struct Launch {
   std::vector<sandbox::Mount> mounts;
 };
 
+// One tool execution the agent reported. Times are on the monotonic clock
+// (core::mono_ns); 0 when the agent's output does not give them.
+struct ToolRun {
+  std::string name;
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::optional<int> exit_code;  // shell tools, where the agent reports it
+  bool error = false;            // the agent marked the result as an error
+  bool timed() const { return start_ns > 0 && end_ns >= start_ns; }
+};
+
 // What the agent said about its own run, from its machine output; stored as JSON.
 struct AgentReport {
   std::optional<int> turns;
@@ -69,9 +96,10 @@ struct AgentReport {
   std::optional<double> own_duration_s;
   bool reported_error = false;
   std::string error_message;
-  // Tool executions the agent reported, on the monotonic clock (core::mono_ns), used
-  // to split the wall-clock into tool and scaffold time.
-  std::vector<std::pair<std::int64_t, std::int64_t>> tool_spans_ns;
+  std::string stop_reason;  // why the agent stopped, in its own words (end_turn, max_turns, ...)
+  // Tool executions in order; the timed ones split the wall-clock into tool and scaffold time.
+  std::vector<ToolRun> tools;
+  std::string tool_times;  // where the times come from: "agent" (its own), "output lines", ""
   std::string version;  // the agent's version, when it says
   std::string to_json() const;
 };
@@ -88,6 +116,8 @@ class Scaffold {
   virtual void check(const ContenderConfig& contender) const;
   // Writes config into ctx.home, may change the workspace (oracle), returns the command.
   virtual Launch prepare(const AttemptContext& ctx) = 0;
+  // The protocol an endpoint without one gets ("" = none).
+  virtual std::string default_protocol() const { return ""; }
   // Reads the agent's own output after it stopped.
   virtual AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult& result);
 };

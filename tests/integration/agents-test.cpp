@@ -161,7 +161,13 @@ TEST_P(AgentRace, FixesTwoStarterTasksInTheSandbox) {
     EXPECT_EQ(call_rows(at.id), static_cast<std::size_t>(at.calls));
     const auto agent = nlohmann::json::parse(at.agent_json);
     EXPECT_GE(agent.value("tool_calls", 0), 1) << at.agent_json;
+    EXPECT_EQ(agent.value("tools", nlohmann::json::array()).size(), agent.value("tool_calls", 0u)) << at.agent_json;
+    EXPECT_FALSE(agent.value("stop_reason", "").empty()) << at.agent_json;
     EXPECT_FALSE(agent.value("reported_error", false)) << at.agent_json;
+    // The agent's own CPU time (reported by the relay inside the sandbox), not bwrap's
+    // few milliseconds: a node CLI needs well over 0.1 s to start.
+    EXPECT_GT(at.user_s + at.sys_s, 0.1) << "user " << at.user_s << " sys " << at.sys_s;
+    EXPECT_GT(at.max_rss_kb, 20000);
     const auto split = nlohmann::json::parse(at.time_split_json);
     const double parts = split.value("model_s", 0.0) + split.value("tool_s", 0.0) + split.value("scaffold_s", 0.0);
     EXPECT_NEAR(parts, at.wall_s, at.wall_s * 0.01) << at.time_split_json;

@@ -106,15 +106,12 @@ TEST_P(Gateway, CallsGoThroughTheAttemptsRouteAndAreRecorded) {
   EXPECT_GT(split["model_s"].get<double>(), 0.0);
 }
 
-TEST_P(Gateway, AnEndpointThatIsDownIsAnInfrastructureFailure) {
-  // Nothing listens on this port: the proxy's connect fails, the agent gives up.
+TEST_P(Gateway, AnEndpointThatIsDownIsReportedBeforeTheRace) {
+  // Nothing listens on this port: the race does not start, and says what to fix.
   const auto r = race("url = \"http://127.0.0.1:9\"", "[\"curl\", \"-sS\", \"-f\", \"{base_url}/v1/models\"]");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto a = attempts();
-  ASSERT_EQ(a.size(), 1u);
-  EXPECT_EQ(a[0].state, store::AttemptState::infra_error);
-  EXPECT_EQ(a[0].failure, store::FailureClass::connect) << a[0].failure_detail;
-  EXPECT_FALSE(a[0].grade.has_value());  // never scored as the model's failure
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("endpoint http://127.0.0.1:9 cannot be reached (connect"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("start its server"), std::string::npos) << r.err;
 }
 
 TEST_P(Gateway, AMissingKeyIsReportedBeforeTheRace) {

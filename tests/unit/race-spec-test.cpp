@@ -6,6 +6,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -102,6 +103,55 @@ TEST_F(RaceFile, DuplicateContenderNames) {
 TEST_F(RaceFile, CommandScaffoldWithoutCommand) {
   write_with("command = [\"my-agent\", \"{prompt}\"]\n", "");
   expect_error(14, 1, "contender 'runner': scaffold \"command\" needs command = [\"prog\", ...]");
+}
+
+TEST_F(RaceFile, ScaffoldsListCrossesTheModelWithEachScaffold) {
+  write_with("[[contenders]]\nname = \"oracle\"\nscaffold = \"oracle\"\n",
+             "[[contenders]]\nname = \"qwen3\"\nscaffolds = [\"builtin\", \"nop\"]\nmodel = \"qwen3-coder\"\n"
+             "max_turns = 12\nhourly_usd = 1.5\n[contenders.endpoint]\nsim = \"zero\"\n");
+  const auto spec = load_race_file(file());
+  ASSERT_EQ(spec.contenders.size(), 3u);
+  EXPECT_EQ(spec.contenders[0].name, "qwen3-builtin");
+  EXPECT_EQ(spec.contenders[1].name, "qwen3-nop");
+  for (int i : {0, 1}) {
+    EXPECT_EQ(spec.contenders[i].cross, "qwen3");
+    EXPECT_EQ(spec.contenders[i].model, "qwen3-coder");
+    EXPECT_EQ(spec.contenders[i].max_turns, 12);
+    EXPECT_EQ(spec.contenders[i].price.hourly_usd, 1.5);
+  }
+  EXPECT_EQ(spec.contenders[0].endpoint->protocol, "openai-chat");  // builtin's default, filled in
+  EXPECT_NE(spec.contenders[0].config_hash, spec.contenders[1].config_hash);
+  const auto j = nlohmann::json::parse(spec.to_json());
+  EXPECT_EQ(j["contenders"][0]["cross"], "qwen3");
+  EXPECT_EQ(j["contenders"][0]["hourly_usd"], 1.5);
+  EXPECT_EQ(j["contenders"][0]["max_turns"], 12);
+}
+
+TEST_F(RaceFile, ScaffoldAndScaffoldsTogether) {
+  write_with("scaffold = \"oracle\"", "scaffold = \"oracle\"\nscaffolds = [\"nop\"]");
+  expect_error(13, 13, "'contenders[0].scaffolds': give either 'scaffold' or 'scaffolds', not both");
+}
+
+TEST_F(RaceFile, PricesAndAttachmentsReachTheReport) {
+  core::write_file(tmp_.path() / "serve" / "vllm.sh", "vllm serve qwen3 --max-model-len 65536\n");
+  const std::string command = "command = [\"my-agent\", \"{prompt}\"]\n";
+  write_with(command, command + "attachments = [\"serve/vllm.sh\"]\n"
+                                "[contenders.price]\ninput_per_mtok = 3.0\noutput_per_mtok = 15.0\n");
+  const auto spec = load_race_file(file());
+  const auto& c = spec.contenders[1];
+  ASSERT_EQ(c.attachments.size(), 1u);
+  EXPECT_EQ(c.attachments[0].name, "serve/vllm.sh");
+  EXPECT_EQ(c.attachments[0].content, "vllm serve qwen3 --max-model-len 65536\n");
+  EXPECT_EQ(c.price.input_per_mtok, 3.0);
+  EXPECT_EQ(c.price.output_per_mtok, 15.0);
+  const auto j = nlohmann::json::parse(spec.to_json())["contenders"][1];
+  EXPECT_EQ(j["price"]["output_per_mtok"], 15.0);
+  EXPECT_EQ(j["attachments"][0]["content"], c.attachments[0].content);
+}
+
+TEST_F(RaceFile, MissingAttachment) {
+  write_with("name = \"runner\"", "name = \"runner\"\nattachments = [\"compose.yaml\"]");
+  expect_error(16, 15, fmt::format("'contenders[1].attachments': cannot read {}", (tmp_.path() / "compose.yaml").string()));
 }
 
 TEST_F(RaceFile, RepeatsZero) {

@@ -4,8 +4,10 @@
 // same against an endpoint answering HTTP 500).
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
@@ -223,8 +225,14 @@ TEST(ClaudeCode, DetailsOfASuccessfulRun) {
   EXPECT_DOUBLE_EQ(r.own_duration_s.value_or(0), 1.742);
   EXPECT_EQ(r.input_tokens, 42765);
   EXPECT_EQ(r.output_tokens, 2216);
-  ASSERT_EQ(r.tool_spans_ns.size(), 2u);  // from the line timestamps: tool_use -> tool_result
-  for (const auto& [a, b] : r.tool_spans_ns) EXPECT_LE(a, b);
+  ASSERT_EQ(r.tools.size(), 2u);  // from the line timestamps: tool_use -> tool_result
+  for (const auto& t : r.tools) {
+    EXPECT_EQ(t.name, "Bash");
+    EXPECT_TRUE(t.timed());
+    EXPECT_FALSE(t.error);
+  }
+  EXPECT_EQ(r.tool_times, "agent");
+  EXPECT_EQ(r.stop_reason, "end_turn");
 }
 
 TEST(QwenCode, ExitZeroApiErrorIsAnError) {
@@ -246,10 +254,13 @@ TEST(Opencode, ToolSpansComeFromItsWallClockTimes) {
   ContenderConfig c;
   const AttemptContext ctx{task, c, {}, {}, tmp.path()};
   const auto r = make("opencode")->parse_output(ctx, {});
-  ASSERT_EQ(r.tool_spans_ns.size(), 2u);
+  ASSERT_EQ(r.tools.size(), 2u);
   // Durations as the agent wrote them (time.end - time.start, ms).
-  EXPECT_EQ(r.tool_spans_ns[0].second - r.tool_spans_ns[0].first, 440'000'000);
-  EXPECT_EQ(r.tool_spans_ns[1].second - r.tool_spans_ns[1].first, 112'000'000);
+  EXPECT_EQ(r.tools[0].end_ns - r.tools[0].start_ns, 440'000'000);
+  EXPECT_EQ(r.tools[1].end_ns - r.tools[1].start_ns, 112'000'000);
+  EXPECT_EQ(r.tools[0].name, "bash");
+  EXPECT_EQ(r.tools[0].exit_code, 0);
+  EXPECT_EQ(r.stop_reason, "stop");
   EXPECT_EQ(r.input_tokens, 28739);
   EXPECT_EQ(r.output_tokens, 2195);
 }
@@ -263,6 +274,83 @@ TEST(Codex, FailedTurnIsTheErrorNotItsRetryNotices) {
   const auto r = make("codex")->parse_output(ctx, {});
   EXPECT_TRUE(r.reported_error);
   EXPECT_EQ(r.error_message.find("Reconnecting"), std::string::npos) << r.error_message;
+}
+
+// The attempt's "<stdout>.times" file: the byte count after each read and its time.
+void write_times(const fs::path& stdout_file, const std::vector<std::int64_t>& line_times_ns) {
+  std::ifstream in(stdout_file);
+  std::string times;
+  std::size_t bytes = 0, i = 0;
+  for (std::string line; std::getline(in, line) && i < line_times_ns.size(); ++i) {
+    bytes += line.size() + 1;
+    times += fmt::format("{} {}\n", bytes, line_times_ns[i]);
+  }
+  core::write_file(stdout_file.string() + ".times", times);
+}
+
+TEST(OutputLines, ArrivalTimeIsTheReadThatBroughtTheLinesLastByte) {
+  core::TempDir tmp("agentrace-scaffold");
+  const auto file = tmp.path() / "agent.stdout";
+  core::write_file(file, "{\"a\":1}\nnot json\n{\"b\":2}\n{\"c\":3}\n");
+  // Reads: 4 bytes (half the first line), then up to the end of "not json", then the rest.
+  core::write_file(file.string() + ".times", "4 100\n17 200\n33 300\n");
+  const auto lines = read_output_lines(file);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].arrived_ns, 200);
+  EXPECT_EQ(lines[1].arrived_ns, 300);
+  EXPECT_EQ(lines[2].arrived_ns, 300);
+  fs::remove(file.string() + ".times");
+  EXPECT_EQ(read_output_lines(file)[0].arrived_ns, 0);  // no times file: unknown
+}
+
+TEST(Codex, ToolRunsFromWhenItsItemLinesArrived) {
+  core::TempDir tmp("agentrace-scaffold");
+  const auto file = tmp.path() / "agent.stdout";
+  fs::copy_file(test::data_dir() / "agents" / "codex-success.jsonl", file);
+  std::vector<std::int64_t> at;
+  for (std::int64_t i = 1; i <= 20; ++i) at.push_back(i * 1'000'000'000);
+  write_times(file, at);
+  suite::Task task;
+  ContenderConfig c;
+  const AttemptContext ctx{task, c, {}, {}, tmp.path()};
+  const auto r = make("codex")->parse_output(ctx, {});
+  ASSERT_EQ(r.tools.size(), 2u);
+  for (const auto& t : r.tools) {
+    EXPECT_EQ(t.name, "command_execution");
+    EXPECT_EQ(t.exit_code, 0);
+    EXPECT_EQ(t.end_ns - t.start_ns, 1'000'000'000);  // started and completed lines are adjacent
+  }
+  EXPECT_EQ(r.tool_times, "output lines");
+  EXPECT_EQ(r.stop_reason, "turn.completed");
+}
+
+TEST(QwenCode, ToolRunsFromWhenItsLinesArrived) {
+  core::TempDir tmp("agentrace-scaffold");
+  const auto file = tmp.path() / "agent.stdout";
+  fs::copy_file(test::data_dir() / "agents" / "qwen-code-success.jsonl", file);
+  write_times(file, {100, 200, 300, 700, 800, 950, 1000, 1100});
+  suite::Task task;
+  ContenderConfig c;
+  const AttemptContext ctx{task, c, {}, {}, tmp.path()};
+  const auto r = make("qwen-code")->parse_output(ctx, {});
+  ASSERT_EQ(r.tools.size(), 2u);
+  EXPECT_EQ(r.tools[0].name, "run_shell_command");
+  EXPECT_EQ(r.tools[0].end_ns - r.tools[0].start_ns, 400);  // line 3 (tool_use) -> line 4 (tool_result)
+  EXPECT_EQ(r.tools[1].end_ns - r.tools[1].start_ns, 150);
+  EXPECT_EQ(r.tool_times, "output lines");
+  EXPECT_EQ(r.stop_reason, "success");
+}
+
+TEST_P(Agents, MaxTurnsReachesTheCliWhereItHasAKnob) {
+  contender.max_turns = 7;
+  const auto l = make(GetParam())->prepare(ctx(tmp.path() / "t", sandbox::Mode::bwrap));
+  const auto argv = fmt::format("{}", fmt::join(l.argv, " "));
+  const auto config = tmp.path() / "t" / "home" / ".config" / "opencode" / "opencode.json";
+  if (GetParam() == "claude-code") EXPECT_NE(argv.find("--max-turns 7"), std::string::npos) << argv;
+  if (GetParam() == "qwen-code") EXPECT_NE(argv.find("--max-session-turns 7"), std::string::npos) << argv;
+  if (GetParam() == "opencode")
+    EXPECT_EQ(nlohmann::json::parse(core::read_file(config)).value(nlohmann::json::json_pointer("/agent/build/steps"), 0), 7);
+  EXPECT_NE(std::find(l.argv.begin(), l.argv.end(), task.statement), l.argv.end());
 }
 
 TEST(WallClock, Rfc3339AndMonotonicConversion) {
