@@ -20,6 +20,31 @@ std::string context_line(const store::RaceRow& race) {
   return out;
 }
 
+namespace {
+
+// The same server whether or not the URL ends in /v1 or a slash.
+std::string server_of(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v1") == 0) url.resize(url.size() - 3);
+  return url;
+}
+
+std::vector<SpeedRun> load_speed(store::Store& db, const std::vector<store::ContenderRow>& contenders) {
+  std::vector<SpeedRun> out;
+  for (auto& run : db.speed_runs()) {
+    SpeedRun s{run, db.speed_cases(run.id), {}};
+    for (const auto& c : contenders) {
+      const auto cfg = nlohmann::json::parse(c.config_json.empty() ? "{}" : c.config_json, nullptr, false);
+      const auto url = cfg.is_object() ? cfg.value(nlohmann::json::json_pointer("/endpoint/url"), std::string()) : "";
+      if (!url.empty() && server_of(url) == server_of(run.endpoint)) s.contenders.push_back(c.name);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
 RaceData load_race(store::Store& db, const store::RaceRow& race) {
   RaceData d;
   d.race = race;
@@ -29,6 +54,7 @@ RaceData load_race(store::Store& db, const store::RaceRow& race) {
   d.outcomes = db.outcomes(race.id);
   d.calls = db.call_summaries(race.id);
   d.summary = summarize(d.contenders, d.attempts, d.calls);
+  d.speed = load_speed(db, d.contenders);
   d.simulated = is_simulated(race, d.contenders);
   d.summary.simulated = d.simulated;
   d.context = context_line(race);

@@ -9,6 +9,14 @@
 
 namespace agentrace::report {
 
+// An endpoint speed run (`agentrace speed`) kept in the same store: what the endpoints
+// the contenders used run at.
+struct SpeedRun {
+  store::SpeedRunRow run;
+  std::vector<store::SpeedCaseRow> cases;
+  std::vector<std::string> contenders;  // whose endpoint url is the run's
+};
+
 struct RaceData {
   store::RaceRow race;
   std::vector<store::ContenderRow> contenders;
@@ -16,6 +24,7 @@ struct RaceData {
   std::vector<store::AttemptRecord> attempts;
   std::vector<store::TestOutcome> outcomes;
   std::vector<store::CallRow> calls;  // by attempt, then sequence; without record_json
+  std::vector<SpeedRun> speed;        // every speed run in the store, oldest first
   RaceSummary summary;
   bool simulated = false;
   int repeats = 1;

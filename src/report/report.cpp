@@ -1,6 +1,7 @@
 #include "report/report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -98,6 +99,37 @@ std::string scaffold_control_section(const RaceSummary& rs) {
   return out;
 }
 
+// Speed runs in the same store (agentrace speed): what the endpoints run at.
+std::string speed_section(const RaceData& d) {
+  if (d.speed.empty()) return "";
+  std::string out = "## What the endpoints run at\n\nEndpoint speed runs kept in the same store (`agentrace speed`, "
+                    "docs/speed.md): medians over each case's requests.\n\n";
+  for (const auto& s : d.speed) {
+    const auto& r = s.run;
+    out += fmt::format("`{}` ({}{}{}) on {}{}:\n\n", r.endpoint, r.protocol,
+                       r.model.empty() ? "" : fmt::format(", model `{}`", r.model), r.simulated ? ", simulated" : "",
+                       r.started_at,
+                       s.contenders.empty() ? "" : fmt::format("; used by {}", fmt::join(s.contenders, ", ")));
+    std::vector<std::vector<std::string>> cells;
+    for (const auto& c : s.cases) {
+      const auto j = json::parse(c.result_json.empty() ? "{}" : c.result_json, nullptr, false);
+      const auto num = [&](const char* key, const char* format) {
+        return j.is_object() && j.contains(key) && j[key].is_number() ? fmt::format(fmt::runtime(format), j[key].get<double>())
+                                                                      : std::string("-");
+      };
+      cells.push_back({std::to_string(c.prompt_tokens), std::to_string(c.output_tokens), std::to_string(c.concurrency),
+                       c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "closed", num("ttft_ms_median", "{:.0f}"),
+                       num("decode_tps_median", "{:.1f}"), num("output_tps_mean", "{:.1f}"),
+                       fmt::format("{}/{}", j.value("ok", 0), j.value("requests", 0))});
+    }
+    out += markdown_from_cells({"prompt tokens", "output tokens", "concurrency", "rate", "TTFT ms", "decode t/s",
+                                "output t/s", "ok/n"},
+                               {true, true, true, false, true, true, true, true}, cells) +
+           "\n";
+  }
+  return out;
+}
+
 std::string agreement_section(const RaceSummary& rs) {
   std::string out = fmt::format(
       "## Grade sources and agreement\n\nFinal grade = the human review where there is one, else the LLM judge's "
@@ -136,6 +168,7 @@ std::string render_markdown(const RaceData& d) {
   out += "95% CI: percentile bootstrap of the mean grade (2000 resamples, fixed seed).\n\n" + front_text(rs);
   out += optional_sections(d, cols);
   out += scaffold_control_section(rs);
+  out += speed_section(d);
   if (!rs.failures.empty()) {
     out += "## Failures by class\n\n";
     std::vector<std::vector<std::string>> cells;

@@ -159,3 +159,24 @@ TEST_F(Speed, UsageErrorsNameTheFlag) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Speed, TheRaceReportShowsSpeedRunsKeptInTheSameStore) {
+  const std::string db = (dir_.path() / "race.db").string();
+  const auto r = run_command(start_sim("zero") + fmt::format("{} --url $URL -p 64 -n 8 -c 2 -r 1 --db {}; rc=$?; kill $SIM; "
+                                                             "exit $rc",
+                                                             speed(), db));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto race = run_command(fmt::format("{} run --suite {} --contender oracle --sandbox none --db {} -q",
+                                            binary().string(), (agentrace::test::data_dir() / "suites" / "tiny").string(),
+                                            db));
+  ASSERT_EQ(race.exit_code, 0) << race.err;
+  const auto report = run_command(fmt::format("{} report --db {}", binary().string(), db));
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("## What the endpoints run at"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("(openai-chat, simulated) on "), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("|            64 |             8 |           2 | closed |"), std::string::npos) << report.out;
+}
+
+}  // namespace
