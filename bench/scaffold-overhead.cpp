@@ -2,6 +2,7 @@
 // same starter tasks against the simulated endpoint at zero latency (profile "zero": the
 // model answers at once), one attempt at a time, in the sandbox, through the proxy. What
 // is not model time is the scaffold's (and its tools'): the table shows it per model call.
+// Start-up (agent start to first call) is shown apart from the per-turn time between calls.
 // Run: build/bench/bench-scaffold-overhead [REPEATS] [TASK ...]
 //   (default: 2 repeats of py-csvkit-quoted-newline and js-queue-async-order)
 #include <unistd.h>
@@ -27,7 +28,7 @@ using namespace agentrace;
 namespace {
 
 struct Row {
-  std::vector<double> wall, model, tool, scaffold, per_call_ms, scaffold_per_call_ms, cpu;
+  std::vector<double> wall, model, tool, scaffold, per_call_ms, startup, turn_ms, turn_scaffold_ms, cpu;
   int calls = 0, attempts = 0, complete = 0;
   std::string version;
 };
@@ -86,24 +87,32 @@ int main(int argc, char** argv) {
     r.scaffold.push_back(split.value("scaffold_s", 0.0));
     r.cpu.push_back(a.user_s + a.sys_s);
     r.per_call_ms.push_back((a.wall_s - model) / a.calls * 1000);
-    r.scaffold_per_call_ms.push_back(split.value("scaffold_s", 0.0) / a.calls * 1000);
+    // Between the first and the last call: the agent's turns without its start-up and exit.
+    const double before = split.value("before_first_call_s", 0.0), after = split.value("after_last_call_s", 0.0);
+    r.startup.push_back(before);
+    if (a.calls > 1) {
+      r.turn_ms.push_back((a.wall_s - model - before - after) / (a.calls - 1) * 1000);
+      r.turn_scaffold_ms.push_back((split.value("scaffold_s", 0.0) - before - after) / (a.calls - 1) * 1000);
+    }
   }
   fmt::print("| scaffold | version | Complete | calls/attempt | wall s | model s | tools s | scaffold s | "
-             "wall − model per call ms | scaffold per call ms | agent CPU s |\n"
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+             "wall − model per call ms | start-up s | per turn ms | scaffold per turn ms | agent CPU s |\n"
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  const auto med = [](const std::vector<double>& xs, int digits) {
+    return xs.empty() ? std::string("-") : fmt::format("{:.{}f}", core::median(xs), digits);
+  };
   for (const auto& s : scaffolds) {
     const auto& r = rows[s];
-    if (r.wall.empty()) {
-      fmt::print("| {} | {} | {}/{} | - | - | - | - | - | - | - | - |\n", s, r.version, r.complete, r.attempts);
-      continue;
-    }
-    fmt::print("| {} | {} | {}/{} | {:.1f} | {:.2f} | {:.3f} | {:.2f} | {:.2f} | {:.0f} | {:.0f} | {:.2f} |\n", s,
-               r.version, r.complete, r.attempts, static_cast<double>(r.calls) / r.wall.size(), core::median(r.wall),
-               core::median(r.model), core::median(r.tool), core::median(r.scaffold), core::median(r.per_call_ms),
-               core::median(r.scaffold_per_call_ms), core::median(r.cpu));
+    fmt::print("| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s, r.version, r.complete,
+               r.attempts, r.wall.empty() ? "-" : fmt::format("{:.1f}", static_cast<double>(r.calls) / r.wall.size()),
+               med(r.wall, 2), med(r.model, 3), med(r.tool, 2), med(r.scaffold, 2), med(r.per_call_ms, 0),
+               med(r.startup, 2), med(r.turn_ms, 0), med(r.turn_scaffold_ms, 0), med(r.cpu, 2));
   }
   fmt::print("\nmedians over attempts; sim profile \"zero\" (no model latency); {} tasks x {} repeats, one attempt "
-             "at a time, bwrap, through the proxy. wall − model per call = (wall − model time) / calls.\n",
+             "at a time, bwrap, through the proxy. wall − model per call = (wall − model time) / calls; start-up = "
+             "agent start to its first call; per turn = time between the first call's start and the last call's end "
+             "outside model calls, per gap between calls (tools + scaffold); scaffold per turn = the same without "
+             "tool time.\n",
              tasks.size(), repeats);
   fs::remove_all(dir);
   return 0;

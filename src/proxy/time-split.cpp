@@ -100,6 +100,10 @@ TimeSplit split_time(std::int64_t start_ns, std::int64_t end_ns, const std::vect
   model = normalize(std::move(model), start_ns, end_ns);
   t.calls = calls.size();
   t.model_ns = length(model);
+  if (!model.empty()) {
+    t.before_first_call_ns = model.front().a - start_ns;
+    t.after_last_call_ns = end_ns - model.back().b;
+  }
   t.network_ns = std::min(t.network_ns, t.model_ns);
 
   Spans tools;

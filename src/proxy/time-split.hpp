@@ -28,6 +28,10 @@ struct TimeSplit {
   std::int64_t scaffold_ns = 0;
   std::int64_t network_ns = 0;  // part of model_ns
   std::size_t calls = 0;
+  // Start-up and wind-down: from the start to the first call, and from the end of the
+  // last call to the end (0 without calls). What lies between is the agent's turns.
+  std::int64_t before_first_call_ns = 0;
+  std::int64_t after_last_call_ns = 0;
   std::size_t tool_gaps = 0;    // id-matched gaps used (0 when agent spans were given)
   bool tools_from_agent = false;
   static double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }

@@ -34,6 +34,15 @@ TEST(TimeSplit, NoCallsIsAllScaffold) {
   expect_sums(t);
 }
 
+TEST(TimeSplit, StartUpAndWindDownAreOutsideTheFirstAndLastCall) {
+  const auto t = proxy::split_time(t0, t0 + 10'000 * ms, {call(5000, 7000), call(1500, 3000), call(8000, 9000)});
+  EXPECT_EQ(t.before_first_call_ns, 1500 * ms);
+  EXPECT_EQ(t.after_last_call_ns, 1000 * ms);
+  const auto none = proxy::split_time(t0, t0 + 10'000 * ms, {});
+  EXPECT_EQ(none.before_first_call_ns, 0);
+  EXPECT_EQ(none.after_last_call_ns, 0);
+}
+
 TEST(TimeSplit, ToolGapsComeFromMatchingIds) {
   // call A 1-3 s asks for tool t1; call B 5-7 s returns it; call C 8-9 s returns nothing.
   const auto t = proxy::split_time(t0, t0 + 10'000 * ms,
