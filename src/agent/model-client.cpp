@@ -67,12 +67,7 @@ class HttpClient final : public ModelClient {
     r.headers.add("Content-Type", "application/json");
     r.headers.add("Accept", "text/event-stream");
     r.headers.add("User-Agent", "agentrace-agent/" + core::version());
-    const bool anthropic = endpoint_.protocol == wire::Protocol::anthropic_messages;
-    if (anthropic) r.headers.add("anthropic-version", "2023-06-01");
-    if (!endpoint_.api_key.empty()) {
-      if (anthropic) r.headers.add("x-api-key", endpoint_.api_key);
-      if (!anthropic) r.headers.add("Authorization", "Bearer " + endpoint_.api_key);
-    }
+    for (const auto& [name, value] : wire::auth_headers(endpoint_.protocol, endpoint_.api_key)) r.headers.add(name, value);
     return r;
   }
 
@@ -130,7 +125,9 @@ class HttpClient final : public ModelClient {
 
 std::string request_target(const Endpoint& endpoint) {
   const std::string base = url_of(endpoint.base_url).base_path;
-  return base + (endpoint.protocol == wire::Protocol::anthropic_messages ? "/v1/messages" : "/chat/completions");
+  // Anthropic's base URL has no /v1; the OpenAI one ends in it.
+  const bool anthropic = endpoint.protocol == wire::Protocol::anthropic_messages;
+  return base + (anthropic ? "/v1" : "") + std::string(wire::request_path(endpoint.protocol));
 }
 
 std::unique_ptr<ModelClient> make_http_client(const Endpoint& endpoint) {

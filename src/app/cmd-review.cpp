@@ -2,6 +2,7 @@
 // only; every request must carry the random token printed with the URL.
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "grade/review.hpp"
 #include "net/server.hpp"
 #include "proc/spawn.hpp"
+#include "report/templates.hpp"
 #include "store/store.hpp"
 
 namespace agentrace::app {
@@ -63,7 +65,7 @@ class ReviewService {
  public:
   ReviewService(store::Store& db, std::string race_id, std::string reviewer, std::string token, std::string page)
       : db_(db), race_id_(std::move(race_id)), reviewer_(std::move(reviewer)), token_(std::move(token)),
-        page_(std::move(page)) {}
+        page_(std::move(page)), done_(grade::review_queue(db_, race_id_, reviewer_).empty()) {}
 
   void handle(const std::shared_ptr<net::Exchange>& ex) {
     const auto& target = ex->request().target;
@@ -93,10 +95,8 @@ class ReviewService {
     }
   }
 
-  bool done() {
-    std::lock_guard g(mutex_);
-    return grade::review_queue(db_, race_id_, reviewer_).empty();
-  }
+  // Polled by the main loop: kept up to date by grade() instead of reloading the race.
+  bool done() const { return done_; }
 
  private:
   nlohmann::json next() {
@@ -123,6 +123,7 @@ class ReviewService {
       if (std::find(queue.begin(), queue.end(), r.attempt_id) == queue.end())
         throw core::UsageError("attempt " + r.attempt_id + " is not waiting for your review");
       db_.put_review(r);
+      done_ = queue.size() == 1;  // the one just graded was the last
     }
     return {{"stored", true}, {"attempt_id", r.attempt_id}, {"grade", g}};
   }
@@ -130,6 +131,7 @@ class ReviewService {
   store::Store& db_;
   std::string race_id_, reviewer_, token_, page_;
   std::mutex mutex_;
+  std::atomic<bool> done_;
 };
 
 }  // namespace
@@ -155,7 +157,7 @@ void register_review(CLI::App& app) {
     if (races.empty()) throw core::UsageError(fmt::format("--db {}: the store holds no race yet", args->db));
     const auto race = args->race.empty() ? std::optional(races.back()) : db.race(args->race);
     if (!race) throw core::UsageError(fmt::format("--race {}: not in {}", args->race, args->db));
-    const auto page_file = std::filesystem::path(AGENTRACE_SOURCE_DIR) / "templates" / "review.html";
+    const auto page_file = report::templates_dir() / "review.html";
     const auto token = args->token.empty() ? random_token() : args->token;
     ReviewService service(db, race->id, args->reviewer, token, core::read_file(page_file));
     net::EventLoop loop;

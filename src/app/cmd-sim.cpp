@@ -95,7 +95,6 @@ void register_sim(CLI::App& app) {
   cmd->add_option("--replay", a->replay, "Replay this cassette (.jsonl) instead of scripts");
   cmd->add_option("--replay-timing", a->replay_timing, "recorded, scaled:F or zero")->capture_default_str();
   cmd->add_option("--model", a->models, "Model names GET /v1/models lists (repeatable)")->capture_default_str();
-  cmd->add_flag("--print-url")->description("Print the listening URL on stdout (always done; accepted for scripts)");
   cmd->add_flag("-q,--quiet", a->quiet, "No per-request line on stderr");
   cmd->callback([a] { run_sim(*a); });
 }

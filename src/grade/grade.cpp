@@ -108,7 +108,7 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
   const std::string build_log = task.setup ? core::read_tail(scratch / "test-0.log", 1u << 20) +
                                                  core::read_tail(scratch / "test-0.err", 1u << 20)
                                            : std::string();
-  const auto flags = check_hygiene(task, diff, core::read_file(task.fix_patch), build_log);
+  const auto flags = check_hygiene(diff, core::read_file(task.fix_patch), build_log);
   g.hygiene_json = hygiene_json(flags);
   g.grade = apply_hygiene(g.auto_grade, flags);
   if (!flags.empty()) {

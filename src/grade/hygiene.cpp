@@ -74,9 +74,8 @@ std::vector<DiffFile> parse_diff(const std::string& diff) {
   return files;
 }
 
-std::vector<HygieneFlag> check_hygiene(const suite::Task& task, const std::string& attempt_diff,
-                                       const std::string& fix_diff, const std::string& build_log) {
-  (void)task;
+std::vector<HygieneFlag> check_hygiene(const std::string& attempt_diff, const std::string& fix_diff,
+                                       const std::string& build_log) {
   std::vector<HygieneFlag> flags;
   const auto attempt = parse_diff(attempt_diff);
   const auto fix = parse_diff(fix_diff);

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "suite/task.hpp"
 
 namespace agentrace::grade {
 
@@ -27,8 +26,8 @@ std::vector<DiffFile> parse_diff(const std::string& diff);
 bool is_test_path(const std::string& path);
 
 // `build_log` is the setup step's output (compiler warnings are read from it).
-std::vector<HygieneFlag> check_hygiene(const suite::Task& task, const std::string& attempt_diff,
-                                       const std::string& fix_diff, const std::string& build_log);
+std::vector<HygieneFlag> check_hygiene(const std::string& attempt_diff, const std::string& fix_diff,
+                                       const std::string& build_log);
 
 // The grade after hygiene: a flagged Solid or Complete attempt loses one grade.
 int apply_hygiene(int grade, const std::vector<HygieneFlag>& flags);

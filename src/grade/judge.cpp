@@ -103,18 +103,13 @@ JudgeVerdict run_judge(const std::string& base_url, const std::string& protocol,
                        const JudgeInput& in, int max_tries) {
   JudgeVerdict v;
   const auto url = net::parse_url(base_url);
-  const bool anthropic = protocol == "anthropic-messages";
+  const auto p = wire::parse_protocol(protocol).value_or(wire::Protocol::openai_chat);
   for (v.tries = 1; v.tries <= max_tries; ++v.tries) {
     net::ClientRequest req;
     req.method = "POST";
-    req.target = url.base_path + (anthropic ? "/v1/messages" : "/v1/chat/completions");
+    req.target = url.base_path + "/v1" + std::string(wire::request_path(p));
     req.headers.set("content-type", "application/json");
-    if (anthropic) {
-      req.headers.set("x-api-key", "agentrace-dummy-key");
-      req.headers.set("anthropic-version", "2023-06-01");
-    } else {
-      req.headers.set("authorization", "Bearer agentrace-dummy-key");
-    }
+    for (const auto& [name, value] : wire::auth_headers(p, "agentrace-dummy-key")) req.headers.set(name, value);
     req.body = request_body(protocol, model, in);
     req.total_timeout = std::chrono::minutes(5);
     const auto res = net::fetch_sync(url, req);
@@ -123,8 +118,7 @@ JudgeVerdict run_judge(const std::string& base_url, const std::string& protocol,
                             res.status == 0 ? " (no response)" : "");
       continue;
     }
-    const auto turn = wire::decode_response(anthropic ? wire::Protocol::anthropic_messages : wire::Protocol::openai_chat,
-                                            res.body);
+    const auto turn = wire::decode_response(p, res.body);
     v.grade = parse_verdict(turn.text, v.reasons);
     if (v.grade) {
       v.error.clear();

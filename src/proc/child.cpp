@@ -32,6 +32,11 @@ Child::Child(const SpawnSpec& spec) : stderr_path_(spec.stderr_path.string()) {
   if (pipe2(out, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("child: pipe: {}", std::strerror(errno)));
   const int err = stderr_path_.empty() ? open("/dev/null", O_WRONLY | O_CLOEXEC)
                                        : open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (err < 0) {
+    close(out[0]);
+    close(out[1]);
+    throw core::InfraError(fmt::format("child: cannot write {}: {}", stderr_path_, std::strerror(errno)));
+  }
   pid_ = fork();
   if (pid_ < 0) throw core::InfraError(fmt::format("child: fork: {}", std::strerror(errno)));
   if (pid_ == 0) {
@@ -40,6 +45,10 @@ Child::Child(const SpawnSpec& spec) : stderr_path_(spec.stderr_path.string()) {
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(err, 2);
+    // Asio opens sockets without CLOEXEC: without this the child would hold the
+    // proxy's listening sockets (as proc::run does too).
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    signal(SIGPIPE, SIG_DFL);
     execve(argv[0].c_str(), argvp.data(), envp.data());
     _exit(127);
   }

@@ -21,7 +21,6 @@ class Child {
   std::string read_line(std::chrono::milliseconds timeout);
   // TERM to the group, KILL after a grace period; waits for the child.
   void stop();
-  int pid() const { return pid_; }
 
  private:
   int pid_ = -1;

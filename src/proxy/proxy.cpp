@@ -24,6 +24,7 @@ struct RouteState {
   net::Url upstream;
   std::string key;  // the real key: kept here only, never recorded or printed
   std::atomic<std::uint64_t> sequence{0};
+  std::atomic<std::size_t> in_flight{0};
 };
 
 std::shared_ptr<RouteState> make_route_state(const Route& route) {
@@ -181,9 +182,13 @@ class Call : public std::enable_shared_from_this<Call> {
         rec_(ex_->received_ns(), ex_->request().method, target_),
         in_flight_(p_.in_flight) {
     ++*in_flight_;
+    ++route_->in_flight;
     rec_.record().sequence = route_->sequence++;
   }
-  ~Call() { --*in_flight_; }
+  ~Call() {
+    --route_->in_flight;
+    --*in_flight_;
+  }
 
   void start() {
     auto self = shared_from_this();
@@ -393,6 +398,12 @@ void Proxy::remove_route(const std::string& id) {
 }
 
 std::size_t Proxy::calls_in_flight() const { return *impl_->in_flight; }
+
+std::size_t Proxy::calls_in_flight(const std::string& route_id) const {
+  std::lock_guard lock(impl_->routes_mutex);
+  const auto it = impl_->routes.find(route_id);
+  return it == impl_->routes.end() ? 0 : it->second->in_flight.load();
+}
 
 std::size_t Proxy::open_connections() const {
   std::size_t n = 0;

@@ -70,6 +70,7 @@ class Proxy {
   void remove_route(const std::string& id);
 
   std::size_t calls_in_flight() const;
+  std::size_t calls_in_flight(const std::string& route_id) const;  // 0 for an unknown route
   std::size_t open_connections() const;  // client connections to the proxy
   void stop();  // closes listeners and connections; calls in flight are cut
 

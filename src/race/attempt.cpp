@@ -158,6 +158,9 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     }
     auto launch = scaffold->prepare(ctx);
     proc::ProcResult pr;
+    // The agent's end, taken before waiting on its route's last call records.
+    auto agent_end = core::Clock::now();
+    std::int64_t agent_end_ns = core::mono_ns();
     if (!launch.argv.empty()) {
       auto mounts = launch.mounts;
       mounts.insert(mounts.end(), lease.mounts.begin(), lease.mounts.end());
@@ -171,6 +174,8 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       spec.timeout = limit;
       spec.output_cap = kOutputCap;
       pr = proc::run(spec);
+      agent_end = core::Clock::now();
+      agent_end_ns = core::mono_ns();
       if (env.gateway != nullptr && contender.endpoint) calls = env.gateway->close(r.id);
       if (pr.cancelled) {
         out.cancelled = true;
@@ -180,8 +185,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     } else {
       pr.exit_code = 0;
     }
-    r.wall_s = core::seconds_between(agent_start, core::Clock::now());
-    const auto agent_end_ns = core::mono_ns();
+    r.wall_s = core::seconds_between(agent_start, agent_end);
     r.calls = static_cast<int>(calls.size());
     r.exit_code = pr.exit_code;
     r.term_signal = pr.term_signal;

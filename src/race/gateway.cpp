@@ -111,7 +111,6 @@ std::string ModelGateway::upstream_for(const scaffold::EndpointConfig& e) {
 }
 
 void ModelGateway::record(proxy::CallRecord r) {
-  nlohmann::json j = r;
   store::CallRow row;
   row.attempt_id = r.attempt_id;
   row.sequence = static_cast<std::int64_t>(r.sequence);
@@ -125,7 +124,7 @@ void ModelGateway::record(proxy::CallRecord r) {
   row.end_ms = r.end_ms;
   row.input_tokens = r.input_tokens;
   row.output_tokens = r.output_tokens;
-  row.record_json = j.dump();
+  row.record_json = proxy::to_json_line(r);
   try {
     db_.put_call(row);
   } catch (const std::exception& e) {
@@ -180,18 +179,19 @@ std::string ModelGateway::open_host(const std::string& label, const scaffold::En
   return proxy_->route_url(route_id(label));
 }
 
-void ModelGateway::close_host(const std::string& label) {
-  close(label);
-  proxy_->remove_route(route_id(label));
-}
+void ModelGateway::close_host(const std::string& label) { close_route(route_id(label), label); }
 
 std::vector<proxy::CallRecord> ModelGateway::close(const std::string& attempt_id) {
+  return close_route(attempt_id, attempt_id);
+}
+
+std::vector<proxy::CallRecord> ModelGateway::close_route(const std::string& route, const std::string& attempt_id) {
   if (!proxy_) return {};
-  proxy_->remove_route(attempt_id);
   // A call's record arrives when the call is over for the client; give the proxy's
-  // thread a moment to hand over the last ones.
-  for (int i = 0; i < 100 && proxy_->calls_in_flight() > 0; ++i)
+  // thread a moment to hand over the route's last ones (other attempts' calls go on).
+  for (int i = 0; i < 100 && proxy_->calls_in_flight(route) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  proxy_->remove_route(route);
   std::lock_guard g(mutex_);
   auto out = std::move(calls_[attempt_id]);
   calls_.erase(attempt_id);

@@ -63,6 +63,9 @@ class ModelGateway {
  private:
   std::string upstream_for(const scaffold::EndpointConfig& e);
   void record(proxy::CallRecord r);
+  // Waits (up to 1 s) for the route's calls to end, removes it, returns the records
+  // stored under `attempt_id`.
+  std::vector<proxy::CallRecord> close_route(const std::string& route, const std::string& attempt_id);
 
   sandbox::Mode mode_;
   std::filesystem::path run_dir_;

@@ -234,12 +234,10 @@ RaceSpec load_race_file(const fs::path& file) {
 namespace {
 // An optional contender that cannot start is left out with a note on stderr.
 void drop_optional_that_cannot_start(std::vector<scaffold::ContenderConfig>& contenders) {
-  std::erase_if(contenders, [](scaffold::ContenderConfig& c) {
-    const auto adapter = scaffold::make(c.scaffold);
-    if (c.endpoint && c.endpoint->protocol.empty()) c.endpoint->protocol = adapter->default_protocol();
+  std::erase_if(contenders, [](const scaffold::ContenderConfig& c) {
     if (!c.optional) return false;
     try {
-      adapter->check(c);
+      scaffold::make(c.scaffold)->check(c);
       return false;
     } catch (const core::UsageError& e) {
       fmt::print(stderr, "note: optional contender '{}' left out: {}\n", c.name, e.what());
@@ -250,6 +248,9 @@ void drop_optional_that_cannot_start(std::vector<scaffold::ContenderConfig>& con
 }  // namespace
 
 void finalize_contenders(RaceSpec& spec) {
+  for (auto& c : spec.contenders) {  // an endpoint without a protocol speaks its scaffold's
+    if (c.endpoint && c.endpoint->protocol.empty()) c.endpoint->protocol = scaffold::make(c.scaffold)->default_protocol();
+  }
   drop_optional_that_cannot_start(spec.contenders);
   if (spec.contenders.empty()) throw core::UsageError("no contenders: give --contender NAME or a race file");
   for (auto& c : spec.contenders) {

@@ -6,12 +6,10 @@
 namespace agentrace::report {
 
 std::string context_line(const store::RaceRow& race) {
-  const auto host = nlohmann::json::parse(race.host_json.empty() ? "{}" : race.host_json, nullptr, false);
+  const auto host = parse_object(race.host_json);
   std::vector<std::string> parts;
-  if (host.is_object()) {
-    for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap", "git"}) {
-      if (host.contains(key)) parts.push_back(fmt::format("{} {}", key, host[key].is_string() ? host[key].get<std::string>() : host[key].dump()));
-    }
+  for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap", "git"}) {
+    if (host.contains(key)) parts.push_back(fmt::format("{} {}", key, host[key].is_string() ? host[key].get<std::string>() : host[key].dump()));
   }
   parts.push_back("race " + race.id);
   parts.push_back("started " + race.created_at);
@@ -34,8 +32,8 @@ std::vector<SpeedRun> load_speed(store::Store& db, const std::vector<store::Cont
   for (auto& run : db.speed_runs()) {
     SpeedRun s{run, db.speed_cases(run.id), {}};
     for (const auto& c : contenders) {
-      const auto cfg = nlohmann::json::parse(c.config_json.empty() ? "{}" : c.config_json, nullptr, false);
-      const auto url = cfg.is_object() ? cfg.value(nlohmann::json::json_pointer("/endpoint/url"), std::string()) : "";
+      const auto cfg = parse_object(c.config_json);
+      const auto url = cfg.value(nlohmann::json::json_pointer("/endpoint/url"), std::string());
       if (!url.empty() && server_of(url) == server_of(run.endpoint)) s.contenders.push_back(c.name);
     }
     out.push_back(std::move(s));
@@ -58,8 +56,8 @@ RaceData load_race(store::Store& db, const store::RaceRow& race) {
   d.simulated = is_simulated(race, d.contenders);
   d.summary.simulated = d.simulated;
   d.context = context_line(race);
-  const auto spec = nlohmann::json::parse(race.spec_json.empty() ? "{}" : race.spec_json, nullptr, false);
-  d.repeats = spec.is_object() ? spec.value("repeats", 1) : 1;
+  const auto spec = parse_object(race.spec_json);
+  d.repeats = spec.value("repeats", 1);
   return d;
 }
 

@@ -112,9 +112,9 @@ std::string speed_section(const RaceData& d) {
                        s.contenders.empty() ? "" : fmt::format("; used by {}", fmt::join(s.contenders, ", ")));
     std::vector<std::vector<std::string>> cells;
     for (const auto& c : s.cases) {
-      const auto j = json::parse(c.result_json.empty() ? "{}" : c.result_json, nullptr, false);
+      const auto j = parse_object(c.result_json);
       const auto num = [&](const char* key, const char* format) {
-        return j.is_object() && j.contains(key) && j[key].is_number() ? fmt::format(fmt::runtime(format), j[key].get<double>())
+        return j.contains(key) && j[key].is_number() ? fmt::format(fmt::runtime(format), j[key].get<double>())
                                                                       : std::string("-");
       };
       cells.push_back({std::to_string(c.prompt_tokens), std::to_string(c.output_tokens), std::to_string(c.concurrency),
@@ -201,7 +201,7 @@ std::string render_json(const RaceData& d) {
   j["race"] = {{"id", race.id},       {"name", race.name},   {"suite", race.suite_name},
                {"sandbox", race.sandbox}, {"created_at", race.created_at}, {"tasks", d.tasks.size()},
                {"repeats", d.repeats}, {"simulated", d.simulated}};
-  j["host"] = json::parse(race.host_json.empty() ? "{}" : race.host_json, nullptr, false);
+  j["host"] = parse_object(race.host_json);
   j["contenders"] = json_rows(joined(contender_sections(rs)), rs.contenders);
   j["pareto_front"] = rs.front;
   j["budgets_s"] = rs.budgets;

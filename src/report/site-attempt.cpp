@@ -107,16 +107,16 @@ std::string call_rows(const std::vector<store::CallRow>& calls) {
   return out;
 }
 
+// The task's spec as the store keeps it (race.cpp task_row) holds the fix under "fix".
 std::string shipped_fix(const json& spec) {
-  for (const char* k : {"fix", "fix_patch", "shipped_fix", "patch"})
-    if (spec.contains(k) && spec[k].is_string() && !spec[k].get<std::string>().empty()) return spec[k].get<std::string>();
-  return "";
+  const auto fix = spec.find("fix");
+  return fix != spec.end() && fix->is_string() ? fix->get<std::string>() : "";
 }
 
+// What the agent said when it reported an error (AgentReport::to_json).
 std::string agent_text(const json& agent) {
-  for (const char* k : {"transcript", "output", "final_message", "error_message"})
-    if (agent.contains(k) && agent[k].is_string() && !agent[k].get<std::string>().empty()) return agent[k].get<std::string>();
-  return "";
+  const auto message = agent.find("error_message");
+  return message != agent.end() && message->is_string() ? message->get<std::string>() : "";
 }
 
 void set_grade(Data& v, const store::AttemptRecord& a) {

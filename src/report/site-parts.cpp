@@ -65,11 +65,6 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
-nlohmann::json parse_object(const std::string& text) {
-  auto j = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
-  return j.is_object() ? j : nlohmann::json::object();
-}
-
 std::string sort_key(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();

@@ -49,7 +49,6 @@ std::string grade_boxes(const std::vector<const store::AttemptRecord*>& repeats)
 std::string attempt_file(const std::string& attempt_id);  // "attempts/<safe id>.html"
 std::string diff_html(const std::string& diff);          // escaped, lines classed, capped
 std::vector<std::string> caveats(const RaceData& d);
-nlohmann::json parse_object(const std::string& text);    // {} when empty or not an object
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
 }  // namespace agentrace::report

@@ -13,11 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json parse_object(const std::string& text) {
-  auto j = json::parse(text.empty() ? "{}" : text, nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
 std::optional<double> number(const json& j, const char* key) {
   if (!j.contains(key) || !j[key].is_number()) return std::nullopt;
   return j[key].get<double>();
@@ -322,6 +317,11 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
   }
   rs.agreement = source_agreement(attempts);
   return rs;
+}
+
+json parse_object(const std::string& text) {
+  auto j = json::parse(text.empty() ? "{}" : text, nullptr, false);
+  return j.is_object() ? j : json::object();
 }
 
 std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/stats.hpp"
 #include "store/records.hpp"
 
@@ -102,6 +104,9 @@ struct ScaffoldControl {
   std::vector<const ContenderSummary*> contenders;  // race-file order, two or more scaffolds
 };
 std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs);
+
+// A stored JSON text as an object: {} when it is empty, malformed or not an object.
+nlohmann::json parse_object(const std::string& text);
 
 // Share of the contender's graded attempts Solid or better within each budget.
 std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets);

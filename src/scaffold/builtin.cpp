@@ -1,7 +1,5 @@
 // The `builtin` scaffold: agentrace's own agent (`agentrace agent`, src/agent/), run in
 // the sandbox from the bind-mounted agentrace binary against the attempt's proxy route.
-#include <fstream>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -9,7 +7,7 @@
 #include "core/fs.hpp"
 #include "core/version.hpp"
 #include "race/gateway.hpp"
-#include "scaffold/scaffold.hpp"
+#include "scaffold/cli-agent.hpp"
 
 namespace agentrace::scaffold {
 namespace {
@@ -100,11 +98,7 @@ class Builtin final : public Scaffold {
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
     keep_transcript(ctx);
     Tally tally;
-    std::ifstream in(ctx.logs / "agent.stdout");
-    for (std::string line; std::getline(in, line);) {
-      const auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_object()) tally.add(j);
-    }
+    each_line(read_output_lines(ctx.logs / "agent.stdout"), [&](const OutputLine& line) { tally.add(line.json); });
     auto report = tally.finish();
     report.version = core::version();
     return report;

@@ -42,16 +42,9 @@ Profile resolve_profile(const std::string& name_or_file) {
   return load_profile(name_or_file);
 }
 
-std::uint64_t Jitter::next() {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 double Jitter::factor() {
   if (spread_ <= 0) return 1.0;
-  const double unit = static_cast<double>(next() >> 11) * 0x1.0p-53;  // [0, 1)
+  const double unit = static_cast<double>(gen_.next() >> 11) * 0x1.0p-53;  // [0, 1)
   return 1.0 + spread_ * (2.0 * unit - 1.0);
 }
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/stats.hpp"
+
 namespace agentrace::sim {
 
 struct Profile {
@@ -31,15 +33,15 @@ Profile load_profile(const std::filesystem::path& file);
 // A built-in name or a .toml file.
 Profile resolve_profile(const std::string& name_or_file);
 
-// A deterministic generator (splitmix64): the same seed gives the same sequence everywhere.
+// Jitter factors from a deterministic generator (core::SplitMix64): the same seed gives
+// the same sequence everywhere.
 class Jitter {
  public:
-  Jitter(std::uint64_t seed, double jitter_pct) : state_(seed), spread_(jitter_pct / 100.0) {}
+  Jitter(std::uint64_t seed, double jitter_pct) : gen_(seed), spread_(jitter_pct / 100.0) {}
   double factor();  // uniform in [1 - spread, 1 + spread]
-  std::uint64_t next();
 
  private:
-  std::uint64_t state_;
+  core::SplitMix64 gen_;
   double spread_;
 };
 

@@ -64,7 +64,7 @@ class Runner {
          std::function<void(const Progress&)> progress, std::size_t total)
       : loop_(loop), target_(target), options_(options), result_(result), progress_(std::move(progress)),
         total_(total), client_(loop, client_options()) {
-    url_path_ = target.url.base_path + protocol_path(target.request.protocol);
+    url_path_ = target.url.base_path + std::string(wire::request_path(target.request.protocol));
     headers_ = request_headers(target.request.protocol, target.api_key);
     headers_.add("x-agentrace-stamp", "1");
   }

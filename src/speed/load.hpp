@@ -21,7 +21,7 @@
 namespace agentrace::speed {
 
 struct Target {
-  net::Url url;  // requests go to url.base_path + protocol_path(protocol)
+  net::Url url;  // requests go to url.base_path + wire::request_path(protocol)
   std::string api_key;
   RequestSpec request;
   std::chrono::milliseconds timeout{600'000};     // a whole request

@@ -61,24 +61,10 @@ std::string request_body(const RequestSpec& spec, const std::string& prompt, std
   return body.dump();
 }
 
-std::string protocol_path(wire::Protocol protocol) {
-  switch (protocol) {
-    case wire::Protocol::openai_chat: return "/chat/completions";
-    case wire::Protocol::anthropic_messages: return "/messages";
-    case wire::Protocol::openai_responses: return "/responses";
-  }
-  return "/";
-}
-
 net::Headers request_headers(wire::Protocol protocol, const std::string& api_key) {
   net::Headers h;
   h.add("Content-Type", "application/json");
-  const bool anthropic = protocol == wire::Protocol::anthropic_messages;
-  if (anthropic) h.add("anthropic-version", "2023-06-01");
-  if (!api_key.empty()) {
-    if (anthropic) h.add("x-api-key", api_key);
-    if (!anthropic) h.add("Authorization", "Bearer " + api_key);
-  }
+  for (const auto& [name, value] : wire::auth_headers(protocol, api_key)) h.add(name, value);
   return h;
 }
 

@@ -30,8 +30,6 @@ struct RequestSpec {
 
 // The JSON body asking for max `output_tokens` tokens, with usage in the stream.
 std::string request_body(const RequestSpec& spec, const std::string& prompt, std::int64_t output_tokens);
-// The path under the base URL: /chat/completions, /messages or /responses.
-std::string protocol_path(wire::Protocol protocol);
 // Authentication and version headers for the protocol (no key: none).
 net::Headers request_headers(wire::Protocol protocol, const std::string& api_key);
 

@@ -28,4 +28,24 @@ std::optional<Protocol> parse_protocol(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view request_path(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::openai_chat: return "/chat/completions";
+    case Protocol::anthropic_messages: return "/messages";
+    case Protocol::openai_responses: return "/responses";
+  }
+  return "/";
+}
+
+std::vector<std::pair<std::string, std::string>> auth_headers(Protocol protocol, std::string_view api_key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const bool anthropic = protocol == Protocol::anthropic_messages;
+  if (anthropic) out.emplace_back("anthropic-version", "2023-06-01");
+  if (!api_key.empty()) {
+    if (anthropic) out.emplace_back("x-api-key", std::string(api_key));
+    else out.emplace_back("Authorization", "Bearer " + std::string(api_key));
+  }
+  return out;
+}
+
 }  // namespace agentrace::wire

@@ -29,6 +29,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using agentrace::test::Process;
+using agentrace::test::wait_for;
+
 std::string sse_event(int i) {
   return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,"
          "\"delta\":{\"content\":\"token " + std::to_string(i) + " \\u00e9\"}}]}\n\n";
@@ -69,49 +72,6 @@ void upstream_handler(std::shared_ptr<net::Exchange> ex) {
   });
 }
 
-// A child process (the agentrace binary) whose stderr goes to a file.
-class Child {
- public:
-  Child(const std::vector<std::string>& args, const fs::path& err_file, const fs::path& out_file = {}) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      freopen(err_file.c_str(), "w", stderr);
-      if (!out_file.empty()) freopen(out_file.c_str(), "w", stdout);
-      freopen("/dev/null", "r", stdin);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0) stop();
-  }
-  int stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// Waits until `file` holds `marker`; returns the text.
-std::string wait_for(const fs::path& file, const std::string& marker) {
-  for (int i = 0; i < 500; ++i) {
-    std::ifstream in(file);
-    std::stringstream s;
-    s << in.rdbuf();
-    if (s.str().find(marker) != std::string::npos) return s.str();
-    std::this_thread::sleep_for(10ms);
-  }
-  return {};
-}
-
 struct ProxyProcess : ::testing::Test {
   void SetUp() override {
     server = std::make_unique<net::Server>(loop, net::ListenSpec{}, upstream_handler);
@@ -139,9 +99,9 @@ struct ProxyProcess : ::testing::Test {
 TEST_F(ProxyProcess, CurlGetsByteIdenticalBodiesThroughTheProxy) {
   const auto record = tmp.path() / "calls.jsonl";
   const auto err = tmp.path() / "proxy.err";
-  Child proxy({agentrace::test::binary().string(), "proxy", "--upstream", server->url(), "--listen", "127.0.0.1:0",
-               "--record", record.string()},
-              err);
+  Process proxy({agentrace::test::binary().string(), "proxy", "--upstream", server->url(), "--listen", "127.0.0.1:0",
+                 "--record", record.string()},
+                {}, err);
   const auto banner = wait_for(err, "listening on ");
   ASSERT_FALSE(banner.empty());
   const auto at = banner.find("http://127.0.0.1:");
@@ -170,9 +130,9 @@ TEST_F(ProxyProcess, CurlGetsByteIdenticalBodiesThroughTheProxy) {
 
 TEST_F(ProxyProcess, TheRelayCarriesTrafficToTheProxysUnixSocket) {
   const auto sock = tmp.path() / "proxy.sock";
-  Child proxy({agentrace::test::binary().string(), "proxy", "--upstream", server->url(), "--unix", sock.string(),
-               "--quiet", "--record", (tmp.path() / "calls.jsonl").string()},
-              tmp.path() / "proxy.err");
+  Process proxy({agentrace::test::binary().string(), "proxy", "--upstream", server->url(), "--unix", sock.string(),
+                 "--quiet", "--record", (tmp.path() / "calls.jsonl").string()},
+                {}, tmp.path() / "proxy.err");
   ASSERT_FALSE(wait_for(tmp.path() / "proxy.err", "listening on").empty());
   // The relay runs curl itself once it listens, and exits with curl's status.
   const auto out = tmp.path() / "relayed";
@@ -246,12 +206,12 @@ class RoundTrip : public ::testing::Test {
   std::string start(const std::string& name, std::vector<std::string> sim_args, std::vector<std::string> proxy_args) {
     const auto dir = tmp.path();
     sim_args.insert(sim_args.begin(), {agentrace::test::binary().string(), "sim", "--listen", "127.0.0.1:0"});
-    children.push_back(std::make_unique<Child>(sim_args, dir / (name + "-sim.err"), dir / (name + "-sim.out")));
+    children.push_back(std::make_unique<Process>(sim_args, dir / (name + "-sim.out"), dir / (name + "-sim.err")));
     const auto upstream = sim_url(dir / (name + "-sim.out"));
     EXPECT_FALSE(upstream.empty()) << agentrace::core::read_file(dir / (name + "-sim.err"));
     proxy_args.insert(proxy_args.begin(), {agentrace::test::binary().string(), "proxy", "--upstream", upstream,
                                            "--record", (dir / (name + ".jsonl")).string()});
-    children.push_back(std::make_unique<Child>(proxy_args, dir / (name + "-proxy.err")));
+    children.push_back(std::make_unique<Process>(proxy_args, fs::path(), dir / (name + "-proxy.err")));
     return proxy_url(dir / (name + "-proxy.err"));
   }
   // Every request through `url`, in order; the bodies curl got.
@@ -282,7 +242,7 @@ class RoundTrip : public ::testing::Test {
   }
 
   agentrace::core::TempDir tmp{"agentrace-roundtrip"};
-  std::vector<std::unique_ptr<Child>> children;
+  std::vector<std::unique_ptr<Process>> children;
 };
 
 double ttft(const Json& rec) { return rec["first_content_ms"].get<double>(); }

@@ -27,6 +27,7 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 using agentrace::test::data_dir;
 using agentrace::test::run_command;
+using agentrace::test::wait_for;
 
 namespace {
 
@@ -37,57 +38,14 @@ std::string slurp(const fs::path& file) {
   return s.str();
 }
 
-// Waits until `file` holds `marker`; returns the text.
-std::string wait_for(const fs::path& file, const std::string& marker) {
-  for (int i = 0; i < 1000; ++i) {
-    const std::string text = slurp(file);
-    if (text.find(marker) != std::string::npos) return text;
-    std::this_thread::sleep_for(10ms);
-  }
-  return {};
-}
-
-// The agentrace binary as a child: stdout and stderr to files; SIGTERM on destruction.
-class Child {
- public:
-  Child(std::vector<std::string> args, const fs::path& out, const fs::path& err) {
-    args.insert(args.begin(), agentrace::test::binary().string());
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr) ||
-          !freopen("/dev/null", "r", stdin)) {
-        _exit(126);
-      }
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0) stop();
-  }
-  int stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 class SimTest : public ::testing::Test {
  protected:
   // Starts `agentrace sim ARGS` and reads its URL from stdout.
   std::string start(std::vector<std::string> args) {
     const auto n = std::to_string(children_.size());
     const auto out = tmp_.path() / ("sim" + n + ".out"), err = tmp_.path() / ("sim" + n + ".err");
-    args.insert(args.begin(), "sim");
-    children_.push_back(std::make_unique<Child>(args, out, err));
+    args.insert(args.begin(), {agentrace::test::binary().string(), "sim"});
+    children_.push_back(std::make_unique<agentrace::test::Process>(args, out, err));
     const std::string text = wait_for(out, "\n");
     EXPECT_FALSE(text.empty()) << slurp(err);
     return text.substr(0, text.find('\n'));
@@ -113,7 +71,7 @@ class SimTest : public ::testing::Test {
   }
 
   agentrace::core::TempDir tmp_{"agentrace-sim-it"};
-  std::vector<std::unique_ptr<Child>> children_;
+  std::vector<std::unique_ptr<agentrace::test::Process>> children_;
 };
 
 Json chat_request(bool stream, const std::string& prompt = "list the files") {
@@ -410,7 +368,7 @@ TEST_F(SimTest, ReplaysACassetteInOrderWithScaledTiming) {
 TEST_F(SimTest, ProxyRelaysSimBytesUnchangedAndTimesTheInjectedTtft) {
   const auto url = start({"--profile", (data_dir() / "sim" / "steady.toml").string(), "--quiet"});
   const auto record = tmp_.path() / "calls.jsonl", err = tmp_.path() / "proxy.err";
-  Child proxy({"proxy", "--upstream", url, "--listen", "127.0.0.1:0", "--record", record.string()},
+  agentrace::test::Process proxy({agentrace::test::binary().string(), "proxy", "--upstream", url, "--listen", "127.0.0.1:0", "--record", record.string()},
               tmp_.path() / "proxy.out", err);
   const auto banner = wait_for(err, "listening on ");
   ASSERT_FALSE(banner.empty());

@@ -1,8 +1,14 @@
 #include "support/test-support.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -29,6 +35,44 @@ CommandResult run_command(const std::string& command) {
   r.out = core::read_file(out);
   r.err = core::read_file(err);
   return r;
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::filesystem::path& out,
+                 const std::filesystem::path& err) {
+  pid_ = fork();
+  if (pid_ != 0) return;
+  if ((!out.empty() && !std::freopen(out.c_str(), "w", stdout)) ||
+      (!err.empty() && !std::freopen(err.c_str(), "w", stderr)) || !std::freopen("/dev/null", "r", stdin))
+    _exit(126);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+Process::~Process() {
+  if (pid_ > 0) stop();
+}
+
+int Process::stop() {
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string wait_for(const std::filesystem::path& file, const std::string& marker, std::chrono::milliseconds timeout) {
+  constexpr auto kStep = std::chrono::milliseconds(10);
+  for (auto waited = std::chrono::milliseconds(0); waited < timeout; waited += kStep) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find(marker) != std::string::npos) return text.str();
+    std::this_thread::sleep_for(kStep);
+  }
+  return {};
 }
 
 std::string compare_golden(const std::string& name, const std::string& actual) {

@@ -1,7 +1,11 @@
 #pragma once
 // Helpers shared by tests: paths to the real binary and test data, running a command.
+#include <sys/types.h>
+
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace agentrace::test {
 
@@ -17,6 +21,24 @@ struct CommandResult {
 };
 // Runs `bash -c command` and captures both streams.
 CommandResult run_command(const std::string& command);
+
+// A background process (argv[0] a path) with stdout and stderr in files (an empty
+// path leaves that stream as ours) and stdin /dev/null; SIGTERM on destruction.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::filesystem::path& out, const std::filesystem::path& err);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  int stop();  // SIGTERM, then its exit status (128 + signal when killed)
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Waits (up to `timeout`) until `file` holds `marker`; returns its text, "" on time-out.
+std::string wait_for(const std::filesystem::path& file, const std::string& marker,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // Compares text with a golden file; with AGENTRACE_UPDATE_GOLDEN=1 rewrites it instead.
 // Returns an empty string when equal, else a message with the first difference.

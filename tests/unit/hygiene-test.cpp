@@ -22,9 +22,8 @@ std::string diff_of(const std::string& path, const std::vector<std::string>& add
 }
 
 std::vector<std::string> checks(const std::string& diff, const std::string& log = {}) {
-  suite::Task task;
   std::vector<std::string> out;
-  for (const auto& f : check_hygiene(task, diff, kFix, log)) out.push_back(f.check);
+  for (const auto& f : check_hygiene(diff, kFix, log)) out.push_back(f.check);
   return out;
 }
 

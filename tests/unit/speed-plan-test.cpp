@@ -92,7 +92,7 @@ TEST(SpeedPrompt, EveryRequestDiffersFromTheFirstWordUnlessThePrefixCacheIsAsked
 TEST(SpeedPrompt, BodiesAskForTheLengthAndUsageInEachProtocol) {
   for (auto protocol : {wire::Protocol::openai_chat, wire::Protocol::anthropic_messages, wire::Protocol::openai_responses}) {
     const std::string body = request_body({protocol, "m", true, false}, "hello world", 77);
-    EXPECT_EQ(wire::detect_protocol("/v1" + protocol_path(protocol), body), protocol);
+    EXPECT_EQ(wire::detect_protocol("/v1" + std::string(wire::request_path(protocol)), body), protocol);
     const auto info = wire::inspect_request(protocol, body);
     EXPECT_TRUE(info.stream);
     EXPECT_EQ(info.last_user_text, "hello world");

@@ -189,7 +189,7 @@ class SyntheticRace {
                             .dump();
     if (c.agent_reports_usage)
       a.agent_json = nlohmann::json{{"turns", n}, {"input_tokens", in_total}, {"output_tokens", out_total},
-                                    {"final_message", "Fixed the off-by-one in records()."}}
+                                    {"error_message", "Fixed the off-by-one in records()."}}
                          .dump();
   }
 
