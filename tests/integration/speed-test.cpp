@@ -4,6 +4,7 @@
 // latencies from each request's due time; bad endpoints fail clearly and keep results.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -42,28 +43,57 @@ class Speed : public ::testing::Test {
 
 double field(const Json& c, const std::string& name) { return c.at(name).get<double>(); }
 
+// Load on the machine only ever delays the sim or the client, so TTFT and E2E are checked on
+// the quickest request, over the raw samples; TPOT, decode tokens/s and ITL on their medians
+// (the sim keeps an absolute schedule, so a late first token shortens that request's TPOT).
+// CTest runs this test alone (RUN_SERIAL). The medians in the summary must agree with the
+// raw samples, and the client's own lag is checked on its median.
 TEST_F(Speed, MeasuredFiguresMatchTheInjectedProfileInEveryProtocol) {
   for (const char* protocol : {"openai-chat", "anthropic-messages", "openai-responses"}) {
+    const std::string raw = (dir_.path() / fmt::format("{}.jsonl", protocol)).string();
     const auto r = run_command(start_sim("profile.toml") +
-                               fmt::format("{} --url $URL --protocol {} -p 1000 -n 30 -c 2 -r 1 --requests 4 --warmup 2 "
-                                           "--format json --no-store; rc=$?; kill $SIM; exit $rc",
-                                           speed(), protocol));
+                               fmt::format("{} --url $URL --protocol {} -p 1000 -n 30 -c 2 -r 1 --requests 6 --warmup 2 "
+                                           "--format json --no-store --raw {}; rc=$?; kill $SIM; exit $rc",
+                                           speed(), protocol, raw));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const Json j = Json::parse(r.out);
     EXPECT_TRUE(j["simulated"].get<bool>());
     const Json& c = j["cases"][0];
-    EXPECT_EQ(c["ok"], 4) << protocol;
+    EXPECT_EQ(c["ok"], 6) << protocol;
     EXPECT_EQ(c["token_source"], "usage");
     EXPECT_EQ(field(c, "output_tokens_measured_mean"), 30);
-    // The sim counts a prompt as request bytes / 4 and says so in usage.
-    const double ttft = kTtftMs + kPer1kMs * field(c, "input_tokens_mean") / 1000;
-    EXPECT_NEAR(field(c, "ttft_ms_median"), ttft, ttft * 0.02) << protocol;
-    EXPECT_NEAR(field(c, "tpot_ms_mean"), 1000 / kDecodePerS, 0.02 * 1000 / kDecodePerS) << protocol;
-    EXPECT_NEAR(field(c, "decode_tps_mean"), kDecodePerS, 0.02 * kDecodePerS) << protocol;
-    EXPECT_NEAR(field(c, "itl_chunk_ms_median"), 1000 / kDecodePerS, 0.02 * 1000 / kDecodePerS) << protocol;
     EXPECT_DOUBLE_EQ(field(c, "tokens_per_chunk"), 1);
+
+    std::vector<double> ttfts, e2es, tpots, lags;
+    std::ifstream in(raw);
+    for (std::string line; std::getline(in, line);) {
+      const Json s = Json::parse(line);
+      if (s["rep"].get<int>() < 0) continue;  // warm-up
+      const double first = s["first_content_ms"], end = s["end_ms"];
+      ttfts.push_back(first);
+      e2es.push_back(end);
+      tpots.push_back((end - first) / (s["output_tokens"].get<double>() - 1));
+      lags.push_back(first - s["sim_sent_ms"].get<double>());
+    }
+    ASSERT_EQ(ttfts.size(), 6U) << protocol;
+    const auto median = [](std::vector<double> xs) {
+      std::sort(xs.begin(), xs.end());
+      return (xs[(xs.size() - 1) / 2] + xs[xs.size() / 2]) / 2;
+    };
+    EXPECT_NEAR(field(c, "ttft_ms_median"), median(ttfts), 0.01) << protocol;
+    EXPECT_NEAR(field(c, "tpot_ms_median"), median(tpots), 0.01) << protocol;
+
+    // The sim counts a prompt as request bytes / 4 and says so in usage.
+    const double ttft = kTtftMs + kPer1kMs * field(c, "input_tokens_mean") / 1000, tpot = 1000 / kDecodePerS;
+    EXPECT_NEAR(*std::min_element(ttfts.begin(), ttfts.end()), ttft, ttft * 0.02) << protocol;
+    const double e2e = ttft + 29 * tpot;
+    EXPECT_NEAR(*std::min_element(e2es.begin(), e2es.end()), e2e, e2e * 0.02) << protocol;
+    EXPECT_NEAR(median(tpots), tpot, tpot * 0.02) << protocol;
+    EXPECT_NEAR(field(c, "itl_chunk_ms_median"), tpot, tpot * 0.02) << protocol;
+    EXPECT_NEAR(field(c, "decode_tps_median"), kDecodePerS, 0.02 * kDecodePerS) << protocol;
     // The client's own share of TTFT: first content seen minus the sim's send time.
-    EXPECT_LT(field(c, "sim_lag_ms_mean"), 2) << protocol;
+    EXPECT_LT(median(lags), 2) << protocol;
+    EXPECT_GE(*std::min_element(lags.begin(), lags.end()), 0) << protocol;
   }
 }
 
