@@ -251,7 +251,7 @@ void register_speed(CLI::App& app) {
   cmd->add_flag("--no-stream", a->no_stream, "Non-streaming requests");
   cmd->add_flag("--ignore-eos", a->ignore_eos, "Ask the server to ignore EOS (llama.cpp, vLLM) so outputs reach -n");
   cmd->add_option("--tokens-per-chunk", a->tokens_per_chunk, "Token count fallback when the server sends no usage");
-  cmd->add_option("--slo", a->slo, "Goodput limits, e.g. ttft=500,tpot=50,e2e=10000 (ms)");
+  cmd->add_option("--slo", a->slo, "Goodput limits, e.g. ttft=500,tpot=50,e2e=10000 (ms; 500ms and 0.5s also read)");
   cmd->add_option("--timeout", a->timeout_s, "Seconds a request may take")->capture_default_str();
   cmd->add_option("--idle-timeout", a->idle_timeout_s, "Seconds without a byte before a request counts as stalled")
       ->capture_default_str();

@@ -28,15 +28,24 @@ Slo parse_slo(const std::string& text) {
     const std::size_t comma = std::min(text.find(',', from), text.size());
     const std::string item = text.substr(from, comma - from);
     const auto eq = item.find('=');
-    double v = -1;
-    try {
-      if (eq != std::string::npos) v = std::stod(item.substr(eq + 1));
-    } catch (const std::exception&) {
-    }
     const std::string key = item.substr(0, eq);
-    if (v <= 0 || (key != "ttft" && key != "tpot" && key != "e2e")) {
+    if (eq == std::string::npos || (key != "ttft" && key != "tpot" && key != "e2e")) {
       throw core::UsageError(fmt::format("--slo: '{}' is not KEY=MS with KEY ttft, tpot or e2e (e.g. ttft=500,tpot=50)", item));
     }
+    // A limit in ms, or with a unit: 500ms, 0.5s.
+    std::string value = item.substr(eq + 1);
+    double scale = 1;
+    if (value.ends_with("ms")) {
+      value.resize(value.size() - 2);
+    } else if (value.ends_with("s")) {
+      value.pop_back();
+      scale = 1000;
+    }
+    if (value.empty() || value.back() == 'k' || value.back() == 'K') {
+      throw core::UsageError(fmt::format("--slo: '{}' is not a limit in ms (e.g. ttft=500, ttft=500ms or ttft=0.5s)", item));
+    }
+    const double v = parse_number_list(value, fmt::format("--slo {}", key), 0)[0] * scale;
+    if (v <= 0) throw core::UsageError(fmt::format("--slo: '{}' must be above 0", item));
     (key == "ttft" ? slo.ttft_ms : key == "tpot" ? slo.tpot_ms : slo.e2e_ms) = v;
     from = comma + 1;
   }

@@ -95,6 +95,13 @@ TEST(SpeedMetrics, PercentilesAndSloParsing) {
   EXPECT_EQ(slo.e2e_ms, 9000);
   EXPECT_THROW(parse_slo("ttft"), core::UsageError);
   EXPECT_THROW(parse_slo("latency=3"), core::UsageError);
+  EXPECT_EQ(parse_slo("ttft=250ms").ttft_ms, 250);
+  EXPECT_EQ(parse_slo("e2e=1.5s").e2e_ms, 1500);
+  EXPECT_THROW(parse_slo("ttft=5min"), core::UsageError);
+  EXPECT_THROW(parse_slo("ttft=5x"), core::UsageError);
+  EXPECT_THROW(parse_slo("ttft=2k"), core::UsageError);
+  EXPECT_THROW(parse_slo("ttft=0"), core::UsageError);
+  EXPECT_THROW(parse_slo("ttft=ms"), core::UsageError);
 }
 
 TEST(SpeedMetrics, VllmCountersChangeBetweenScrapes) {
