@@ -96,6 +96,7 @@ TimeSplit split_time(std::int64_t start_ns, std::int64_t end_ns, const std::vect
     model.push_back({c.start_mono_ns, call_end(c)});
     ptrs.push_back(&c);
     t.network_ns += network_estimate(c);
+    if (c.server_prompt_ms || c.server_predicted_ms) ++t.server_timed_calls;
   }
   model = normalize(std::move(model), start_ns, end_ns);
   t.calls = calls.size();

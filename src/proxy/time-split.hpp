@@ -8,7 +8,7 @@
 //   scaffold = the rest.
 // model + tool + scaffold == wall exactly (integer nanoseconds). network is an estimate
 // that lies inside model: connect + TLS, plus client-seen minus server-reported time
-// for calls whose server reports its timings.
+// for calls whose server reports its timings (for the others it is a lower bound).
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +28,7 @@ struct TimeSplit {
   std::int64_t scaffold_ns = 0;
   std::int64_t network_ns = 0;  // part of model_ns
   std::size_t calls = 0;
+  std::size_t server_timed_calls = 0;  // calls whose server reported its timings
   // Start-up and wind-down: from the start to the first call, and from the end of the
   // last call to the end (0 without calls). What lies between is the agent's turns.
   std::int64_t before_first_call_ns = 0;

@@ -63,7 +63,8 @@ std::string split_json(const proxy::TimeSplit& t, double setup_s) {
   const auto s = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
   nlohmann::json j = {{"wall_s", s(t.wall_ns)},       {"model_s", s(t.model_ns)}, {"tool_s", s(t.tool_ns)},
                       {"scaffold_s", s(t.scaffold_ns)}, {"network_s", s(t.network_ns)}, {"setup_s", setup_s},
-                      {"calls", t.calls},             {"tools_from_agent", t.tools_from_agent}};
+                      {"calls", t.calls},             {"server_timed_calls", t.server_timed_calls},
+                      {"tools_from_agent", t.tools_from_agent}};
   if (t.calls > 0) {
     j["before_first_call_s"] = s(t.before_first_call_ns);
     j["after_last_call_s"] = s(t.after_last_call_ns);

@@ -102,7 +102,13 @@ ContenderColumns time_split() {
            [](const S& s) { return std::to_string(s.split ? s.split->attempts : 0); }},
           split_column("setup_mean_s", "set-up", &TimeSplitMeans::setup_s),
           split_column("model_s", "model", &TimeSplitMeans::model_s),
-          split_column("network_s", "network (in model)", &TimeSplitMeans::network_s),
+          {"network_s", "network (in model)", [](const S& s) { return s.split ? json(s.split->network_s) : json(); },
+           [](const S& s) {
+             if (!s.split) return std::string("-");
+             return (s.split->network_lower_bound() ? "≥ " : "") + seconds_text(s.split->network_s);
+           }},
+          {"network_lower_bound", "", [](const S& s) { return s.split ? json(s.split->network_lower_bound()) : json(); },
+           nullptr},
           split_column("tool_s", "tools", &TimeSplitMeans::tool_s),
           split_column("scaffold_s", "scaffold", &TimeSplitMeans::scaffold_s),
           split_column("wall_mean_s", "wall (mean)", &TimeSplitMeans::wall_s)};
@@ -171,6 +177,11 @@ ContenderColumns joined(const ContenderSections& s) {
 
 bool any_split(const RaceSummary& rs) {
   return std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const S& s) { return s.split.has_value(); });
+}
+
+bool any_network_lower_bound(const RaceSummary& rs) {
+  return std::any_of(rs.contenders.begin(), rs.contenders.end(),
+                     [](const S& s) { return s.split && s.split->network_lower_bound(); });
 }
 
 bool any_effort(const RaceSummary& rs) {

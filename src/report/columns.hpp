@@ -50,6 +50,11 @@ std::vector<Column<Row>> for_markdown(std::vector<Column<Row>> cols) {
 bool any_split(const RaceSummary& rs);
 bool any_effort(const RaceSummary& rs);
 bool any_repeats(const RaceSummary& rs);
+// Whether some contender's network figure is a lower bound, and the sentence that says so.
+bool any_network_lower_bound(const RaceSummary& rs);
+inline constexpr const char* kNetworkLowerBoundNote =
+    " ≥ marks a lower bound: the endpoint reported no server timings for some calls, so for those only "
+    "connect and TLS time count as network (the wait for the first byte counts as model).";
 
 std::string seconds_text(double s);  // "250 ms", "12.50 s", "340 s"
 

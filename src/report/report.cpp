@@ -59,7 +59,8 @@ std::string optional_sections(const RaceData& d, const ContenderSections& cols) 
     out += section("Where the time went",
                    "Mean seconds per graded attempt from the proxy's call records: model = time inside model calls "
                    "(network is the part of it spent on the wire), tools = tool execution between calls, scaffold = "
-                   "the rest; model + tools + scaffold = wall. Set-up comes before the wall-clock.",
+                   "the rest; model + tools + scaffold = wall. Set-up comes before the wall-clock." +
+                       std::string(any_network_lower_bound(rs) ? kNetworkLowerBoundNote : ""),
                    cols.time_split, rs);
   if (any_effort(rs))
     out += section("Turns, tokens and cost",

@@ -89,6 +89,11 @@ void add_split(const store::AttemptRecord& a, Samples& out) {
   t.network_s = number(j, "network_s").value_or(0);
   t.setup_s = number(j, "setup_s").value_or(a.setup_s);
   t.wall_s = number(j, "wall_s").value_or(a.wall_s);
+  // Records from before server_timed_calls was kept say nothing about it: no marker.
+  if (const auto timed = number(j, "server_timed_calls")) {
+    t.calls = static_cast<int>(number(j, "calls").value_or(0));
+    t.server_timed_calls = static_cast<int>(*timed);
+  }
   out.splits.push_back(t);
 }
 
@@ -136,6 +141,8 @@ std::optional<TimeSplitMeans> mean_split(const std::vector<TimeSplitMeans>& xs) 
     m.network_s += t.network_s;
     m.setup_s += t.setup_s;
     m.wall_s += t.wall_s;
+    m.calls += t.calls;
+    m.server_timed_calls += t.server_timed_calls;
   }
   const double n = m.attempts;
   for (double* v : {&m.model_s, &m.tool_s, &m.scaffold_s, &m.network_s, &m.setup_s, &m.wall_s}) *v /= n;

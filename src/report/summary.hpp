@@ -19,6 +19,10 @@ namespace agentrace::report {
 struct TimeSplitMeans {
   int attempts = 0;
   double model_s = 0, tool_s = 0, scaffold_s = 0, network_s = 0, setup_s = 0, wall_s = 0;
+  // Totals over the attempts: calls, and calls whose server reported its timings. When some
+  // calls lack them, network is a lower bound (connect + TLS only for those calls).
+  int calls = 0, server_timed_calls = 0;
+  bool network_lower_bound() const { return server_timed_calls < calls; }
 };
 
 enum class HostKind { unknown, local, hosted };

@@ -79,6 +79,10 @@ TEST_P(Builtin, CompletesStarterTasksThroughTheProxy) {
     EXPECT_NEAR(sum, wall, wall * 0.01) << a.time_split_json;
     EXPECT_GT(split["tool_s"].get<double>(), 0.0) << a.time_split_json;
     EXPECT_TRUE(split["tools_from_agent"].get<bool>()) << a.time_split_json;
+    // The sim reports its own timings on Chat Completions only (as llama.cpp does).
+    EXPECT_EQ(split["calls"].get<int>(), a.calls) << a.time_split_json;
+    EXPECT_EQ(split["server_timed_calls"].get<int>(), GetParam().protocol == "openai-chat" ? a.calls : 0)
+        << a.time_split_json;
   }
 }
 

@@ -104,6 +104,8 @@ TEST_P(Gateway, CallsGoThroughTheAttemptsRouteAndAreRecorded) {
   const double sum = split["model_s"].get<double>() + split["tool_s"].get<double>() + split["scaffold_s"].get<double>();
   EXPECT_NEAR(sum, split["wall_s"].get<double>(), 1e-6);
   EXPECT_GT(split["model_s"].get<double>(), 0.0);
+  EXPECT_EQ(split["calls"].get<int>(), 2);
+  EXPECT_EQ(split["server_timed_calls"].get<int>(), 0);  // a file server reports no timings
   // The command starts (sandbox, relay, curl) before its first call and exits after the last.
   const double before = split["before_first_call_s"].get<double>(), after = split["after_last_call_s"].get<double>();
   EXPECT_GT(before, 0.0);

@@ -103,6 +103,8 @@ TEST(TimeSplit, NetworkIsConnectTlsAndUnreportedServerTime) {
   b.server_predicted_ms = 70.0;
   const auto t = proxy::split_time(t0, t0 + 5000 * ms, {a, b});
   EXPECT_EQ(t.network_ns, 2'500'000 + 9'800'000);  // 0.5 + 2 ms, then 99.8 - 90 ms
+  EXPECT_EQ(t.calls, 2U);
+  EXPECT_EQ(t.server_timed_calls, 1U);  // a's network is connect + TLS only
   EXPECT_LE(t.network_ns, t.model_ns);
   expect_sums(t);
 }

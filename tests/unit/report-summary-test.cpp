@@ -56,14 +56,15 @@ class Summary : public ::testing::Test {
                    {"r", "slow-d", "command", ""}};
     attempts_ = {
         attempt("local-a", "t1", 0, 3, 10,
-                R"({"model_s":6,"tool_s":3,"scaffold_s":1,"network_s":0.5,"setup_s":0.2,"wall_s":10})",
+                R"({"model_s":6,"tool_s":3,"scaffold_s":1,"network_s":0.5,"setup_s":0.2,"wall_s":10,"calls":3,"server_timed_calls":3})",
                 R"({"turns":4,"input_tokens":1000,"output_tokens":100})"),
         attempt("local-a", "t1", 1, 3, 20,
                 R"({"model_s":12,"tool_s":6,"scaffold_s":2,"network_s":1,"setup_s":0.4,"wall_s":20})",
                 R"({"turns":6,"input_tokens":3000,"output_tokens":300})"),
         attempt("local-a", "t2", 0, 1, 30),
         attempt("local-a", "t2", 1, 2, 40),
-        attempt("hosted-b", "t1", 0, 2, 5),
+        attempt("hosted-b", "t1", 0, 2, 5,
+                R"({"model_s":4,"tool_s":0.5,"scaffold_s":0.5,"network_s":0.01,"setup_s":0.1,"wall_s":5,"calls":2,"server_timed_calls":0})"),
         attempt("hosted-b", "t1", 1, std::nullopt, 0),
         attempt("hosted-b", "t2", 0, 0, 8),
         attempt("hosted-b", "t2", 1, std::nullopt, 0),
@@ -134,8 +135,18 @@ TEST_F(Summary, TimeSplitMeansOverAttemptsThatHaveOne) {
   EXPECT_DOUBLE_EQ(s.network_s, 0.75);
   EXPECT_DOUBLE_EQ(s.setup_s, 0.3);
   EXPECT_DOUBLE_EQ(s.wall_s, 15);
-  EXPECT_FALSE(c(1).split);
   EXPECT_FALSE(c(2).split);
+}
+
+// Network is a lower bound where calls lacked server timings; splits stored before the
+// count was kept (local-a's second attempt) say nothing either way.
+TEST_F(Summary, NetworkIsMarkedALowerBoundWhereServersReportedNoTimings) {
+  EXPECT_EQ(c(0).split->calls, 3);
+  EXPECT_EQ(c(0).split->server_timed_calls, 3);
+  EXPECT_FALSE(c(0).split->network_lower_bound());
+  ASSERT_TRUE(c(1).split);
+  EXPECT_EQ(c(1).split->calls, 2);
+  EXPECT_TRUE(c(1).split->network_lower_bound());
 }
 
 TEST_F(Summary, TurnsTokensAndCost) {
