@@ -1,8 +1,8 @@
 #include "core/version.hpp"
 
+// Written at every build by cmake/git-commit.cmake: AGENTRACE_GIT_COMMIT.
+#include "git-commit.h"
+
 namespace agentrace::core {
-#ifndef AGENTRACE_GIT_COMMIT
-#define AGENTRACE_GIT_COMMIT "unknown"
-#endif
-std::string version() { return std::string("0.1.0 (git ") + AGENTRACE_GIT_COMMIT + ")"; }
+std::string version() { return std::string(AGENTRACE_VERSION " (git ") + AGENTRACE_GIT_COMMIT + ")"; }
 }  // namespace agentrace::core
