@@ -9,6 +9,7 @@
 #include "report/race-data.hpp"
 #include "report/summary.hpp"
 #include "report/table.hpp"
+#include "scaffold/scaffold.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -42,9 +43,14 @@ std::string front_text(const RaceSummary& rs) {
   if (rs.front.empty()) return "";
   std::string names;
   for (const auto& n : rs.front) names += (names.empty() ? "" : " → ") + n;
+  const auto graded = [&](bool reference) {
+    return std::any_of(rs.contenders.begin(), rs.contenders.end(),
+                       [&](const auto& c) { return c.graded && scaffold::is_reference(c.scaffold) == reference; });
+  };
+  const bool references_left_out = graded(true) && graded(false);  // as mark_front does
   return fmt::format("Pareto front of quality vs speed (fastest first; no other contender has both a higher mean "
-                     "grade and a lower median wall-clock): {}\n\n",
-                     names);
+                     "grade and a lower median wall-clock{}): {}\n\n",
+                     references_left_out ? "; the oracle and nop references are left out" : "", names);
 }
 
 std::string section(const std::string& title, const std::string& intro, const ContenderColumns& cols,

@@ -7,6 +7,7 @@
 #include "core/stats.hpp"
 #include "grade/hygiene.hpp"
 #include "report/scale.hpp"
+#include "scaffold/scaffold.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -185,12 +186,17 @@ void finish_contender(Samples& in, ContenderSummary& s) {
     s.budget_curve.push_back({in.solid_walls[i], static_cast<double>(i + 1) / s.graded});
 }
 
+// Over the agents: the references (oracle, nop) would sit on it by construction and hide
+// the agents' own trade-off. A race of references alone gets a front of references.
 void mark_front(RaceSummary& rs) {
+  const bool any_agent = std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const ContenderSummary& c) {
+    return c.graded && !scaffold::is_reference(c.scaffold);
+  });
   std::vector<core::Point> points;
   std::vector<std::size_t> who;
   for (std::size_t i = 0; i < rs.contenders.size(); ++i) {
     const auto& c = rs.contenders[i];
-    if (!c.graded) continue;
+    if (!c.graded || (any_agent && scaffold::is_reference(c.scaffold))) continue;
     points.push_back({c.wall_median, c.mean_grade});
     who.push_back(i);
   }

@@ -125,5 +125,8 @@ class Scaffold {
 // Throws core::UsageError listing the known scaffolds when `name` is unknown.
 std::unique_ptr<Scaffold> make(const std::string& name);
 std::vector<std::string> known_scaffolds();
+// oracle (the shipped fix) and nop (nothing): the bounds a race carries for reference,
+// not agents; the report keeps them off the Pareto front.
+bool is_reference(const std::string& scaffold);
 
 }  // namespace agentrace::scaffold

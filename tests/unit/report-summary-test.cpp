@@ -140,6 +140,20 @@ TEST_F(Summary, TimeSplitMeansOverAttemptsThatHaveOne) {
 
 // Network is a lower bound where calls lacked server timings; splits stored before the
 // count was kept (local-a's second attempt) say nothing either way.
+// The references sit on the front by construction (oracle: the shipped fix at no cost),
+// so the front is over the agents; a race of references alone still gets one.
+TEST(SummaryFront, IsOverTheAgentsAndLeavesTheReferencesOut) {
+  const std::vector<store::ContenderRow> all = {
+      {"r", "oracle", "oracle", "{}"}, {"r", "nop", "nop", "{}"}, {"r", "fast", "command", "{}"}, {"r", "good", "command", "{}"}};
+  const std::vector<AttemptRecord> attempts = {attempt("oracle", "t1", 0, 3, 0.01), attempt("nop", "t1", 0, 0, 0.01),
+                                               attempt("fast", "t1", 0, 1, 5), attempt("good", "t1", 0, 3, 50)};
+  const auto rs = summarize(all, attempts, {});
+  EXPECT_EQ(rs.front, (std::vector<std::string>{"fast", "good"}));
+  EXPECT_FALSE(rs.contenders[0].on_front);
+  const auto refs = summarize({all[0], all[1]}, {attempts[0], attempts[1]}, {});
+  EXPECT_EQ(refs.front, (std::vector<std::string>{"oracle"}));
+}
+
 TEST_F(Summary, NetworkIsMarkedALowerBoundWhereServersReportedNoTimings) {
   EXPECT_EQ(c(0).split->calls, 3);
   EXPECT_EQ(c(0).split->server_timed_calls, 3);
