@@ -312,16 +312,19 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
     const auto u = usage.find(a.id);
     add_graded(a, u == usage.end() ? nullptr : &u->second, configs[found->second], samples[found->second]);
   }
-  std::vector<double> all_walls;
+  // The budgets span the agents' wall-clocks (the references' few ms would spend half the
+  // columns on budgets no agent meets); a race of references alone spans theirs.
+  std::vector<double> agent_walls, reference_walls;
   for (std::size_t i = 0; i < rs.contenders.size(); ++i) {
     finish_contender(samples[i], rs.contenders[i]);
     if (rs.contenders[i].cost_per_attempt)
       rs.contenders[i].cost_basis = configs[i].input_per_mtok || configs[i].output_per_mtok ? "tokens" : "hourly";
-    all_walls.insert(all_walls.end(), samples[i].walls.begin(), samples[i].walls.end());
+    auto& walls = scaffold::is_reference(rs.contenders[i].scaffold) ? reference_walls : agent_walls;
+    walls.insert(walls.end(), samples[i].walls.begin(), samples[i].walls.end());
   }
   mark_front(rs);
-  if (!all_walls.empty()) {
-    const auto [lo, hi] = std::minmax_element(all_walls.begin(), all_walls.end());
+  if (const auto& walls = agent_walls.empty() ? reference_walls : agent_walls; !walls.empty()) {
+    const auto [lo, hi] = std::minmax_element(walls.begin(), walls.end());
     rs.budgets = budget_grid(*lo, *hi);
   }
   for (auto& [id, t] : tasks) {

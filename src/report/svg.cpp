@@ -218,7 +218,9 @@ std::string split_legend(double x, double y) {
 
 std::string curve_path(const ContenderSummary& c, const Scale& x, const Scale& y) {
   std::string d = fmt::format("M{} {}", n1(x.px_lo), n1(y(0)));
-  for (const auto& s : c.budget_curve) d += fmt::format("H{}V{}", n1(x(s.t)), n1(y(s.share)));
+  // Steps outside the axis (a reference's few ms under an axis set by the agents) sit on its edges.
+  for (const auto& s : c.budget_curve)
+    d += fmt::format("H{}V{}", n1(std::clamp(x(s.t), x.px_lo, x.px_hi)), n1(y(s.share)));
   return d + fmt::format("H{}", n1(x.px_hi));
 }
 

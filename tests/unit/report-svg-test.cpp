@@ -113,6 +113,29 @@ TEST(Svg, ParetoFrontIsAStepLine) {
   EXPECT_EQ(std::count(front->begin(), front->end(), 'V'), 2);
 }
 
+// The budget axis spans the agents; an oracle done in 3 ms sits on its left edge, never
+// left of the plot.
+TEST(Svg, BudgetCurvesStayInsideTheAxis) {
+  std::vector<AttemptRecord> as = {attempt("agent", 0, 3, 2), attempt("agent", 1, 3, 40),  // a log axis
+                                   attempt("oracle", 0, 3, 0.003), attempt("oracle", 1, 3, 0.004)};
+  const auto rs = summarize({{"r", "agent", "command", "{}"}, {"r", "oracle", "oracle", "{}"}}, as);
+  ASSERT_FALSE(rs.budgets.empty());
+  EXPECT_GE(rs.budgets.front(), 1.0);
+  const auto svg = budget_svg(rs, {});
+  int curves = 0;
+  for (const auto& d : attributes(svg, "d")) {
+    if (d.find('H') == std::string::npos) continue;
+    ++curves;
+    const std::regex h("H(-?[0-9.]+)");
+    for (std::sregex_iterator it(d.begin(), d.end(), h), end; it != end; ++it) {
+      const double x = std::stod((*it)[1]);
+      EXPECT_GE(x, 80.0) << d;   // the plot's left edge
+      EXPECT_LE(x, 570.0) << d;  // and its right edge
+    }
+  }
+  EXPECT_EQ(curves, 2);
+}
+
 TEST(Svg, Deterministic) {
   EXPECT_EQ(scatter_svg(fixture(), {true}), scatter_svg(fixture(), {true}));
   EXPECT_EQ(budget_svg(fixture(), {}), budget_svg(fixture(), {}));
