@@ -19,15 +19,6 @@
 namespace agentrace::proc {
 
 Child::Child(const SpawnSpec& spec) : stderr_path_(spec.stderr_path.string()) {
-  if (spec.argv.empty()) throw core::InfraError("child: empty command line");
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, argvp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv = spec.argv;
-  for (auto& s : argv) argvp.push_back(s.data());
-  argvp.push_back(nullptr);
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("child: pipe: {}", std::strerror(errno)));
   const int err = stderr_path_.empty() ? open("/dev/null", O_WRONLY | O_CLOEXEC)
@@ -37,22 +28,14 @@ Child::Child(const SpawnSpec& spec) : stderr_path_(spec.stderr_path.string()) {
     close(out[1]);
     throw core::InfraError(fmt::format("child: cannot write {}: {}", stderr_path_, std::strerror(errno)));
   }
-  pid_ = fork();
-  if (pid_ < 0) throw core::InfraError(fmt::format("child: fork: {}", std::strerror(errno)));
-  if (pid_ == 0) {
-    setpgid(0, 0);
-    const int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(out[1], 1);
-    dup2(err, 2);
-    // Asio opens sockets without CLOEXEC: without this the child would hold the
-    // proxy's listening sockets (as proc::run does too).
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    signal(SIGPIPE, SIG_DFL);
-    execve(argv[0].c_str(), argvp.data(), envp.data());
-    _exit(127);
+  try {
+    pid_ = start_in_group(spec.argv, spec.env, spec.cwd, out[1], err);
+  } catch (...) {
+    close(out[0]);
+    close(out[1]);
+    close(err);
+    throw;
   }
-  setpgid(pid_, pid_);
   close(out[1]);
   close(err);
   out_fd_ = out[0];

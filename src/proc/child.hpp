@@ -10,7 +10,8 @@ namespace agentrace::proc {
 
 class Child {
  public:
-  // Starts spec.argv (stdin /dev/null, stderr to spec.stderr_path or discarded).
+  // Starts spec.argv (stdin /dev/null, stderr to spec.stderr_path or discarded); throws
+  // core::InfraError when it cannot start (not found, not executable, no such cwd).
   explicit Child(const SpawnSpec& spec);
   ~Child();  // stop()
   Child(const Child&) = delete;

@@ -153,45 +153,38 @@ std::map<std::string, std::string> allowlisted_env() {
   return env;
 }
 
-ProcResult run(const SpawnSpec& spec) {
-  if (spec.argv.empty()) throw core::InfraError("spawn: empty command line");
-  const std::string token = new_token();
-  auto env_map = spec.env;
-  env_map[kTokenVar] = token;
-  const std::string program = resolve_program(spec.argv[0], env_map);
-
+int start_in_group(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::filesystem::path& cwd, int stdout_fd, int stderr_fd) {
+  if (argv.empty()) throw core::InfraError("spawn: empty command line");
+  const std::string program = resolve_program(argv[0], env);
   std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env_map) env_strings.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<char*> envp, argvp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = spec.argv;
+  std::vector<std::string> argv_copy = argv;
   for (auto& s : argv_copy) argvp.push_back(s.data());
   argvp.push_back(nullptr);
-  const std::string cwd = spec.cwd.string();
+  const std::string dir = cwd.string();
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
 
-  Sink out, err;
-  open_sink(out, spec.stdout_path);
-  if (!spec.stdout_times_path.empty()) out.times.open(spec.stdout_times_path, std::ios::trunc);
-  open_sink(err, spec.stderr_path);
-  int out_pipe[2], err_pipe[2], exec_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      pipe2(exec_pipe, O_CLOEXEC) != 0)
-    throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
-
-  const auto started = core::Clock::now();
   const pid_t pid = fork();
-  if (pid < 0) throw core::InfraError(fmt::format("spawn: fork failed: {}", std::strerror(errno)));
+  if (pid < 0) {
+    close(exec_pipe[0]);
+    close(exec_pipe[1]);
+    throw core::InfraError(fmt::format("spawn: fork failed: {}", std::strerror(errno)));
+  }
   if (pid == 0) {
     setpgid(0, 0);
     const int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
+    dup2(stdout_fd, 1);
+    dup2(stderr_fd, 2);
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     signal(SIGPIPE, SIG_DFL);
     int e = 0;
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
+    if (!dir.empty() && chdir(dir.c_str()) != 0) {
       e = errno;
     } else {
       execve(program.c_str(), argvp.data(), envp.data());
@@ -201,12 +194,46 @@ ProcResult run(const SpawnSpec& spec) {
     _exit(127);
   }
   setpgid(pid, pid);  // also in the parent: no race with kill(-pid)
-  close(out_pipe[1]);
-  close(err_pipe[1]);
   close(exec_pipe[1]);
   int exec_errno = 0;
-  const bool exec_failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  const bool failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
   close(exec_pipe[0]);
+  if (failed) {
+    waitpid(pid, nullptr, 0);
+    throw core::InfraError(fmt::format("cannot run '{}'{}: {}", argv[0], dir.empty() ? "" : " in " + dir,
+                                       std::strerror(exec_errno)));
+  }
+  return pid;
+}
+
+ProcResult run(const SpawnSpec& spec) {
+  if (spec.argv.empty()) throw core::InfraError("spawn: empty command line");
+  const std::string token = new_token();
+  auto env_map = spec.env;
+  env_map[kTokenVar] = token;
+
+  Sink out, err;
+  open_sink(out, spec.stdout_path);
+  if (!spec.stdout_times_path.empty()) out.times.open(spec.stdout_times_path, std::ios::trunc);
+  open_sink(err, spec.stderr_path);
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
+  }
+
+  const auto started = core::Clock::now();
+  pid_t pid = -1;
+  try {
+    pid = start_in_group(spec.argv, env_map, spec.cwd, out_pipe[1], err_pipe[1]);
+  } catch (...) {
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    throw;
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
   out.fd = out_pipe[0];
   err.fd = err_pipe[0];
 
@@ -274,9 +301,6 @@ ProcResult run(const SpawnSpec& spec) {
     close(s->fd);
   }
 
-  if (exec_failed) {
-    throw core::InfraError(fmt::format("cannot run '{}': {}", spec.argv[0], std::strerror(exec_errno)));
-  }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
   result.user_s = static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6;

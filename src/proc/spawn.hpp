@@ -47,6 +47,14 @@ struct ProcResult {
 // core::InfraError when the command cannot be started (e.g. argv[0] not found).
 ProcResult run(const SpawnSpec& spec);
 
+// The fork + exec under run() and Child: argv[0] looked up on env's PATH, the child leads
+// its own process group, reads /dev/null, writes stdout_fd / stderr_fd, holds no other
+// descriptor of ours (Asio opens sockets without CLOEXEC: the child would keep the
+// proxy's listening sockets) and has SIGPIPE at its default. Returns the pid once exec
+// succeeded; when it could not start, the child is reaped and core::InfraError says why.
+int start_in_group(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::filesystem::path& cwd, int stdout_fd, int stderr_fd);
+
 // Ends every running command (TERM, then KILL) and makes new ones end at once:
 // for SIGINT/SIGTERM handlers (async-signal-safe: sets a flag).
 void request_cancel();

@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "proc/child.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::proc {
@@ -259,6 +260,26 @@ TEST_F(Proc, MissingProgramPathThrowsInfraError) {
   } catch (const core::InfraError& e) {
     EXPECT_NE(std::string(e.what()).find("cannot run"), std::string::npos) << e.what();
   }
+}
+
+// Child starts through the same fork + exec as run(): a helper that cannot start says so
+// at once, and one that starts hands over its first line.
+TEST_F(Proc, ChildSaysWhyItCannotStartAndReadsTheFirstLine) {
+  SpawnSpec missing;
+  missing.argv = {(tmp_.path() / "absent").string()};
+  missing.env = allowlisted_env();
+  try {
+    Child child(missing);
+    FAIL() << "no error";
+  } catch (const core::InfraError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot run"), std::string::npos) << e.what();
+  }
+  SpawnSpec echo;
+  echo.argv = {"sh", "-c", "echo listening on 1234; exec sleep 30"};
+  echo.env = allowlisted_env();
+  Child child(echo);
+  EXPECT_EQ(child.read_line(std::chrono::seconds(10)), "listening on 1234");
+  child.stop();
 }
 
 TEST_F(Proc, EmptyCommandLineThrowsInfraError) {
