@@ -31,38 +31,62 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
-// One connection to an origin, plain or TLS, with its read buffer.
+// One connection to an origin, plain TCP, TLS or a Unix socket, with its read buffer.
 struct Conn {
-  Conn(asio::io_context& io, ssl::context* tls_ctx, std::string origin_key, std::size_t read_size)
+  enum class Kind { plain, tls, local };
+  Conn(asio::io_context& io, Kind kind, ssl::context* tls_ctx, std::string origin_key, std::size_t read_size)
       : key(std::move(origin_key)), body_buf(read_size) {
-    if (tls_ctx) {
+    if (kind == Kind::tls) {
       tls.emplace(io, *tls_ctx);
+    } else if (kind == Kind::local) {
+      local.emplace(io);
     } else {
       plain.emplace(io);
     }
   }
   ~Conn() { close(); }
 
+  // The TCP socket (plain or under TLS); not for a Unix socket.
   tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
+  // The stream requests and responses go through.
   template <class F>
   void visit(F&& f) {
     if (tls) {
       f(*tls);
+    } else if (local) {
+      f(*local);
     } else {
       f(*plain);
     }
   }
+  // The socket itself, TCP or Unix.
+  template <class F>
+  void visit_socket(F&& f) {
+    if (local) {
+      f(*local);
+    } else {
+      f(socket());
+    }
+  }
   void close() {
-    error_code ec;
-    socket().shutdown(tcp::socket::shutdown_both, ec);
-    socket().close(ec);
+    visit_socket([](auto& s) {
+      error_code ec;
+      s.shutdown(asio::socket_base::shutdown_both, ec);
+      s.close(ec);
+    });
   }
   // An idle pooled connection is usable unless the server closed it (or, for plain
   // HTTP, sent something unasked). TLS may carry session tickets: not a sign of death.
   bool usable() {
-    if (!socket().is_open() || buffer.size() != 0) return false;
+    bool open = false;
+    int fd = -1;
+    visit_socket([&](auto& s) {
+      open = s.is_open();
+      fd = open ? s.native_handle() : -1;
+    });
+    if (!open || buffer.size() != 0) return false;
     char c;
-    const auto n = ::recv(socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    const auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0) return false;
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
     return tls.has_value();
@@ -71,6 +95,7 @@ struct Conn {
   std::string key;
   std::optional<tcp::socket> plain;
   std::optional<ssl::stream<tcp::socket>> tls;
+  std::optional<unix_socket::socket> local;
   beast::flat_buffer buffer;
   std::vector<char> body_buf;
   std::int64_t idle_since = 0;
@@ -176,9 +201,15 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
  private:
   void connect() {
     stage_ = Stage::connecting;
-    conn_ = std::make_unique<Conn>(io_of(st_->loop), url_.tls ? &st_->tls() : nullptr, url_.origin(),
+    const auto kind = !url_.unix_path.empty() ? Conn::Kind::local : url_.tls ? Conn::Kind::tls : Conn::Kind::plain;
+    conn_ = std::make_unique<Conn>(io_of(st_->loop), kind, url_.tls ? &st_->tls() : nullptr, url_.origin(),
                                    st_->options.read_size);
     arm_timer();
+    if (conn_->local) {
+      conn_->local->async_connect(unix_socket::endpoint(url_.unix_path),
+                                  [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
+      return;
+    }
     if (is_ip_literal(url_.host)) {
       const tcp::endpoint ep(asio::ip::make_address(url_.host), url_.port);
       conn_->socket().async_connect(ep, [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
@@ -200,7 +231,7 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
     if (stage_ == Stage::done) return;
     if (ec) return fail(expired_or(ErrorKind::connect), url_.origin() + ": " + ec.message());
     t_.connected_ns = now_ns();
-    conn_->socket().set_option(tcp::no_delay(true), ec);
+    if (!conn_->local) conn_->socket().set_option(tcp::no_delay(true), ec);
     if (!conn_->tls) return send();
     handshake();
   }

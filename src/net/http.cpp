@@ -118,6 +118,11 @@ std::string_view error_kind_name(ErrorKind kind) {
 }
 
 std::string Url::origin() const {
+  if (!unix_path.empty()) {
+    std::string out = "http+unix://";
+    for (char c : unix_path) out += c == '/' ? std::string("%2F") : c == '%' ? std::string("%25") : std::string(1, c);
+    return out;
+  }
   const bool v6 = host.find(':') != std::string::npos;
   return std::string(tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" +
          std::to_string(port);
@@ -130,7 +135,47 @@ std::string Url::host_header() const {
   return h;
 }
 
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Url parse_unix_url(std::string_view text) {
+  const std::string_view rest = text.substr(12);
+  const auto slash = rest.find('/');
+  const std::string_view encoded = rest.substr(0, slash);
+  Url url;
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] != '%') {
+      url.unix_path += encoded[i];
+      continue;
+    }
+    if (i + 2 >= encoded.size() || hex_value(encoded[i + 1]) < 0 || hex_value(encoded[i + 2]) < 0) {
+      throw std::invalid_argument("URL '" + std::string(text) + "': bad %-escape in the socket path");
+    }
+    url.unix_path += static_cast<char>(hex_value(encoded[i + 1]) * 16 + hex_value(encoded[i + 2]));
+    i += 2;
+  }
+  if (!url.unix_path.starts_with('/')) {
+    throw std::invalid_argument("URL '" + std::string(text) +
+                                "': give the socket's absolute path with / written %2F, e.g. "
+                                "http+unix://%2Frun%2Fllm.sock/v1");
+  }
+  url.host = "localhost";
+  url.port = 80;
+  if (slash != std::string_view::npos) url.base_path = std::string(rest.substr(slash));
+  while (url.base_path.ends_with('/')) url.base_path.pop_back();
+  return url;
+}
+
+}  // namespace
+
 Url parse_url(std::string_view text) {
+  if (text.starts_with("http+unix://")) return parse_unix_url(text);
   Url url;
   std::string_view rest;
   if (text.starts_with("http://")) {
@@ -139,7 +184,7 @@ Url parse_url(std::string_view text) {
     url.tls = true;
     rest = text.substr(8);
   } else {
-    throw std::invalid_argument("URL '" + std::string(text) + "' must start with http:// or https://");
+    throw std::invalid_argument("URL '" + std::string(text) + "' must start with http://, https:// or http+unix://");
   }
   const auto slash = rest.find('/');
   const auto hp = rest.substr(0, slash);

@@ -76,10 +76,14 @@ struct Url {
   std::string host;  // without brackets for IPv6
   std::uint16_t port = 0;
   std::string base_path;
-  std::string origin() const;  // "https://api.example.com:443"
+  // http+unix://: the Unix socket connections go to (host is then "localhost").
+  std::string unix_path;
+  std::string origin() const;  // "https://api.example.com:443", "http+unix://%2Frun%2Fllm.sock"
   std::string host_header() const;  // host, or host:port when not the scheme's default
 };
-// Accepts http:// and https:// URLs; throws std::invalid_argument naming the fault.
+// Accepts http://, https:// and http+unix:// URLs, the last with the socket's absolute path
+// percent-encoded as its host (http+unix://%2Frun%2Fllm.sock/v1, as requests-unixsocket
+// spells it); throws std::invalid_argument naming the fault.
 Url parse_url(std::string_view text);
 
 // Where a server listens: a TCP address (port 0 = pick one) or a Unix socket path.

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "net/http.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/hash.hpp"
@@ -26,9 +27,13 @@ scaffold::EndpointConfig read_endpoint(const toml::table& table, core::TableRead
   e.key_env = er.string("api_key_env", false).value_or("");
   if (!e.sim.empty() && !e.url.empty())
     r.errors().add(er.where("url"), fmt::format("'{}': give either 'sim' or 'url', not both", r.field("endpoint")));
-  if (!e.url.empty() && e.url.rfind("http://", 0) != 0 && e.url.rfind("https://", 0) != 0)
-    r.errors().add(er.where("url"), fmt::format("'{}.url' = \"{}\" must start with http:// or https://",
-                                                r.field("endpoint"), e.url));
+  if (!e.url.empty()) {
+    try {
+      (void)net::parse_url(e.url);
+    } catch (const std::invalid_argument& bad) {
+      r.errors().add(er.where("url"), fmt::format("'{}.url': {}", r.field("endpoint"), bad.what()));
+    }
+  }
   if (!e.protocol.empty() && e.protocol != "openai-chat" && e.protocol != "anthropic-messages" &&
       e.protocol != "openai-responses")
     r.errors().add(er.where("protocol"), fmt::format("'{}.protocol' = \"{}\": use openai-chat, anthropic-messages "

@@ -262,7 +262,10 @@ Endpoint::~Endpoint() { close(); }
 
 std::string Endpoint::url() const {
   const auto& listen = server_->listen();
-  return listen.unix_path.empty() ? server_->url() : "unix:" + listen.unix_path;
+  if (listen.unix_path.empty()) return server_->url();
+  net::Url url;
+  url.unix_path = listen.unix_path;
+  return url.origin();
 }
 
 void Endpoint::close() {

@@ -41,7 +41,7 @@ class Endpoint {
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
-  std::string url() const;  // "http://127.0.0.1:PORT", or "unix:/path" for a socket
+  std::string url() const;  // "http://127.0.0.1:PORT", or "http+unix://%2Fpath" for a socket
   void close();
 
   struct State;

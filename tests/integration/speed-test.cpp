@@ -97,6 +97,21 @@ TEST_F(Speed, MeasuredFiguresMatchTheInjectedProfileInEveryProtocol) {
   }
 }
 
+// A server on a Unix socket (vLLM --uds, the sim's --listen PATH): the URL the sim prints
+// is the one speed takes.
+TEST_F(Speed, ReachesAServerOnAUnixSocket) {
+  const auto sock = dir_.path() / "sim.sock";
+  const auto r = run_command(fmt::format(
+      "cd {0}; {1} sim --profile zero --listen {2} -q > sim.url 2> sim.err & SIM=$!; "
+      "until [ -s {0}/sim.url ]; do sleep 0.02; done; URL=$(cat {0}/sim.url); "
+      "{1} speed --url $URL -p 64 -n 8 --requests 3 -r 1 --no-store --format json; rc=$?; kill $SIM; exit $rc",
+      dir_.path().string(), binary().string(), sock.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  EXPECT_EQ(j["cases"][0]["ok"], 3) << r.out;
+  EXPECT_NE(j.dump().find("http+unix://%2F"), std::string::npos) << "the endpoint is named as given";
+}
+
 TEST_F(Speed, NonStreamingRequestsAndTheStoreAndPlots) {
   const std::string db = (dir_.path() / "r.db").string(), svg = (dir_.path() / "svg").string();
   const auto r = run_command(start_sim("zero") + fmt::format("{} --url $URL -p 64,256 -n 8 -c 1,3 -r 2 --no-stream --db {} "

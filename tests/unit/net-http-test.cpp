@@ -220,6 +220,43 @@ TEST_F(ServerFixture, ListensOnAUnixSocket) {
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+// The client reaches a server on a Unix socket through an http+unix:// URL, and keeps the
+// connection for the next request as it does over TCP.
+TEST_F(ServerFixture, ClientFetchesOverAUnixSocket) {
+  const auto path = std::filesystem::temp_directory_path() / ("agentrace-net-c" + std::to_string(::getpid()) + ".sock");
+  net::ListenSpec spec;
+  spec.unix_path = path.string();
+  start([](std::shared_ptr<net::Exchange> ex) { net::respond(*ex, 200, "hello " + ex->request().target); }, spec);
+  net::Url url;
+  url.unix_path = path.string();
+  const auto parsed = net::parse_url(url.origin() + "/v1");
+  EXPECT_EQ(parsed.unix_path, path.string());
+  net::EventLoop cloop;
+  net::Client client(cloop);
+  std::vector<std::string> bodies;
+  std::vector<bool> reused;
+  std::function<void(int)> go = [&](int left) {
+    auto body = std::make_shared<std::string>();
+    client.fetch(parsed, get(parsed.base_path + "/models"),
+                 {nullptr,
+                  [body](std::string_view p, std::int64_t, std::function<void()> more) {
+                    body->append(p);
+                    more();
+                  },
+                  [&, body, left](const net::Error& e, const net::FetchTimings& t) {
+                    EXPECT_FALSE(e) << e.message;
+                    bodies.push_back(*body);
+                    reused.push_back(t.reused);
+                    if (left > 1) return go(left - 1);
+                    cloop.stop();
+                  }});
+  };
+  cloop.post([&] { go(2); });
+  cloop.run();
+  EXPECT_EQ(bodies, (std::vector<std::string>{"hello /v1/models", "hello /v1/models"}));
+  EXPECT_EQ(reused, (std::vector<bool>{false, true}));
+}
+
 TEST_F(ServerFixture, ReportsAClientThatLeaves) {
   std::promise<void> gone;
   start([&](std::shared_ptr<net::Exchange> ex) {
@@ -300,6 +337,13 @@ TEST(NetUrl, ParsesUrlsAndListenAddresses) {
   EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.host_header(), "[::1]:8080");
   EXPECT_THROW(net::parse_url("ftp://x"), std::invalid_argument);
+  const auto local = net::parse_url("http+unix://%2Frun%2Fllm.sock/v1/");
+  EXPECT_EQ(local.unix_path, "/run/llm.sock");
+  EXPECT_EQ(local.base_path, "/v1");
+  EXPECT_EQ(local.host_header(), "localhost");
+  EXPECT_EQ(local.origin(), "http+unix://%2Frun%2Fllm.sock");
+  EXPECT_THROW(net::parse_url("http+unix://run.sock/v1"), std::invalid_argument);   // not absolute
+  EXPECT_THROW(net::parse_url("http+unix://%2Frun%2/v1"), std::invalid_argument);   // bad escape
   EXPECT_THROW(net::parse_url("http://x:99999"), std::invalid_argument);
   EXPECT_EQ(net::parse_listen("127.0.0.1:0").port, 0);
   EXPECT_EQ(net::parse_listen("/run/model/proxy.sock").unix_path, "/run/model/proxy.sock");

@@ -127,6 +127,16 @@ TEST_F(RaceFile, ScaffoldsListCrossesTheModelWithEachScaffold) {
   EXPECT_EQ(j["contenders"][0]["max_turns"], 12);
 }
 
+TEST_F(RaceFile, EndpointUrlNamesTheSchemesItTakes) {
+  write_with("command = [\"my-agent\", \"{prompt}\"]\n",
+             "command = [\"my-agent\", \"{prompt}\"]\n[contenders.endpoint]\nurl = \"ftp://gpu-box\"\n");
+  expect_error(20, 7, "'contenders[1].endpoint.url': URL 'ftp://gpu-box' must start with http://, https:// or http+unix://");
+  write_with("command = [\"my-agent\", \"{prompt}\"]\n",
+             "command = [\"my-agent\", \"{prompt}\"]\n[contenders.endpoint]\nurl = \"http+unix://%2Frun%2Fvllm.sock\"\n");
+  const auto spec = load_race_file(file());
+  EXPECT_EQ(spec.contenders[1].endpoint->url, "http+unix://%2Frun%2Fvllm.sock");
+}
+
 TEST_F(RaceFile, ScaffoldAndScaffoldsTogether) {
   write_with("scaffold = \"oracle\"", "scaffold = \"oracle\"\nscaffolds = [\"nop\"]");
   expect_error(13, 13, "'contenders[0].scaffolds': give either 'scaffold' or 'scaffolds', not both");
