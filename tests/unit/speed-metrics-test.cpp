@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "speed/metrics.hpp"
+#include "net/server.hpp"
 #include "speed/metrics-scrape.hpp"
 #include "speed/plots.hpp"
 #include "speed/printers.hpp"
@@ -113,6 +114,31 @@ TEST(SpeedMetrics, VllmCountersChangeBetweenScrapes) {
   const auto d = metric_deltas(before, after);
   EXPECT_EQ(d.size(), 1U);
   EXPECT_EQ(d["vllm:prompt_tokens_total{model_name=\"m\"}"], 512);
+}
+
+// GET /version and /metrics against a server that answers them as vLLM does, and one
+// that answers neither (llama.cpp, a hosted API): nothing, and no error.
+TEST(SpeedMetrics, AsksTheServerForItsVersionAndMetrics) {
+  net::EventLoop loop;
+  net::Server vllm(loop, {}, [](std::shared_ptr<net::Exchange> ex) {
+    const auto& target = ex->request().target;
+    if (target == "/version") return net::respond(*ex, 200, R"({"version":"0.11.2"})");
+    if (target == "/metrics") return net::respond(*ex, 200, "vllm:prompt_tokens_total{model_name=\"m\"} 42\n");
+    net::respond(*ex, 404, "no");
+  });
+  net::Server other(loop, {}, [](std::shared_ptr<net::Exchange> ex) { net::respond(*ex, 404, "not here"); });
+  loop.start();
+  const auto url = net::parse_url(vllm.url() + "/v1");
+  EXPECT_EQ(server_version(url, {}), "0.11.2");
+  const auto metrics = scrape_vllm(url, {});
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->at("vllm:prompt_tokens_total{model_name=\"m\"}"), 42);
+  const auto none = net::parse_url(other.url());
+  EXPECT_EQ(server_version(none, {}), std::nullopt);
+  EXPECT_EQ(scrape_vllm(none, {}), std::nullopt);
+  vllm.close();
+  other.close();
+  loop.stop();
 }
 
 RunInfo fixed_run() {
