@@ -35,7 +35,9 @@ bool is_ip_literal(const std::string& host) {
 struct Conn {
   enum class Kind { plain, tls, local };
   Conn(asio::io_context& io, Kind kind, ssl::context* tls_ctx, std::string origin_key, std::size_t read_size)
-      : key(std::move(origin_key)), body_buf(read_size) {
+      // Not zeroed: a read fills what it uses, and zeroing 64 KiB per connection faulted
+      // in every page of it (clear_page was 5% of the proxy bench's CPU).
+      : key(std::move(origin_key)), body_buf(std::make_unique_for_overwrite<char[]>(read_size)), body_size(read_size) {
     if (kind == Kind::tls) {
       tls.emplace(io, *tls_ctx);
     } else if (kind == Kind::local) {
@@ -97,7 +99,8 @@ struct Conn {
   std::optional<ssl::stream<tcp::socket>> tls;
   std::optional<unix_socket::socket> local;
   beast::flat_buffer buffer;
-  std::vector<char> body_buf;
+  std::unique_ptr<char[]> body_buf;
+  std::size_t body_size;
   std::int64_t idle_since = 0;
 };
 
@@ -337,8 +340,8 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
   void read_body() {
     stage_ = Stage::reading;
     auto& body = parser_->get().body();
-    body.data = conn_->body_buf.data();
-    body.size = conn_->body_buf.size();
+    body.data = conn_->body_buf.get();
+    body.size = conn_->body_size;
     conn_->visit([&](auto& stream) {
       http::async_read_some(stream, conn_->buffer, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
@@ -349,13 +352,13 @@ class FetchOp : public Fetch, public std::enable_shared_from_this<FetchOp> {
     if (ec == http::error::need_buffer) ec = {};
     if (stage_ == Stage::done) return;
     if (ec) return fail_read(ec);
-    const std::size_t got = conn_->body_buf.size() - parser_->get().body().size;
+    const std::size_t got = conn_->body_size - parser_->get().body().size;
     const auto at = now_ns();
     t_.last_byte_ns = last_activity_ = at;
     if (got == 0) return parser_->is_done() ? complete() : read_body();
     stage_ = Stage::waiting;
     if (!cb_.on_data) return resume();
-    cb_.on_data(std::string_view(conn_->body_buf.data(), got), at, [self = shared_from_this()] {
+    cb_.on_data(std::string_view(conn_->body_buf.get(), got), at, [self = shared_from_this()] {
       if (self->st_->loop.in_loop_thread()) return self->resume();
       self->st_->loop.post([self] { self->resume(); });
     });

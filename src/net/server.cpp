@@ -336,7 +336,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Socket socket_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
-  std::array<char, 64 * 1024> read_buf_{};
+  // Left unzeroed on purpose: a read fills what it uses. Zeroing it made every accepted
+  // connection fault in 16 fresh pages (6% of the proxy bench's CPU in clear_page).
+  std::array<char, 64 * 1024> read_buf_;
   RequestHead request_;
   std::int64_t received_ns_ = 0;
   std::uint64_t seq_ = 0;
