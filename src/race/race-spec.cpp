@@ -8,11 +8,11 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "net/http.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/hash.hpp"
 #include "core/toml-reader.hpp"
+#include "net/http.hpp"
 
 namespace agentrace::race {
 namespace fs = std::filesystem;

@@ -53,7 +53,7 @@ bool any_repeats(const RaceSummary& rs);
 // Whether some contender's network figure is a lower bound, and the sentence that says so.
 bool any_network_lower_bound(const RaceSummary& rs);
 inline constexpr const char* kNetworkLowerBoundNote =
-    " ≥ marks a lower bound: the endpoint reported no server timings for some calls, so for those only "
+    "≥ marks a lower bound: the endpoint reported no server timings for some calls, so for those only "
     "connect and TLS time count as network (the wait for the first byte counts as model).";
 
 std::string seconds_text(double s);  // "250 ms", "12.50 s", "340 s"

@@ -9,7 +9,6 @@
 #include "report/race-data.hpp"
 #include "report/summary.hpp"
 #include "report/table.hpp"
-#include "scaffold/scaffold.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -43,14 +42,9 @@ std::string front_text(const RaceSummary& rs) {
   if (rs.front.empty()) return "";
   std::string names;
   for (const auto& n : rs.front) names += (names.empty() ? "" : " → ") + n;
-  const auto graded = [&](bool reference) {
-    return std::any_of(rs.contenders.begin(), rs.contenders.end(),
-                       [&](const auto& c) { return c.graded && scaffold::is_reference(c.scaffold) == reference; });
-  };
-  const bool references_left_out = graded(true) && graded(false);  // as mark_front does
   return fmt::format("Pareto front of quality vs speed (fastest first; no other contender has both a higher mean "
                      "grade and a lower median wall-clock{}): {}\n\n",
-                     references_left_out ? "; the oracle and nop references are left out" : "", names);
+                     rs.front_leaves_out_references ? "; the oracle and nop references are left out" : "", names);
 }
 
 std::string section(const std::string& title, const std::string& intro, const ContenderColumns& cols,
@@ -66,7 +60,7 @@ std::string optional_sections(const RaceData& d, const ContenderSections& cols) 
                    "Mean seconds per graded attempt from the proxy's call records: model = time inside model calls "
                    "(network is the part of it spent on the wire), tools = tool execution between calls, scaffold = "
                    "the rest; model + tools + scaffold = wall. Set-up comes before the wall-clock." +
-                       std::string(any_network_lower_bound(rs) ? kNetworkLowerBoundNote : ""),
+                       (any_network_lower_bound(rs) ? std::string(" ") + kNetworkLowerBoundNote : std::string()),
                    cols.time_split, rs);
   if (any_effort(rs))
     out += section("Turns, tokens and cost",

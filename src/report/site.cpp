@@ -76,7 +76,7 @@ std::string index_body(Templates& t, const RaceData& d, const AttemptIndex& inde
   v.set("leaderboard", section_table(t, cols.leaderboard, rs, "leaderboard-table"));
   v.set("split_svg", time_split_svg(rs, ctx));
   if (any_split(rs)) v.set("split_table", section_table(t, cols.time_split, rs, "split-table"));
-  if (any_network_lower_bound(rs)) v.set("network_note", std::string(kNetworkLowerBoundNote).substr(1));
+  if (any_network_lower_bound(rs)) v.set("network_note", std::string(kNetworkLowerBoundNote));
   v.set("budget_svg", budget_svg(rs, ctx));
   if (!rs.budgets.empty()) v.set("budget_table", section_table(t, cols.budget, rs, "budget-table"));
   if (any_effort(rs)) v.set("effort_table", section_table(t, cols.effort, rs, "effort-table"));

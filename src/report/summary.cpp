@@ -189,9 +189,13 @@ void finish_contender(Samples& in, ContenderSummary& s) {
 // Over the agents: the references (oracle, nop) would sit on it by construction and hide
 // the agents' own trade-off. A race of references alone gets a front of references.
 void mark_front(RaceSummary& rs) {
-  const bool any_agent = std::any_of(rs.contenders.begin(), rs.contenders.end(), [](const ContenderSummary& c) {
-    return c.graded && !scaffold::is_reference(c.scaffold);
-  });
+  const auto any_graded = [&](bool reference) {
+    return std::any_of(rs.contenders.begin(), rs.contenders.end(), [&](const ContenderSummary& c) {
+      return c.graded && scaffold::is_reference(c.scaffold) == reference;
+    });
+  };
+  const bool any_agent = any_graded(false);
+  rs.front_leaves_out_references = any_agent && any_graded(true);
   std::vector<core::Point> points;
   std::vector<std::size_t> who;
   for (std::size_t i = 0; i < rs.contenders.size(); ++i) {

@@ -90,6 +90,7 @@ struct RaceSummary {
   std::vector<TaskRowSummary> tasks;         // by task id
   std::map<std::string, int> failures;       // over the race
   std::vector<std::string> front;            // Pareto front, fastest first
+  bool front_leaves_out_references = false;  // agents and references graded: only agents on it
   std::vector<double> budgets;               // wall-clock budgets the tables show
   std::map<std::string, int> final_sources;  // where final grades came from: auto | judge | human
   std::vector<SourceAgreement> agreement;

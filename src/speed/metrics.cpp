@@ -23,16 +23,14 @@ nlohmann::json to_json(const Dist& d) {
 
 Slo parse_slo(const std::string& text) {
   Slo slo;
-  std::size_t from = 0;
-  while (from <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', from), text.size());
-    const std::string item = text.substr(from, comma - from);
+  for (const std::string_view item_view : split_commas(text)) {
+    const std::string item(item_view);
     const auto eq = item.find('=');
     const std::string key = item.substr(0, eq);
     if (eq == std::string::npos || (key != "ttft" && key != "tpot" && key != "e2e")) {
       throw core::UsageError(fmt::format("--slo: '{}' is not KEY=MS with KEY ttft, tpot or e2e (e.g. ttft=500,tpot=50)", item));
     }
-    // A limit in ms, or with a unit: 500ms, 0.5s.
+    // A limit in ms, or with a unit: 500ms, 0.5s (not the sweep lists' k suffix).
     std::string value = item.substr(eq + 1);
     double scale = 1;
     if (value.ends_with("ms")) {
@@ -47,7 +45,6 @@ Slo parse_slo(const std::string& text) {
     const double v = parse_number_list(value, fmt::format("--slo {}", key), 0)[0] * scale;
     if (v <= 0) throw core::UsageError(fmt::format("--slo: '{}' must be above 0", item));
     (key == "ttft" ? slo.ttft_ms : key == "tpot" ? slo.tpot_ms : slo.e2e_ms) = v;
-    from = comma + 1;
   }
   return slo;
 }

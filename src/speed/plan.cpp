@@ -23,8 +23,6 @@ std::vector<Case> cross_product(const Sweep& s) {
   return out;
 }
 
-namespace {
-
 std::vector<std::string_view> split_commas(std::string_view text) {
   std::vector<std::string_view> parts;
   while (true) {
@@ -34,6 +32,8 @@ std::vector<std::string_view> split_commas(std::string_view text) {
     text.remove_prefix(comma + 1);
   }
 }
+
+namespace {
 
 double parse_one(std::string_view item, std::string_view flag, double min) {
   std::string s(item);

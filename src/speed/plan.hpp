@@ -29,6 +29,8 @@ struct Sweep {
 // Every combination, prompt length outermost and rate innermost.
 std::vector<Case> cross_product(const Sweep& sweep);
 
+// "a,b,,c" -> {"a", "b", "", "c"} (views into text).
+std::vector<std::string_view> split_commas(std::string_view text);
 // "128,512,2k" (k = 1024) -> numbers; throws core::UsageError naming the flag.
 std::vector<std::int64_t> parse_int_list(std::string_view text, std::string_view flag, std::int64_t min);
 std::vector<double> parse_number_list(std::string_view text, std::string_view flag, double min);

@@ -32,10 +32,10 @@ class Speed : public ::testing::Test {
                                             kTtftMs, kPer1kMs, kDecodePerS));
   }
   // A bash prologue that starts the sim in the background: $SIM (pid) and $URL.
-  std::string start_sim(const std::string& profile) const {
-    return fmt::format("cd {}; rm -f sim.url; {} sim --profile {} -q > sim.url 2> sim.err & SIM=$!; "
-                       "until [ -s {}/sim.url ]; do sleep 0.02; done; URL=$(cat {}/sim.url); ",
-                       dir_.path().string(), binary().string(), profile, dir_.path().string(), dir_.path().string());
+  std::string start_sim(const std::string& profile, const std::string& more_args = "") const {
+    return fmt::format("cd {0}; rm -f sim.url; {1} sim --profile {2} {3} -q > sim.url 2> sim.err & SIM=$!; "
+                       "until [ -s {0}/sim.url ]; do sleep 0.02; done; URL=$(cat {0}/sim.url); ",
+                       dir_.path().string(), binary().string(), profile, more_args);
   }
   std::string speed() const { return binary().string() + " speed"; }
   agentrace::core::TempDir dir_{"speed-test"};
@@ -101,11 +101,10 @@ TEST_F(Speed, MeasuredFiguresMatchTheInjectedProfileInEveryProtocol) {
 // is the one speed takes.
 TEST_F(Speed, ReachesAServerOnAUnixSocket) {
   const auto sock = dir_.path() / "sim.sock";
-  const auto r = run_command(fmt::format(
-      "cd {0}; {1} sim --profile zero --listen {2} -q > sim.url 2> sim.err & SIM=$!; "
-      "until [ -s {0}/sim.url ]; do sleep 0.02; done; URL=$(cat {0}/sim.url); "
-      "{1} speed --url $URL -p 64 -n 8 --requests 3 -r 1 --no-store --format json; rc=$?; kill $SIM; exit $rc",
-      dir_.path().string(), binary().string(), sock.string()));
+  const auto r = run_command(start_sim("zero", "--listen " + sock.string()) +
+                             fmt::format("{} --url $URL -p 64 -n 8 --requests 3 -r 1 --no-store --format json; "
+                                         "rc=$?; kill $SIM; exit $rc",
+                                         speed()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json j = Json::parse(r.out);
   EXPECT_EQ(j["cases"][0]["ok"], 3) << r.out;

@@ -45,6 +45,35 @@ net::ClientRequest get(std::string target) {
   return r;
 }
 
+// `n` GETs of `target` one after another on `client` (so it may reuse its connection),
+// run on its loop `cloop`: each body with its timings.
+struct Fetched {
+  std::string body;
+  net::FetchTimings timings;
+};
+std::vector<Fetched> fetch_in_turn(net::EventLoop& cloop, net::Client& client, const net::Url& url,
+                                   const std::string& target, int n) {
+  std::vector<Fetched> out;
+  std::function<void(int)> go = [&](int left) {
+    auto body = std::make_shared<std::string>();
+    client.fetch(url, get(target),
+                 {nullptr,
+                  [body](std::string_view p, std::int64_t, std::function<void()> more) {
+                    body->append(p);
+                    more();
+                  },
+                  [&, body, left](const net::Error& e, const net::FetchTimings& t) {
+                    EXPECT_FALSE(e) << e.message;
+                    out.push_back({*body, t});
+                    if (left > 1) return go(left - 1);
+                    cloop.stop();
+                  }});
+  };
+  cloop.post([&] { go(n); });
+  cloop.run();
+  return out;
+}
+
 // Streams `pieces` with `gap` between them, chunked or with Content-Length.
 void stream_pieces(std::shared_ptr<net::Exchange> ex, std::vector<std::string> pieces,
                    std::chrono::milliseconds gap, bool with_length) {
@@ -150,26 +179,13 @@ TEST_F(ServerFixture, ReusesKeepAliveConnections) {
   });
   net::EventLoop cloop;
   net::Client client(cloop);
+  const auto fetched = fetch_in_turn(cloop, client, url_of(*server), "/", 3);
   std::vector<net::FetchTimings> timings;
   std::vector<std::string> bodies;
-  std::function<void(int)> go = [&](int left) {
-    auto body = std::make_shared<std::string>();
-    client.fetch(url_of(*server), get("/"),
-                 {nullptr,
-                  [body](std::string_view p, std::int64_t, std::function<void()> more) {
-                    body->append(p);
-                    more();
-                  },
-                  [&, body, left](const net::Error& e, const net::FetchTimings& t) {
-                    EXPECT_FALSE(e) << e.message;
-                    timings.push_back(t);
-                    bodies.push_back(*body);
-                    if (left > 1) return go(left - 1);
-                    cloop.stop();
-                  }});
-  };
-  cloop.post([&] { go(3); });
-  cloop.run();
+  for (const auto& f : fetched) {
+    timings.push_back(f.timings);
+    bodies.push_back(f.body);
+  }
   ASSERT_EQ(timings.size(), 3u);
   EXPECT_FALSE(timings[0].reused);
   EXPECT_TRUE(timings[1].reused);
@@ -231,28 +247,14 @@ TEST_F(ServerFixture, ClientFetchesOverAUnixSocket) {
   url.unix_path = path.string();
   const auto parsed = net::parse_url(url.origin() + "/v1");
   EXPECT_EQ(parsed.unix_path, path.string());
-  net::EventLoop cloop;
-  net::Client client(cloop);
   std::vector<std::string> bodies;
   std::vector<bool> reused;
-  std::function<void(int)> go = [&](int left) {
-    auto body = std::make_shared<std::string>();
-    client.fetch(parsed, get(parsed.base_path + "/models"),
-                 {nullptr,
-                  [body](std::string_view p, std::int64_t, std::function<void()> more) {
-                    body->append(p);
-                    more();
-                  },
-                  [&, body, left](const net::Error& e, const net::FetchTimings& t) {
-                    EXPECT_FALSE(e) << e.message;
-                    bodies.push_back(*body);
-                    reused.push_back(t.reused);
-                    if (left > 1) return go(left - 1);
-                    cloop.stop();
-                  }});
-  };
-  cloop.post([&] { go(2); });
-  cloop.run();
+  net::EventLoop cloop;
+  net::Client client(cloop);
+  for (const auto& f : fetch_in_turn(cloop, client, parsed, parsed.base_path + "/models", 2)) {
+    bodies.push_back(f.body);
+    reused.push_back(f.timings.reused);
+  }
   EXPECT_EQ(bodies, (std::vector<std::string>{"hello /v1/models", "hello /v1/models"}));
   EXPECT_EQ(reused, (std::vector<bool>{false, true}));
 }

@@ -138,8 +138,6 @@ TEST_F(Summary, TimeSplitMeansOverAttemptsThatHaveOne) {
   EXPECT_FALSE(c(2).split);
 }
 
-// Network is a lower bound where calls lacked server timings; splits stored before the
-// count was kept (local-a's second attempt) say nothing either way.
 // The references sit on the front by construction (oracle: the shipped fix at no cost),
 // so the front is over the agents; a race of references alone still gets one.
 TEST(SummaryFront, IsOverTheAgentsAndLeavesTheReferencesOut) {
@@ -150,10 +148,14 @@ TEST(SummaryFront, IsOverTheAgentsAndLeavesTheReferencesOut) {
   const auto rs = summarize(all, attempts, {});
   EXPECT_EQ(rs.front, (std::vector<std::string>{"fast", "good"}));
   EXPECT_FALSE(rs.contenders[0].on_front);
+  EXPECT_TRUE(rs.front_leaves_out_references);
   const auto refs = summarize({all[0], all[1]}, {attempts[0], attempts[1]}, {});
   EXPECT_EQ(refs.front, (std::vector<std::string>{"oracle"}));
+  EXPECT_FALSE(refs.front_leaves_out_references);
 }
 
+// Network is a lower bound where calls lacked server timings; splits stored before the
+// count was kept (local-a's second attempt) say nothing either way.
 TEST_F(Summary, NetworkIsMarkedALowerBoundWhereServersReportedNoTimings) {
   EXPECT_EQ(c(0).split->calls, 3);
   EXPECT_EQ(c(0).split->server_timed_calls, 3);
