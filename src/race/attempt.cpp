@@ -202,7 +202,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     r.agent_json = report.to_json();
     std::vector<proxy::ToolSpan> spans;
     for (const auto& t : report.tools) {
-      if (t.timed()) spans.push_back({t.start_ns, t.end_ns});
+      if (t.timed()) spans.push_back({t.span->start_ns, t.span->end_ns});
     }
     r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s);
     const bool stalled_endpoint = stalled(calls, agent_end_ns, limit);

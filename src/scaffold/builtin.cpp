@@ -32,7 +32,10 @@ struct Tally {
       output += j.value("output_tokens", 0L);
     } else if (type == "tool") {
       ++tools;
-      report.tools.push_back({j.value("name", ""), j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0}),
+      std::optional<Span> span;
+      if (j.contains("start_ns") && j.contains("end_ns"))
+        span = Span{j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0})};
+      report.tools.push_back({j.value("name", ""), span,
                               j.contains("exit") ? std::optional<int>(j.value("exit", 0)) : std::nullopt,
                               j.value("exit", 0) != 0});
       report.tool_times = "agent";

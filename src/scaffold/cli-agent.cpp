@@ -1,5 +1,6 @@
 #include "scaffold/cli-agent.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -132,7 +133,7 @@ std::vector<OutputLine> read_output_lines(const fs::path& file) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (!j.is_object()) continue;
     while (read != times.end() && read->first < end - 1) ++read;  // the read that brought its last byte
-    out.push_back({std::move(j), read != times.end() ? read->second : 0});
+    out.push_back({std::move(j), read != times.end() ? std::optional<std::int64_t>(read->second) : std::nullopt});
   }
   return out;
 }
@@ -147,16 +148,17 @@ void each_line(const std::vector<OutputLine>& lines, const std::function<void(co
   }
 }
 
-void ToolLog::start(const std::string& id, std::string name, std::int64_t at_ns) {
-  open_[id] = runs_.size();
-  runs_.push_back({std::move(name), at_ns, 0, std::nullopt, false});
+void ToolLog::start(const std::string& id, std::string name, std::optional<std::int64_t> at_ns) {
+  open_[id] = {runs_.size(), at_ns};
+  runs_.push_back({std::move(name), std::nullopt, std::nullopt, false});
 }
 
-void ToolLog::end(const std::string& id, std::int64_t at_ns, bool error, std::optional<int> exit_code) {
+void ToolLog::end(const std::string& id, std::optional<std::int64_t> at_ns, bool error,
+                  std::optional<int> exit_code) {
   const auto it = open_.find(id);
   if (it == open_.end()) return;
-  auto& run = runs_[it->second];
-  run.end_ns = run.start_ns > 0 ? at_ns : 0;
+  auto& run = runs_[it->second.index];
+  if (it->second.start_ns && at_ns) run.span = Span{*it->second.start_ns, *at_ns};
   run.error = error;
   run.exit_code = exit_code;
   open_.erase(it);
@@ -180,6 +182,7 @@ namespace {
 // from when the lines arrived (Qwen Code writes none).
 class StreamTools {
  public:
+  explicit StreamTools(const WallToMono& to_mono) : to_mono_(to_mono) {}
   void add(const OutputLine& line, const std::string& type) {
     const auto& j = line.json;
     const auto at = when(j, line.arrived_ns);
@@ -196,24 +199,24 @@ class StreamTools {
   std::string source() const { return stamped_ ? "agent" : arrived_ ? "output lines" : ""; }
 
  private:
-  std::int64_t when(const nlohmann::json& j, std::int64_t arrived_ns) {
+  std::optional<std::int64_t> when(const nlohmann::json& j, std::optional<std::int64_t> arrived_ns) {
     if (const auto at = rfc3339_ms(j.value("timestamp", ""))) {
       stamped_ = true;
       return to_mono_(*at);
     }
-    arrived_ = arrived_ || arrived_ns > 0;
+    arrived_ = arrived_ || arrived_ns.has_value();
     return arrived_ns;
   }
-  WallToMono to_mono_;
+  const WallToMono& to_mono_;
   ToolLog log_;
   bool stamped_ = false, arrived_ = false;
 };
 
 }  // namespace
 
-AgentReport parse_stream_json(const std::vector<OutputLine>& lines, bool cache_apart) {
+AgentReport parse_stream_json(const std::vector<OutputLine>& lines, bool cache_apart, const WallToMono& to_mono) {
   AgentReport r;
-  StreamTools tools;
+  StreamTools tools(to_mono);
   bool ended = false;
   each_line(lines, [&](const OutputLine& line) {
     const auto& j = line.json;
@@ -238,10 +241,15 @@ AgentReport parse_stream_json(const std::vector<OutputLine>& lines, bool cache_a
   return r;
 }
 
-WallToMono::WallToMono() : offset_ns_(core::mono_ns() - core::wall_now_ms() * 1'000'000) {}
+WallToMono::WallToMono() : WallToMono(core::mono_ns(), core::wall_now_ms()) {}
 
+WallToMono::WallToMono(std::int64_t mono_now_ns, std::int64_t wall_now_ms)
+    : mono_now_ns_(mono_now_ns), wall_now_ms_(wall_now_ms) {}
+
+// The difference is taken in ms first: Unix time in ns (~1.8e18) is past a double's
+// 53-bit mantissa and would round every span by a few hundred ns.
 std::int64_t WallToMono::operator()(double wall_ms) const {
-  return static_cast<std::int64_t>(wall_ms * 1e6) + offset_ns_;
+  return mono_now_ns_ + std::llround((wall_ms - static_cast<double>(wall_now_ms_)) * 1e6);
 }
 
 }  // namespace agentrace::scaffold

@@ -69,10 +69,10 @@ AgentReport tally(const std::vector<OutputLine>& lines) {
       const auto id = item.value("id", "");
       if (type == "item.started") {
         tools.start(id, tool_name(item), line.arrived_ns);
-        timed = timed || line.arrived_ns > 0;
+        timed = timed || line.arrived_ns.has_value();
         return;
       }
-      if (!tools.is_open(id)) tools.start(id, tool_name(item), 0);
+      if (!tools.is_open(id)) tools.start(id, tool_name(item), std::nullopt);
       const auto exit = item.find("exit_code");
       tools.end(id, line.arrived_ns, item.value("status", "") == "failed",
                 exit != item.end() && exit->is_number_integer() ? std::optional<int>(exit->get<int>()) : std::nullopt);

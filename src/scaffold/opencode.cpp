@@ -69,10 +69,9 @@ class Tally {
     ++tools_;
     const auto state = part.value("state", nlohmann::json::object());
     const auto time = state.value("time", nlohmann::json::object());
-    ToolRun run{part.value("tool", ""), 0, 0, std::nullopt, state.value("status", "") == "error"};
+    ToolRun run{part.value("tool", ""), std::nullopt, std::nullopt, state.value("status", "") == "error"};
     if (time.contains("start") && time.contains("end")) {
-      run.start_ns = to_mono_(time.value("start", 0.0));
-      run.end_ns = to_mono_(time.value("end", 0.0));
+      run.span = Span{to_mono_(time.value("start", 0.0)), to_mono_(time.value("end", 0.0))};
       r_.tool_times = "agent";
     }
     if (const auto exit = state.find("metadata"); exit != state.end() && exit->is_object() && exit->contains("exit") &&

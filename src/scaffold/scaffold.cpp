@@ -89,7 +89,7 @@ std::string AgentReport::to_json() const {
     auto& list = j["tools"] = nlohmann::json::array();
     for (const auto& t : tools) {
       nlohmann::json x = {{"name", t.name}};
-      if (t.timed()) x["duration_s"] = static_cast<double>(t.end_ns - t.start_ns) / 1e9;
+      if (t.timed()) x["duration_s"] = static_cast<double>(t.span->ns()) / 1e9;
       if (t.exit_code) x["exit_code"] = *t.exit_code;
       if (t.error) x["error"] = true;
       list.push_back(std::move(x));

@@ -78,14 +78,20 @@ struct Launch {
   std::vector<sandbox::Mount> mounts;
 };
 
-// One tool execution the agent reported. Times are on the monotonic clock
-// (core::mono_ns); 0 when the agent's output does not give them.
+// A time span on the monotonic clock (core::mono_ns). Any value is a time, negative ones
+// included: a wall-clock time from before the machine booted maps below zero.
+struct Span {
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::int64_t ns() const { return end_ns - start_ns; }
+};
+
+// One tool execution the agent reported.
 struct ToolRun {
   std::string name;
-  std::int64_t start_ns = 0, end_ns = 0;
+  std::optional<Span> span;      // when the agent's output gives both ends
   std::optional<int> exit_code;  // shell tools, where the agent reports it
   bool error = false;            // the agent marked the result as an error
-  bool timed() const { return start_ns > 0 && end_ns >= start_ns; }
+  bool timed() const { return span && span->end_ns >= span->start_ns; }
 };
 
 // What the agent said about its own run, from its machine output; stored as JSON.

@@ -256,8 +256,8 @@ TEST(Opencode, ToolSpansComeFromItsWallClockTimes) {
   const auto r = make("opencode")->parse_output(ctx, {});
   ASSERT_EQ(r.tools.size(), 2u);
   // Durations as the agent wrote them (time.end - time.start, ms).
-  EXPECT_EQ(r.tools[0].end_ns - r.tools[0].start_ns, 440'000'000);
-  EXPECT_EQ(r.tools[1].end_ns - r.tools[1].start_ns, 112'000'000);
+  EXPECT_EQ(r.tools[0].span->ns(), 440'000'000);
+  EXPECT_EQ(r.tools[1].span->ns(), 112'000'000);
   EXPECT_EQ(r.tools[0].name, "bash");
   EXPECT_EQ(r.tools[0].exit_code, 0);
   EXPECT_EQ(r.stop_reason, "stop");
@@ -300,7 +300,7 @@ TEST(OutputLines, ArrivalTimeIsTheReadThatBroughtTheLinesLastByte) {
   EXPECT_EQ(lines[1].arrived_ns, 300);
   EXPECT_EQ(lines[2].arrived_ns, 300);
   fs::remove(file.string() + ".times");
-  EXPECT_EQ(read_output_lines(file)[0].arrived_ns, 0);  // no times file: unknown
+  EXPECT_FALSE(read_output_lines(file)[0].arrived_ns.has_value());  // no times file: unknown
 }
 
 TEST(Codex, ToolRunsFromWhenItsItemLinesArrived) {
@@ -318,7 +318,8 @@ TEST(Codex, ToolRunsFromWhenItsItemLinesArrived) {
   for (const auto& t : r.tools) {
     EXPECT_EQ(t.name, "command_execution");
     EXPECT_EQ(t.exit_code, 0);
-    EXPECT_EQ(t.end_ns - t.start_ns, 1'000'000'000);  // started and completed lines are adjacent
+    ASSERT_TRUE(t.timed());
+    EXPECT_EQ(t.span->ns(), 1'000'000'000);  // started and completed lines are adjacent
   }
   EXPECT_EQ(r.tool_times, "output lines");
   EXPECT_EQ(r.stop_reason, "turn.completed");
@@ -335,8 +336,8 @@ TEST(QwenCode, ToolRunsFromWhenItsLinesArrived) {
   const auto r = make("qwen-code")->parse_output(ctx, {});
   ASSERT_EQ(r.tools.size(), 2u);
   EXPECT_EQ(r.tools[0].name, "run_shell_command");
-  EXPECT_EQ(r.tools[0].end_ns - r.tools[0].start_ns, 400);  // line 3 (tool_use) -> line 4 (tool_result)
-  EXPECT_EQ(r.tools[1].end_ns - r.tools[1].start_ns, 150);
+  EXPECT_EQ(r.tools[0].span->ns(), 400);  // line 3 (tool_use) -> line 4 (tool_result)
+  EXPECT_EQ(r.tools[1].span->ns(), 150);
   EXPECT_EQ(r.tool_times, "output lines");
   EXPECT_EQ(r.stop_reason, "success");
 }
@@ -361,6 +362,26 @@ TEST(WallClock, Rfc3339AndMonotonicConversion) {
   const WallToMono to_mono;
   const auto now = to_mono(static_cast<double>(core::wall_now_ms()));
   EXPECT_LT(std::llabs(now - core::mono_ns()), 50'000'000);
+}
+
+// A machine booted a minute ago reads an agent's timestamps from days before its boot:
+// they map below zero on the monotonic clock and are still times, with exact durations.
+TEST(WallClock, TimesFromBeforeBootAreStillTimes) {
+  const std::int64_t wall_now_ms = 1'800'000'000'000;  // any fixed instant
+  const WallToMono booted_a_minute_ago(60'000'000'000, wall_now_ms);
+  const double three_days_ago = static_cast<double>(wall_now_ms - 3 * 86'400'000);
+  EXPECT_LT(booted_a_minute_ago(three_days_ago), 0);
+  EXPECT_EQ(booted_a_minute_ago(three_days_ago + 250) - booted_a_minute_ago(three_days_ago), 250'000'000);
+
+  const auto lines = read_output_lines(test::data_dir() / "agents" / "claude-code-success.jsonl");
+  const auto r = parse_stream_json(lines, true, booted_a_minute_ago);
+  ASSERT_EQ(r.tools.size(), 2u);
+  for (const auto& t : r.tools) {
+    ASSERT_TRUE(t.timed()) << t.name;
+    EXPECT_LT(t.span->start_ns, 0);  // the fixture's timestamps predate the faked boot
+    EXPECT_GT(t.span->ns(), 0);
+  }
+  EXPECT_EQ(r.tool_times, "agent");
 }
 
 }  // namespace
