@@ -1,6 +1,7 @@
 #pragma once
 // Small file helpers shared by every module.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace agentrace::core {
@@ -13,6 +14,13 @@ void write_file(const fs::path& path, std::string_view data);  // creates parent
 void write_file_atomic(const fs::path& path, std::string_view data);
 // Last `max_bytes` of a file (for error excerpts); empty if missing.
 std::string read_tail(const fs::path& path, std::size_t max_bytes);
+// Reads root/rel, a file an agent may have written: no component of rel may be a link
+// (it could point at any host file), it must be a regular file (a FIFO would block) of
+// at most max_bytes. Otherwise nullopt, with the reason in `why` ("" when it is absent).
+std::optional<std::string> read_untrusted(const fs::path& root, const fs::path& rel, std::size_t max_bytes,
+                                          std::string& why);
+// True when path, with every link resolved, lies inside dir (links resolved too).
+bool resolves_inside(const fs::path& dir, const fs::path& path);
 // A fresh folder under the system temp dir, removed by the destructor.
 class TempDir {
  public:

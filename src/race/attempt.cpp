@@ -1,7 +1,5 @@
 #include "race/attempt.hpp"
 
-#include <fstream>
-
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
@@ -59,12 +57,13 @@ bool stalled(const std::vector<proxy::CallRecord>& calls, std::int64_t agent_end
   return agent_end_ns - last_ns >= quiet;
 }
 
-std::string split_json(const proxy::TimeSplit& t, double setup_s) {
+std::string split_json(const proxy::TimeSplit& t, double setup_s, const std::string& rusage_note) {
   const auto s = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
   nlohmann::json j = {{"wall_s", s(t.wall_ns)},       {"model_s", s(t.model_ns)}, {"tool_s", s(t.tool_ns)},
                       {"scaffold_s", s(t.scaffold_ns)}, {"network_s", s(t.network_ns)}, {"setup_s", setup_s},
                       {"calls", t.calls},             {"server_timed_calls", t.server_timed_calls},
                       {"tools_from_agent", t.tools_from_agent}};
+  if (!rusage_note.empty()) j["rusage_note"] = rusage_note;
   if (t.calls > 0) {
     j["before_first_call_s"] = s(t.before_first_call_ns);
     j["after_last_call_s"] = s(t.after_last_call_ns);
@@ -73,15 +72,23 @@ std::string split_json(const proxy::TimeSplit& t, double setup_s) {
 }
 
 // Under bwrap the process we wait for is bwrap itself; the relay inside reports the
-// agent's own CPU time and peak memory (docs/metrics.md).
-void use_agent_rusage(const fs::path& home, const Lease& lease, proc::ProcResult& pr) {
-  if (lease.rusage_in_home.empty()) return;
-  std::ifstream in(home / lease.rusage_in_home);
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  if (!j.is_object()) return;  // killed before it could write: bwrap's figures stay
-  pr.user_s = j.value("user_s", pr.user_s);
-  pr.sys_s = j.value("sys_s", pr.sys_s);
-  pr.max_rss_kb = std::max(pr.max_rss_kb, j.value("max_rss_kb", 0L));
+// agent's own CPU time and peak memory (docs/metrics.md). The file lies in the agent's
+// HOME: read without following links, capped, and ignored with a note when it is bad.
+std::string use_agent_rusage(const fs::path& home, const Lease& lease, proc::ProcResult& pr) {
+  if (lease.rusage_in_home.empty()) return {};
+  std::string why;
+  const auto text = core::read_untrusted(home, lease.rusage_in_home, 64 * 1024, why);
+  if (!text) return why.empty() ? "" : "rusage file refused: " + why;  // absent: killed before it wrote
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return "rusage file ignored: not a JSON object";
+  try {
+    pr.user_s = j.value("user_s", pr.user_s);
+    pr.sys_s = j.value("sys_s", pr.sys_s);
+    pr.max_rss_kb = std::max(pr.max_rss_kb, j.value("max_rss_kb", 0L));
+  } catch (const nlohmann::json::exception& e) {
+    return fmt::format("rusage file ignored: {}", e.what());
+  }
+  return {};
 }
 
 // Asks the race's judge; the judge can only lower the grade (docs/grading.md).
@@ -191,7 +198,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     r.exit_code = pr.exit_code;
     r.term_signal = pr.term_signal;
     r.timed_out = pr.timed_out;
-    use_agent_rusage(home, lease, pr);
+    const auto rusage_note = use_agent_rusage(home, lease, pr);
     r.user_s = pr.user_s;
     r.sys_s = pr.sys_s;
     r.max_rss_kb = pr.max_rss_kb;
@@ -204,7 +211,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     for (const auto& t : report.tools) {
       if (t.timed()) spans.push_back({t.span->start_ns, t.span->end_ns});
     }
-    r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s);
+    r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s, rusage_note);
     const bool stalled_endpoint = stalled(calls, agent_end_ns, limit);
     if (pr.timed_out && stalled_endpoint) {
       // The agent sat waiting on a stream that stopped: the endpoint's failure.
@@ -236,7 +243,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
   // 3. Diff and grade (a timed-out attempt is graded on what it left).
   if (r.state != store::AttemptState::infra_error) {
     try {
-      r.diff = workspace::capture_diff(ws, base.base_commit);
+      r.diff = workspace::capture_diff(base, ws, env.mode);
       r.changed_files = workspace::diff_paths(r.diff);
     } catch (const std::exception& e) {
       fail(r, store::FailureClass::workspace, fmt::format("diff capture: {}", e.what()));

@@ -85,7 +85,11 @@ void read_attachments(core::TableReader& r, const fs::path& base, std::vector<sc
     const auto file = fs::path(name).is_absolute() ? fs::path(name) : base / name;
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
-    if (ec) {
+    if (!ec && !core::resolves_inside(base, file)) {
+      r.errors().add(r.where("attachments"),
+                     fmt::format("'{}': {} leads outside the race file's folder (to {}); attach files inside it",
+                                 r.field("attachments"), file.string(), fs::weakly_canonical(file).string()));
+    } else if (ec) {
       r.errors().add(r.where("attachments"), fmt::format("'{}': cannot read {}", r.field("attachments"), file.string()));
     } else if (size > kMaxAttachment) {
       r.errors().add(r.where("attachments"), fmt::format("'{}': {} is {} bytes; attach files up to {} KiB",

@@ -72,9 +72,10 @@ proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>
     return out;
   }
   const auto ids = identity_dir();
+  const auto uid = std::to_string(spec.as_root ? 0 : kUid);
   std::vector<std::string> a = {
       "bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-      "--uid", std::to_string(kUid), "--gid", std::to_string(kUid),
+      "--uid", uid, "--gid", uid,
       "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
       "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
       "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"};

@@ -33,6 +33,7 @@ struct Spec {
   std::vector<Mount> extra;                    // e.g. an agent's install folder, read-only
   std::optional<std::filesystem::path> socket_dir;  // bound read-only at /run/model
   std::map<std::string, std::string> env;      // on top of HOME, PATH, LANG, USER
+  bool as_root = false;                        // uid 0 of the sandbox's own namespace, not 4242
 };
 
 // Turns argv into the command that runs it inside the sandbox (or, with Mode::none,

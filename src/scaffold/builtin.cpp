@@ -13,6 +13,7 @@ namespace agentrace::scaffold {
 namespace {
 
 constexpr const char* kMountedBinary = "/opt/agentrace/agentrace";
+constexpr std::size_t kTranscriptCap = 64u << 20;
 
 std::string protocol_of(const ContenderConfig& c) {
   return c.endpoint && !c.endpoint->protocol.empty() ? c.endpoint->protocol : "openai-chat";
@@ -108,11 +109,15 @@ class Builtin final : public Scaffold {
   }
 
  private:
-  // HOME goes away with the attempt; the transcript stays with its logs.
+  // HOME goes away with the attempt; the transcript stays with its logs. HOME is the
+  // agent's: a link there must not copy a host file into the logs.
   static void keep_transcript(const AttemptContext& ctx) {
-    std::error_code ec;
-    std::filesystem::copy_file(ctx.home / "transcript.jsonl", ctx.logs / "transcript.jsonl",
-                               std::filesystem::copy_options::overwrite_existing, ec);
+    std::string why;
+    if (const auto text = core::read_untrusted(ctx.home, "transcript.jsonl", kTranscriptCap, why)) {
+      core::write_file(ctx.logs / "transcript.jsonl", *text);
+    } else if (!why.empty()) {
+      core::write_file(ctx.logs / "transcript.refused", why + "\n");
+    }
   }
 };
 

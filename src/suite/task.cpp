@@ -34,6 +34,12 @@ std::optional<fs::path> inside(core::TableReader& r, const std::string& key, con
     r.errors().add(where, fmt::format("'{}': {} does not exist", r.field(key), full.string()));
     return std::nullopt;
   }
+  if (!core::resolves_inside(dir, full)) {
+    r.errors().add(where, fmt::format("'{}': {} is a link leading outside the task folder (to {}); copy the "
+                                      "file into the folder instead",
+                                      r.field(key), full.string(), fs::weakly_canonical(full).string()));
+    return std::nullopt;
+  }
   if (want_dir != fs::is_directory(full)) {
     r.errors().add(where, fmt::format("'{}': {} must be a {}", r.field(key), full.string(), want_dir ? "folder" : "file"));
     return std::nullopt;

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/hash.hpp"
+#include "sandbox/sandbox.hpp"
 #include "workspace/git.hpp"
 
 namespace agentrace::workspace {
@@ -58,6 +59,11 @@ std::string cache_key(const suite::Task& t) {
   }
   return t.id + "-" + h.hex().substr(0, 16);
 }
+
+// Highest-precedence attributes for the host's git: a work tree's .gitattributes (the
+// agent's to write) can neither convert content (eol, ident, encoding) nor name a
+// filter or diff driver, so what is captured and applied is the bytes on disk.
+constexpr std::string_view kPlainAttributes = "* -text !eol !crlf -ident !filter !working-tree-encoding !diff\n";
 
 void copy_tree(const fs::path& from, const fs::path& to) {
   fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
@@ -147,14 +153,31 @@ void create_workspace(const BaseRepo& base, const fs::path& dest) {
   fs::remove(dest / ".git" / "agentrace-ready");
 }
 
-std::string capture_diff(const fs::path& workspace, const std::string& base_commit) {
-  git(workspace, {"add", "-A"});
-  return git(workspace, {"diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-renames",
-                         base_commit});
+std::string capture_diff(const BaseRepo& base, const fs::path& workspace, sandbox::Mode mode) {
+  core::TempDir tmp("agentrace-capture");
+  const auto git_dir = tmp.path() / "git";
+  git(tmp.path(), {"init", "--quiet", "--bare", git_dir.string()});
+  core::write_file(git_dir / "objects" / "info" / "alternates", (base.path / "objects").string() + "\n");
+  core::write_file(git_dir / "info" / "attributes", kPlainAttributes);
+  fs::create_directories(tmp.path() / "home");
+  // As root of its own namespace: files the agent made unreadable to itself are still read.
+  sandbox::Spec sb{git_dir, tmp.path() / "home", {{workspace, "/tree", false}, {base.path, base.path, false}}, {},
+                   git_env()};
+  sb.as_root = true;
+  const auto tree = mode == sandbox::Mode::bwrap ? fs::path("/tree") : workspace;
+  const auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--git-dir=" + sandbox::workspace_path(sb, mode).string(), "--work-tree=" + tree.string()});
+    return run_git(sandbox::wrap(sb, mode, git_argv(args)), fmt::format("git {} (diff capture)", args[2]));
+  };
+  run({"read-tree", base.base_commit});
+  run({"add", "-A"});
+  return run({"diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames",
+              base.base_commit});
 }
 
 void apply_patch(const fs::path& checkout, const fs::path& patch_file) {
   if (fs::file_size(patch_file) == 0) return;
+  core::write_file(checkout / ".git" / "info" / "attributes", kPlainAttributes);
   git(checkout, {"apply", "--binary", "--whitespace=nowarn", patch_file.string()});
 }
 

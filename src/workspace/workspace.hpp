@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "sandbox/sandbox.hpp"
 #include "suite/task.hpp"
 
 namespace agentrace::workspace {
@@ -34,8 +35,10 @@ class RepoCache {
 // A fresh clone of the base at dest (no remote, objects copied, not linked): a file
 // copy of the cached pristine clone, which costs no git process.
 void create_workspace(const BaseRepo& base, const std::filesystem::path& dest);
-// Every change against the base, new files included, as a binary-safe git diff.
-std::string capture_diff(const std::filesystem::path& workspace, const std::string& base_commit);
+// Every change against the base, new files included, as a binary-safe git diff. The
+// workspace's own .git is never read: a git dir of the host's indexes the tree, in a
+// sandbox (no network, no secrets, the tree read-only) unless mode is none.
+std::string capture_diff(const BaseRepo& base, const std::filesystem::path& workspace, sandbox::Mode mode);
 // Applies a diff (the shipped fix or a captured diff) to a checkout; throws on failure.
 void apply_patch(const std::filesystem::path& checkout, const std::filesystem::path& patch_file);
 // Copies the task's hidden tests over a checkout (folder copy or patch).

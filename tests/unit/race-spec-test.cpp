@@ -164,6 +164,27 @@ TEST_F(RaceFile, MissingAttachment) {
   expect_error(16, 15, fmt::format("'contenders[1].attachments': cannot read {}", (tmp_.path() / "compose.yaml").string()));
 }
 
+// A shared race folder must not publish a host file (a key, a config) through a link.
+TEST_F(RaceFile, AttachmentLinkLeadingOutsideIsRefused) {
+  core::TempDir outside("race-spec-outside");
+  core::write_file(outside.path() / "id_rsa", "PRIVATE KEY\n");
+  fs::create_symlink(outside.path() / "id_rsa", tmp_.path() / "compose.yaml");
+  write_with("name = \"runner\"", "name = \"runner\"\nattachments = [\"compose.yaml\"]");
+  expect_error(16, 15, fmt::format("'contenders[1].attachments': {} leads outside the race file's folder (to {}); "
+                                   "attach files inside it",
+                                   (tmp_.path() / "compose.yaml").string(), (outside.path() / "id_rsa").string()));
+}
+
+TEST_F(RaceFile, AttachmentUnderALinkedFolderIsRefused) {
+  core::TempDir outside("race-spec-outside");
+  core::write_file(outside.path() / "vllm.sh", "PRIVATE KEY\n");
+  fs::create_directory_symlink(outside.path(), tmp_.path() / "serve");
+  write_with("name = \"runner\"", "name = \"runner\"\nattachments = [\"serve/vllm.sh\"]");
+  expect_error(16, 15, fmt::format("'contenders[1].attachments': {} leads outside the race file's folder (to {}); "
+                                   "attach files inside it",
+                                   (tmp_.path() / "serve" / "vllm.sh").string(), (outside.path() / "vllm.sh").string()));
+}
+
 TEST_F(RaceFile, RepeatsZero) {
   write_with("repeats = 2", "repeats = 0");
   expect_error(3, 11, "'repeats' = 0 is out of range [1, 1000]");

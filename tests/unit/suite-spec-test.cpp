@@ -140,6 +140,34 @@ TEST_F(TaskSpec, StatementMustBeAFile) {
   expect_error(5, 13, fmt::format("'statement': {} must be a file", (dir() / "hidden").string()));
 }
 
+// A shared suite must not publish a host file as its statement through a link.
+TEST_F(TaskSpec, StatementLinkLeadingOutsideIsRefused) {
+  core::TempDir outside("suite-spec-outside");
+  core::write_file(outside.path() / "secret.md", "host secret\n");
+  fs::remove(dir() / "statement.md");
+  fs::create_symlink(outside.path() / "secret.md", dir() / "statement.md");
+  expect_error(5, 13, fmt::format("'statement': {} is a link leading outside the task folder (to {}); copy the "
+                                  "file into the folder instead",
+                                  (dir() / "statement.md").string(), (outside.path() / "secret.md").string()));
+}
+
+TEST_F(TaskSpec, StatementUnderALinkedFolderIsRefused) {
+  core::TempDir outside("suite-spec-outside");
+  core::write_file(outside.path() / "statement.md", "host secret\n");
+  fs::create_directory_symlink(outside.path(), dir() / "docs");
+  write_with("statement = \"statement.md\"", "statement = \"docs/statement.md\"");
+  expect_error(5, 13, fmt::format("'statement': {} is a link leading outside the task folder (to {}); copy the "
+                                  "file into the folder instead",
+                                  (dir() / "docs" / "statement.md").string(),
+                                  (outside.path() / "statement.md").string()));
+}
+
+TEST_F(TaskSpec, StatementLinkInsideTheFolderIsFine) {
+  fs::rename(dir() / "statement.md", dir() / "statement-real.md");
+  fs::create_symlink("statement-real.md", dir() / "statement.md");
+  EXPECT_FALSE(load_failure(dir()).thrown) << load_failure(dir()).what;
+}
+
 TEST_F(TaskSpec, PathEscapingTheFolder) {
   core::write_file(tmp_.path() / "x", "outside the task\n");  // exists, but outside
   write_with("patch = \"fix.patch\"", "patch = \"../x\"");
