@@ -184,6 +184,17 @@ TEST_F(HostileGrade, PythonHarnessTricksAreMissesFlaggedInEveryReport) {
   EXPECT_NE(page.find("tests/helpers.py"), std::string::npos);
 }
 
+TEST_F(HostileGrade, ValidateNamesTheHarnessFileAShippedFixTouches) {
+  auto t = python_task();
+  t.fix += " && printf '[tool.pytest.ini_options]\\n' > pyproject.toml";
+  const auto suite = make_suite(t);
+  const auto r = test::run_command(fmt::format("{} validate {} --db {}", test::binary().string(), suite.string(),
+                                               db().string()));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("oracle graded Miss (tampered: pyproject.toml (protected: pyproject.toml)"), std::string::npos)
+      << r.err;
+}
+
 FixtureTask shell_task() {
   return {"sh-add", "shell", "\"bash\"",
           {{"add.sh", "echo $(( $1 - $2 ))\n"},
