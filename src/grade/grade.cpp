@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "grade/harness.hpp"
 #include "grade/hygiene.hpp"
 #include "proc/spawn.hpp"
 
@@ -77,22 +78,21 @@ GradeResult auto_grade(const suite::Task& task, std::vector<store::TestOutcome> 
   return g;
 }
 
-GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base, const std::string& diff,
-                       const fs::path& scratch, sandbox::Mode mode) {
-  const auto started = core::Clock::now();
-  fs::remove_all(scratch);
-  fs::create_directories(scratch);
-  const auto checkout = scratch / "checkout";
-  workspace::create_workspace(base, checkout);
-  const auto diff_file = scratch / "attempt.diff";
-  core::write_file(diff_file, diff);
+namespace {
+
+// Applies the diff; false when git refuses it.
+bool try_apply(const fs::path& checkout, const fs::path& diff_file, std::string& error) {
   try {
     workspace::apply_patch(checkout, diff_file);
+    return true;
   } catch (const core::InfraError& e) {
-    throw core::InfraError(fmt::format("grading: the captured diff does not apply to the base: {}", e.what()));
+    error = e.what();
+    return false;
   }
-  workspace::add_hidden_tests(task, checkout);
+}
 
+std::vector<store::TestOutcome> run_tiers(const suite::Task& task, const fs::path& checkout, const fs::path& scratch,
+                                          sandbox::Mode mode) {
   std::vector<store::TestOutcome> outcomes;
   int index = 0;
   if (task.setup) {
@@ -104,18 +104,53 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
                                   index++, mode));
     }
   }
-  auto g = auto_grade(task, std::move(outcomes));
+  return outcomes;
+}
+
+// Hygiene on the whole diff; a tampered attempt is a Miss whatever the tiers said.
+void apply_flags(const suite::Task& task, const std::string& diff, const fs::path& scratch,
+                 const std::vector<Touch>& tampered, GradeResult& g) {
   const std::string build_log = task.setup ? core::read_tail(scratch / "test-0.log", 1u << 20) +
                                                  core::read_tail(scratch / "test-0.err", 1u << 20)
                                            : std::string();
-  const auto flags = check_hygiene(diff, core::read_file(task.fix_patch), build_log);
+  auto flags = check_hygiene(diff, core::read_file(task.fix_patch), build_log);
+  if (!tampered.empty()) {
+    flags.push_back({"tampered", "the test harness was changed: " + touches_text(tampered)});
+    g.detail = fmt::format("tampered: {}; on the task's own harness: {}", touches_text(tampered), g.detail);
+  }
   g.hygiene_json = hygiene_json(flags);
   g.grade = apply_hygiene(g.auto_grade, flags);
-  if (!flags.empty()) {
-    std::string names;
-    for (const auto& f : flags) names += (names.empty() ? "" : ", ") + f.check;
-    g.detail += fmt::format("; hygiene: {}{}", names, g.grade < g.auto_grade ? " (one grade down)" : "");
+  std::string names;
+  for (const auto& f : flags)
+    if (f.check != "tampered") names += (names.empty() ? "" : ", ") + f.check;
+  if (!names.empty())
+    g.detail += fmt::format("; hygiene: {}{}", names, g.grade < g.auto_grade && tampered.empty() ? " (one grade down)" : "");
+}
+
+}  // namespace
+
+GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base, const std::string& diff,
+                       const fs::path& scratch, sandbox::Mode mode) {
+  const auto started = core::Clock::now();
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  const auto checkout = scratch / "checkout";
+  workspace::create_workspace(base, checkout);
+  // The harness's files keep the base's content: the attempt's changes to them are left out.
+  const auto screened = screen_diff(task, diff);
+  const auto diff_file = scratch / "attempt.diff";
+  core::write_file(diff_file, screened.kept);
+  std::string error;
+  GradeResult g;
+  if (try_apply(checkout, diff_file, error)) {
+    place_hidden_tests(task, checkout);
+    g = auto_grade(task, run_tiers(task, checkout, scratch, mode));
+  } else if (!screened.tampered.empty()) {
+    g.detail = "the rest of the diff does not apply without its harness changes: no test ran";
+  } else {
+    throw core::InfraError(fmt::format("grading: the captured diff does not apply to the base: {}", error));
   }
+  apply_flags(task, diff, scratch, screened.tampered, g);
   g.seconds = core::seconds_between(started, core::Clock::now());
   std::error_code ec;
   fs::remove_all(scratch, ec);

@@ -1,6 +1,7 @@
 #pragma once
-// Automatic grading: a new checkout of the base gets the attempt's diff and then the
-// hidden tests, and the task's test tiers run in a separate sandbox.
+// Automatic grading: a new checkout of the base gets the attempt's diff (less its changes
+// to the test harness, grade/harness.hpp) and then the hidden tests, and the task's test
+// tiers run in a separate sandbox.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -26,8 +27,9 @@ struct GradeResult {
 // while a pass-to-pass fails -> 1 Basic; all but strict pass -> 2 Solid; all -> 3 Complete.
 GradeResult auto_grade(const suite::Task& task, std::vector<store::TestOutcome> outcomes);
 
-// Runs the tiers on base + diff + hidden tests under `scratch` (removed afterwards).
-// Throws core::InfraError when the checkout cannot be made or the diff cannot apply.
+// Runs the tiers on base + diff + hidden tests under `scratch` (removed afterwards). A diff
+// that touched the harness is graded Miss with a `tampered` flag. Throws core::InfraError
+// when the checkout cannot be made or an untampered diff cannot apply.
 GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base, const std::string& diff,
                        const std::filesystem::path& scratch, sandbox::Mode mode);
 

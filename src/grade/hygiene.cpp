@@ -37,6 +37,45 @@ std::string join_first(const std::vector<std::string>& items, std::size_t n) {
   return out;
 }
 
+// Git's C-quoted name ("a/x\ty") starting at s[i]; i ends after the closing quote.
+std::string unquote(const std::string& s, std::size_t& i) {
+  static const std::string from = "abtnvfr", to = "\a\b\t\n\v\f\r";
+  std::string out;
+  for (++i; i < s.size() && s[i] != '"'; ++i) {
+    if (s[i] != '\\' || i + 1 >= s.size()) {
+      out += s[i];
+      continue;
+    }
+    const char c = s[++i];
+    if (c >= '0' && c <= '7' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i, 3), nullptr, 8));
+      i += 2;
+    } else {
+      const auto k = from.find(c);
+      out += k == std::string::npos ? c : to[k];
+    }
+  }
+  ++i;
+  return out;
+}
+
+// The b/ path of a `diff --git a/X b/Y` line; X == Y without renames, which lets names
+// with spaces split in the middle.
+std::string header_path(const std::string& line) {
+  const std::string rest = line.substr(11);
+  std::size_t i = 0;
+  if (!rest.empty() && rest[0] == '"') {
+    unquote(rest, i);
+    ++i;  // the space between the names
+    const auto b = i < rest.size() && rest[i] == '"' ? unquote(rest, i) : rest.substr(std::min(i, rest.size()));
+    return b.substr(std::min<std::size_t>(2, b.size()));
+  }
+  const auto n = rest.size() >= 5 ? (rest.size() - 5) / 2 : 0;
+  if (rest.size() >= 5 && rest.compare(2 + n, 3, " b/") == 0) return rest.substr(2, n);
+  const auto b = rest.find(" b/");
+  return b == std::string::npos ? rest.substr(std::min<std::size_t>(2, rest.size())) : rest.substr(b + 3);
+}
+
 }  // namespace
 
 bool is_test_path(const std::string& path) {
@@ -49,15 +88,16 @@ std::vector<DiffFile> parse_diff(const std::string& diff) {
   std::istringstream in(diff);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("diff --git a/", 0) == 0) {
+    if (line.rfind("diff --git ", 0) == 0) {
       DiffFile f;
-      const auto b = line.find(" b/");
-      f.path = b == std::string::npos ? line.substr(13) : line.substr(b + 3);
+      f.path = header_path(line);
+      f.text = line + "\n";
       files.push_back(std::move(f));
       continue;
     }
     if (files.empty()) continue;
     auto& f = files.back();
+    f.text += line + "\n";
     if (line.rfind("new file mode", 0) == 0) {
       f.added = true;
     } else if (line.rfind("deleted file mode", 0) == 0) {
@@ -124,6 +164,7 @@ std::vector<HygieneFlag> check_hygiene(const std::string& attempt_diff, const st
 }
 
 int apply_hygiene(int grade, const std::vector<HygieneFlag>& flags) {
+  if (std::any_of(flags.begin(), flags.end(), [](const HygieneFlag& f) { return f.check == "tampered"; })) return 0;
   return grade >= 2 && !flags.empty() ? grade - 1 : grade;
 }
 
@@ -131,6 +172,21 @@ std::string hygiene_json(const std::vector<HygieneFlag>& flags) {
   auto j = nlohmann::json::array();
   for (const auto& f : flags) j.push_back({{"check", f.check}, {"detail", f.detail}});
   return j.dump();
+}
+
+std::vector<HygieneFlag> parse_hygiene_json(const std::string& text) {
+  std::vector<HygieneFlag> out;
+  const auto j = nlohmann::json::parse(text.empty() ? "[]" : text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& f : j)
+    if (f.is_object()) out.push_back({f.value("check", ""), f.value("detail", "")});
+  return out;
+}
+
+std::string tampered_detail(const std::string& hygiene_json) {
+  for (const auto& f : parse_hygiene_json(hygiene_json))
+    if (f.check == "tampered") return f.detail.empty() ? "tampered" : f.detail;
+  return "";
 }
 
 }  // namespace agentrace::grade

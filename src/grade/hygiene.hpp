@@ -9,12 +9,13 @@
 namespace agentrace::grade {
 
 struct HygieneFlag {
-  std::string check;   // out_of_scope | tests_edited | debug_leftovers | oversized_diff | build_warnings
+  std::string check;   // out_of_scope | tests_edited | debug_leftovers | oversized_diff | build_warnings | tampered
   std::string detail;  // which files or lines
 };
 
 struct DiffFile {
-  std::string path;
+  std::string path;      // unquoted (git C-quotes unusual names)
+  std::string text;      // the file's whole section of the diff, headers included
   bool added = false;    // new file
   bool deleted = false;
   std::vector<std::string> added_lines;
@@ -29,8 +30,13 @@ bool is_test_path(const std::string& path);
 std::vector<HygieneFlag> check_hygiene(const std::string& attempt_diff, const std::string& fix_diff,
                                        const std::string& build_log);
 
-// The grade after hygiene: a flagged Solid or Complete attempt loses one grade.
+// The grade after hygiene: a flagged Solid or Complete attempt loses one grade; a
+// tampered attempt is a Miss.
 int apply_hygiene(int grade, const std::vector<HygieneFlag>& flags);
 std::string hygiene_json(const std::vector<HygieneFlag>& flags);
+// The flags of a stored hygiene_json ([] when it is empty or malformed).
+std::vector<HygieneFlag> parse_hygiene_json(const std::string& text);
+// The tampered flag's detail ("" when the attempt is not tampered).
+std::string tampered_detail(const std::string& hygiene_json);
 
 }  // namespace agentrace::grade

@@ -76,10 +76,13 @@ std::string judge_user_prompt(const JudgeInput& in) {
       "Grade this attempt ({}).\n\n# Task {}: {}\n\n## Problem statement\n{}\n\n## What each grade means for this task\n"
       "- 0 Miss: {}\n- 1 Basic: {}\n- 2 Solid: {}\n- 3 Complete: {}\n\n"
       "## The fix that shipped\n```diff\n{}```\n\n## The attempt's diff\n```diff\n{}```\n\n"
-      "## Hidden test outcomes of the attempt\n{}\nAutomatic grade from the tests: {}\n",
+      "## Hidden test outcomes of the attempt\n{}\n{}Automatic grade from the tests: {}\n",
       kJudgeMarker, in.task_id, in.title, in.statement, in.grade_meanings[0], in.grade_meanings[1], in.grade_meanings[2],
       in.grade_meanings[3], capped(in.fix_diff), in.attempt_diff.empty() ? "(no change)\n" : capped(in.attempt_diff),
-      tests.empty() ? "(none)\n" : tests, in.auto_grade);
+      tests.empty() ? "(none)\n" : tests,
+      in.tampered.empty() ? "" : fmt::format("## Tampering\nThe attempt changed the test harness, so it is graded Miss "
+                                             "(the tests above ran on the task's own harness): {}\n\n", in.tampered),
+      in.auto_grade);
 }
 
 std::optional<int> parse_verdict(const std::string& answer, std::string& reasons) {

@@ -17,6 +17,7 @@ struct JudgeInput {
   std::string grade_meanings[4];  // miss, basic, solid, complete
   std::string fix_diff, attempt_diff;
   std::vector<store::TestOutcome> tests;
+  std::string tampered;  // which harness files the attempt changed ("" = none)
   int auto_grade = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "grade/grade.hpp"
+#include "grade/hygiene.hpp"
 #include "grade/judge.hpp"
 #include "proc/spawn.hpp"
 #include "proxy/time-split.hpp"
@@ -103,6 +104,7 @@ void judge_attempt(const AttemptEnv& env, const suite::Task& task, const std::ve
   in.fix_diff = core::read_file(task.fix_patch);
   in.attempt_diff = r.diff;
   in.tests = tests;
+  in.tampered = grade::tampered_detail(r.hygiene_json);
   in.auto_grade = r.grade.value_or(0);
   const auto label = "judge:" + r.id;
   grade::JudgeVerdict v;

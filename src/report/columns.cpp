@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "grade/hygiene.hpp"
 #include "report/scale.hpp"
 
 namespace agentrace::report {
@@ -89,6 +90,7 @@ ContenderColumns leaderboard(const RaceSummary& rs) {
       graded_column("setup_median_s", "set-up", &S::setup_median, seconds_text),
       {"attempts", "attempts", [](const S& s) { return json(s.attempts); }, attempts_text},
       {"failures", "failures", [](const S& s) { return json(s.failures); }, [](const S& s) { return failures_text(s.failures); }, false},
+      {"tampered", "", [](const S& s) { return json(s.tampered); }, nullptr},
       {"on_front", "", [](const S& s) { return json(s.on_front); }, nullptr},
       {"simulated", "", [simulated = rs.simulated](const S&) { return json(simulated); }, nullptr},
   };
@@ -254,6 +256,8 @@ std::vector<Column<store::AttemptRecord>> attempt_columns() {
       {"judge_grade", "", [opt_int](const A& a) { return opt_int(a.judge_grade); }, nullptr},
       {"human_grade", "", [opt_int](const A& a) { return opt_int(human_grade(a)); }, nullptr},
       {"grade_detail", "why", [](const A& a) { return json(a.grade_detail); }, [](const A& a) { return a.grade_detail; }, false},
+      {"tampered", "tampered", [](const A& a) { return json(!grade::tampered_detail(a.hygiene_json).empty()); },
+       [](const A& a) { return grade::tampered_detail(a.hygiene_json).empty() ? "-" : "TAMPERED"; }, false},
       {"wall_s", "wall", [](const A& a) { return json(a.wall_s); }, [](const A& a) { return seconds_text(a.wall_s); }},
       {"setup_s", "set-up", [](const A& a) { return json(a.setup_s); }, [](const A& a) { return seconds_text(a.setup_s); }},
       {"grade_s", "grading", [](const A& a) { return json(a.grade_s); }, [](const A& a) { return seconds_text(a.grade_s); }},

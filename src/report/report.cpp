@@ -153,6 +153,15 @@ std::string agreement_section(const RaceSummary& rs) {
   return out;
 }
 
+std::string tampered_section(const RaceSummary& rs) {
+  if (rs.tampered.empty()) return "";
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& t : rs.tampered) cells.push_back({t.task_id, t.contender, std::to_string(t.repeat), t.detail});
+  return "## Tampered attempts\n\nThese attempts changed the task's test harness (hidden tests, the files they rely on "
+         "or protected files; docs/grading.md): graded Miss, the tests ran on the task's own harness.\n\n" +
+         markdown_from_cells({"task", "contender", "repeat", "what"}, {false, false, true, false}, cells) + "\n";
+}
+
 std::string render_markdown(const RaceData& d) {
   const auto& race = d.race;
   const auto& rs = d.summary;
@@ -176,6 +185,7 @@ std::string render_markdown(const RaceData& d) {
     for (const auto& [k, v] : rs.failures) cells.push_back({k, std::to_string(v)});
     out += markdown_from_cells({"class", "attempts"}, {false, true}, cells) + "\n";
   }
+  out += tampered_section(rs);
   out += "## Grades per task\n\nOne digit per repeat: 0 Miss, 1 Basic, 2 Solid, 3 Complete; · = not graded.\n\n";
   out += grade_matrix(rs) + "\n";
   out += agreement_section(rs);
@@ -208,6 +218,10 @@ std::string render_json(const RaceData& d) {
   j["budgets_s"] = rs.budgets;
   j["budget_curves"] = budget_json(rs);
   j["failures"] = rs.failures;
+  json tampered = json::array();
+  for (const auto& t : rs.tampered)
+    tampered.push_back({{"task", t.task_id}, {"contender", t.contender}, {"repeat", t.repeat}, {"detail", t.detail}});
+  j["tampered"] = tampered;
   json matrix = json::object();
   for (const auto& t : rs.tasks) matrix[t.task_id] = t.grades;
   j["grades"] = matrix;

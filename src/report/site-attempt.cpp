@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
+#include "grade/hygiene.hpp"
 #include "report/columns.hpp"
 #include "report/site-pages.hpp"
 #include "report/svg.hpp"
@@ -123,6 +124,9 @@ void set_grade(Data& v, const store::AttemptRecord& a) {
   v.set("grade_cls", a.grade ? fmt::format("g{}", *a.grade) : "gn");
   v.set("grade_text", a.grade ? fmt::format("{} {}", *a.grade, store::grade_name(*a.grade)) : "not graded");
   v.set("grade_detail", a.grade_detail);
+  const auto tampered = grade::tampered_detail(a.hygiene_json);
+  v.set("is_tampered", !tampered.empty());
+  v.set("tampered", tampered);
 }
 
 struct AttemptSources {

@@ -221,21 +221,12 @@ bool has_simulated_flag(const json& j) {
   return false;
 }
 
-std::vector<grade::HygieneFlag> hygiene_flags(const std::string& text) {
-  std::vector<grade::HygieneFlag> out;
-  const auto j = json::parse(text.empty() ? "[]" : text, nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& f : j)
-    if (f.is_object()) out.push_back({f.value("check", ""), f.value("detail", "")});
-  return out;
-}
-
 }  // namespace
 
 std::optional<int> automatic_grade(const store::AttemptRecord& a) {
   if (a.grade && (a.grade_source.empty() || a.grade_source == "auto")) return a.grade;
   if (!a.auto_grade) return std::nullopt;
-  return grade::apply_hygiene(*a.auto_grade, hygiene_flags(a.hygiene_json));
+  return grade::apply_hygiene(*a.auto_grade, grade::parse_hygiene_json(a.hygiene_json));
 }
 
 std::optional<int> human_grade(const store::AttemptRecord& a) {
@@ -309,6 +300,10 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
       continue;
     }
     if (!a.grade) continue;
+    if (auto why = grade::tampered_detail(a.hygiene_json); !why.empty()) {
+      ++s.tampered;
+      rs.tampered.push_back({a.task_id, a.contender, a.repeat, std::move(why)});
+    }
     ++rs.final_sources[a.grade_source.empty() ? "auto" : a.grade_source];
     ++s.graded;
     ++s.counts[static_cast<std::size_t>(*a.grade)];

@@ -61,6 +61,7 @@ struct ContenderSummary {
   bool on_front = false;     // on the Pareto front of mean grade vs median wall
   std::vector<BudgetStep> budget_curve;
   std::map<std::string, int> failures;  // class -> count
+  int tampered = 0;          // graded attempts that changed the test harness (graded Miss)
   int infra_errors = 0;
   int pending = 0;           // planned or running (not finished yet)
 };
@@ -85,10 +86,18 @@ struct TaskRowSummary {
   std::map<std::string, std::vector<int>> grades;  // contender -> grades by repeat (-1 = none)
 };
 
+// An attempt that changed the test harness (docs/grading.md, "Tampering").
+struct TamperedAttempt {
+  std::string task_id, contender;
+  int repeat = 0;
+  std::string detail;  // which files, and why they are protected
+};
+
 struct RaceSummary {
   std::vector<ContenderSummary> contenders;  // in race-file order
   std::vector<TaskRowSummary> tasks;         // by task id
   std::map<std::string, int> failures;       // over the race
+  std::vector<TamperedAttempt> tampered;     // in attempt order
   std::vector<std::string> front;            // Pareto front, fastest first
   bool front_leaves_out_references = false;  // agents and references graded: only agents on it
   std::vector<double> budgets;               // wall-clock budgets the tables show

@@ -146,6 +146,19 @@ void read_tests(core::TableReader& root, Task& t) {
   r.finish();
 }
 
+void read_protected(core::TableReader& r, Task& t) {
+  if (!r.has("protected")) {
+    t.protected_globs = default_protected(t.language);
+    return;
+  }
+  t.protected_globs = r.string_list("protected", false);
+  for (const auto& g : t.protected_globs) {
+    const fs::path p(g);
+    if (g.empty() || g == "/" || std::any_of(p.begin(), p.end(), [](const fs::path& x) { return x == ".."; }))
+      r.errors().add(r.where("protected"), fmt::format("'protected' glob \"{}\" must name paths inside the repository", g));
+  }
+}
+
 void read_grades(core::TableReader& root, Task& t) {
   const auto* table = root.table("grades", true);
   if (table == nullptr) return;
@@ -167,6 +180,26 @@ std::string to_string(Tier t) {
     case Tier::pass_to_pass: return "pass_to_pass";
   }
   return "?";
+}
+
+std::vector<std::string> default_protected(const std::string& language) {
+  static const std::map<std::string, std::vector<std::string>> defaults = {
+      {"python", {"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py",
+                  "usercustomize.py", "*.pth", "__pycache__/", "*.pyc"}},
+      {"javascript", {"package.json", "node_modules/", ".mocharc*", "jest.config*", "vitest.config*", "babel.config*",
+                      ".babelrc*"}},
+      {"cpp", {"Makefile", "makefile", "GNUmakefile", "*.mk", "CMakeLists.txt", "*.cmake", "meson.build", "build/",
+               "*.o", "*.a", "*.so"}},
+      {"java", {"pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/",
+                "gradlew", "mvnw", ".mvn/", "build.xml", "*.class", "*.jar"}},
+      {"rust", {"Cargo.toml", "build.rs", ".cargo/", "target/"}},
+      {"go", {"go.mod", "go.sum", "vendor/"}},
+  };
+  const auto& key = language == "typescript" ? "javascript" : language == "c" ? "cpp" : language;
+  auto it = defaults.find(key);
+  auto out = it == defaults.end() ? std::vector<std::string>{} : it->second;
+  if (language == "typescript") out.push_back("tsconfig*.json");
+  return out;
 }
 
 std::vector<const TestCommand*> Task::tier(Tier t) const {
@@ -205,6 +238,7 @@ Task load_task(const fs::path& task_dir) {
                                                 "typescript, shell, java, rust, go, other", t.language));
   }
   t.tags = r.string_list("tags", false);
+  read_protected(r, t);
   if (auto p = inside(r, "statement", t.dir, true, false)) {
     t.statement_file = *p;
     t.statement = core::read_file(*p);

@@ -46,6 +46,7 @@ struct Task {
   std::optional<std::string> setup; // build step before every tier
   int test_timeout_s = 120;
   std::vector<TestCommand> tests;   // in tier order: fail_to_pass, strict, pass_to_pass
+  std::vector<std::string> protected_globs;  // harness files the agent may not touch (default: the language's)
   GradeMeanings grades;
   int agent_seconds = 900;
   std::string hash;                 // content hash (sha256 hex)
@@ -59,6 +60,9 @@ struct Suite {
   std::vector<Task> tasks;
   const Task* find(const std::string& id) const;
 };
+
+// The protected globs of a task that names none (docs/task-format.md lists them).
+std::vector<std::string> default_protected(const std::string& language);
 
 // Throws core::UsageError listing every problem as file:line:col: message.
 Task load_task(const std::filesystem::path& task_dir);

@@ -181,14 +181,6 @@ void apply_patch(const fs::path& checkout, const fs::path& patch_file) {
   git(checkout, {"apply", "--binary", "--whitespace=nowarn", patch_file.string()});
 }
 
-void add_hidden_tests(const suite::Task& task, const fs::path& checkout) {
-  if (task.hidden_kind == suite::HiddenKind::dir) {
-    copy_tree(task.hidden, checkout);
-  } else {
-    apply_patch(checkout, task.hidden);
-  }
-}
-
 std::vector<std::string> diff_paths(const std::string& diff) {
   std::set<std::string> paths;
   std::istringstream in(diff);

@@ -41,8 +41,6 @@ void create_workspace(const BaseRepo& base, const std::filesystem::path& dest);
 std::string capture_diff(const BaseRepo& base, const std::filesystem::path& workspace, sandbox::Mode mode);
 // Applies a diff (the shipped fix or a captured diff) to a checkout; throws on failure.
 void apply_patch(const std::filesystem::path& checkout, const std::filesystem::path& patch_file);
-// Copies the task's hidden tests over a checkout (folder copy or patch).
-void add_hidden_tests(const suite::Task& task, const std::filesystem::path& checkout);
 // Paths the diff touches ("a/x" and "b/x" names, deduplicated, sorted).
 std::vector<std::string> diff_paths(const std::string& diff);
 
