@@ -10,7 +10,9 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -118,7 +120,8 @@ class HostileStore : public ::testing::Test {
   }
   std::vector<store::AttemptRecord> attempts(const fs::path& store) {
     store::Store s(store);
-    return s.attempts(s.races().back().id);
+    const auto races = s.races();
+    return races.empty() ? std::vector<store::AttemptRecord>{} : s.attempts(races.back().id);
   }
 
   core::TempDir tmp{"hostile-store"};
@@ -164,7 +167,7 @@ TEST_P(KillNine, LeavesNoProcessAndTheNextRunRedoesOnlyTheKilledAttempt) {
     return finished == 1 && processes_with(std::string("sleep 1000; true\0", 17) + marker()).size() == 2;
   }, 90s);
   ASSERT_TRUE(second_running) << core::read_file(err);
-  const auto sims = processes_with(std::string("\0sim\0--listen\0", 15), run_pid);
+  const auto sims = processes_with(std::string("\0sim\0--listen\0", 14), run_pid);
   ASSERT_EQ(sims.size(), 1u) << "the race's simulated endpoint";
   const auto socket_dir = tmp.path() / "agentrace-work" / "run" / fmt::format("sock-{}", run_pid);
   ASSERT_TRUE(fs::exists(socket_dir));
@@ -202,6 +205,14 @@ TEST_F(HostileStore, TwoRunsOnOneRaceShareItsAttemptsAndRunEachOnce) {
   const pid_t second = start_run(run_args(race, db()), tmp.path() / "b.err");
   EXPECT_EQ(wait_exit(first), 0) << core::read_file(tmp.path() / "a.err");
   EXPECT_EQ(wait_exit(second), 0) << core::read_file(tmp.path() / "b.err");
+  int ran = 0;  // each says how many it ran: together, every attempt once
+  for (const char* err : {"a.err", "b.err"}) {
+    std::smatch m;
+    const auto text = core::read_file(tmp.path() / err);
+    ASSERT_TRUE(std::regex_search(text, m, std::regex("(\\d+) run now"))) << text;
+    ran += std::stoi(m[1]);
+  }
+  EXPECT_EQ(ran, 8);
 
   std::map<std::string, int> per_attempt;
   std::ifstream in(log);
@@ -224,11 +235,22 @@ TEST_F(HostileStore, TwoRunsOnOneRaceShareItsAttemptsAndRunEachOnce) {
     EXPECT_EQ(alone[i].grade, shared[i].grade);
     EXPECT_EQ(alone[i].diff, shared[i].diff);
   }
-  const auto csv = [&](const fs::path& store) {
-    return run({test::binary().string(), "report", "--db", store.string(), "--format", "csv"}).out;
+  // The per-attempt report up to the timings (attempt, task, contender, repeat, state,
+  // grades, grade detail) is the same too.
+  const auto report = [&](const fs::path& store) {
+    const auto csv = run({test::binary().string(), "report", "--db", store.string(), "--attempts", "--format", "csv"});
+    std::istringstream in(csv.out);
+    std::string out;
+    for (std::string line; std::getline(in, line);) {
+      std::size_t end = 0;
+      for (int field = 0; field < 11 && end != std::string::npos; ++field) end = line.find(',', end + 1);
+      out += line.substr(0, end) + "\n";
+    }
+    return out;
   };
-  const auto grades = [](const std::string& text) { return text.substr(0, text.find('\n')); };
-  EXPECT_EQ(grades(csv(db())), grades(csv(alone_db)));
+  const auto shared_report = report(db());
+  EXPECT_EQ(std::count(shared_report.begin(), shared_report.end(), '\n'), 9);
+  EXPECT_EQ(shared_report, report(alone_db));
 }
 
 TEST_F(HostileStore, AFullDiskUnderTheStoreIsAClearErrorAndLosesNothing) {
@@ -238,7 +260,7 @@ TEST_F(HostileStore, AFullDiskUnderTheStoreIsAClearErrorAndLosesNothing) {
   const auto store = disk / "results.db";
   // The third attempt fills the disk the store is on.
   const auto count = tmp.path() / "count";
-  const auto race = race_file("none", fmt::format("echo x >> {0}; if [ $(wc -l < {0}) -ge 3 ]; then "
+  const auto race = race_file("none", fmt::format("echo x >> {0}; if [ $(wc -l < {0}) -eq 3 ]; then "
                                                   "head -c 100M /dev/zero > {1}/fill; fi; true",
                                                   count.string(), disk.string()),
                               "repeats = 5\njobs = 1\n");
