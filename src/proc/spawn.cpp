@@ -167,12 +167,11 @@ pid_t living_parent_of(const char* pid_text) {
   return ppid;
 }
 
-// SIGKILL to every living child of this process; returns how many.
-int kill_children() {
+// SIGKILL to every living child of this process.
+void kill_children() {
   const int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return 0;
+  if (dir < 0) return;
   const pid_t self = getpid();
-  int killed = 0;
   alignas(dirent64) char buf[8192];
   for (ssize_t n; (n = getdents64(dir, buf, sizeof buf)) > 0;) {
     for (ssize_t off = 0; off < n;) {
@@ -181,11 +180,10 @@ int kill_children() {
       if (d->d_name[0] < '1' || d->d_name[0] > '9' || living_parent_of(d->d_name) != self) continue;
       pid_t pid = 0;
       for (const char* c = d->d_name; *c != '\0'; ++c) pid = pid * 10 + (*c - '0');
-      killed += kill(pid, SIGKILL) == 0;
+      kill(pid, SIGKILL);
     }
   }
   close(dir);
-  return killed;
 }
 
 // Between run() and the command: a child subreaper, so every process the command
@@ -222,8 +220,12 @@ int kill_children() {
   }
   for (;;) {  // the leader is gone: end its group and everything that was orphaned
     if (start.pid > 0) kill(-start.pid, SIGKILL);
-    end.leftovers += kill_children();
-    if (waitpid(-1, nullptr, 0) < 0 && errno == ECHILD) break;
+    kill_children();
+    if (waitpid(-1, nullptr, 0) > 0) {
+      ++end.leftovers;
+    } else if (errno == ECHILD) {
+      break;
+    }
   }
   (void)!write(report_fd, &end, sizeof end);
   _exit(0);

@@ -29,21 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class Proc : public ::testing::Test {
- protected:
-  SpawnSpec sh(const std::string& script) {
-    SpawnSpec s;
-    s.argv = {"sh", "-c", script};
-    s.env = allowlisted_env();
-    s.stdout_path = out();
-    s.stderr_path = err();
-    return s;
-  }
-  fs::path out() const { return tmp_.path() / "out.log"; }
-  fs::path err() const { return tmp_.path() / "err.log"; }
-  core::TempDir tmp_{"proc-test"};
-};
-
 // A process is gone when it no longer exists or is a zombie waiting for a reaper that
 // is not us (its parent was PID 1 in a container).
 bool gone(pid_t pid) {
@@ -70,6 +55,33 @@ pid_t read_pid(const fs::path& file) {
   in >> pid;
   return pid;
 }
+
+class Proc : public ::testing::Test {
+ protected:
+  SpawnSpec sh(const std::string& script) {
+    SpawnSpec s;
+    s.argv = {"sh", "-c", script};
+    s.env = allowlisted_env();
+    s.stdout_path = out();
+    s.stderr_path = err();
+    return s;
+  }
+  // Runs `start` (which starts a daemon that writes its pid to PIDFILE) and then waits
+  // for the pid: once run() is back, the daemon must be gone, counted as a leftover.
+  void expect_daemon_ended(std::string start) {
+    const auto pidfile = tmp_.path() / "daemon.pid";
+    start.replace(start.find("PIDFILE"), 7, pidfile.string());
+    const auto r = run(sh(start + "\nwhile [ ! -s " + pidfile.string() + " ]; do sleep 0.01; done"));
+    EXPECT_EQ(r.exit_code, 0);
+    const pid_t pid = read_pid(pidfile);
+    ASSERT_GT(pid, 1);
+    EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
+    EXPECT_GE(r.leftovers_killed, 1);
+  }
+  fs::path out() const { return tmp_.path() / "out.log"; }
+  fs::path err() const { return tmp_.path() / "err.log"; }
+  core::TempDir tmp_{"proc-test"};
+};
 
 TEST_F(Proc, ExitCodeIsReported) {
   const auto r = run(sh("exit 3"));
@@ -182,25 +194,16 @@ TEST_F(Proc, SetsidDaemonIsGoneAfterRun) {
 }
 
 TEST_F(Proc, DoubleForkedNohupChildIsGoneAfterRun) {
-  const auto pidfile = tmp_.path() / "nohup.pid";
-  const auto r = run(sh("( nohup sh -c 'echo $$ > " + pidfile.string() + "; exec sleep 300' >/dev/null 2>&1 & ); " +
-                        "while [ ! -s " + pidfile.string() + " ]; do sleep 0.01; done"));
-  EXPECT_EQ(r.exit_code, 0);
-  const pid_t pid = read_pid(pidfile);
-  ASSERT_GT(pid, 1);
-  EXPECT_TRUE(gone_soon(pid)) << "orphan " << pid << " outlived run()";
+  expect_daemon_ended("( nohup sh -c 'echo $$ > PIDFILE; exec sleep 300' >/dev/null 2>&1 & )");
 }
 
 TEST_F(Proc, DaemonEscapingGroupAndSessionIsGoneAfterRun) {
-  const auto pidfile = tmp_.path() / "double.pid";
-  const auto r = run(sh("( setsid nohup sh -c 'echo $$ > " + pidfile.string() +
-                        "; exec sleep 300' </dev/null >/dev/null 2>&1 & ); " + "while [ ! -s " + pidfile.string() +
-                        " ]; do sleep 0.01; done"));
-  EXPECT_EQ(r.exit_code, 0);
-  const pid_t pid = read_pid(pidfile);
-  ASSERT_GT(pid, 1);
-  EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
-  EXPECT_GE(r.leftovers_killed, 1);
+  expect_daemon_ended("( setsid nohup sh -c 'echo $$ > PIDFILE; exec sleep 300' </dev/null >/dev/null 2>&1 & )");
+}
+
+TEST_F(Proc, DaemonWithAClearedEnvironmentIsGoneAfterRun) {
+  // No variable of ours survives `env -i`, and setsid leaves group and session.
+  expect_daemon_ended("env -i setsid /bin/sh -c 'echo $$ > PIDFILE; exec /bin/sleep 300' </dev/null >/dev/null 2>&1 &");
 }
 
 TEST_F(Proc, EnvironmentIsExactlyWhatWasGiven) {
@@ -217,19 +220,6 @@ TEST_F(Proc, EnvironmentIsExactlyWhatWasGiven) {
   ASSERT_EQ(lines.size(), 2u) << core::read_file(out());
   EXPECT_EQ(lines[0], "FOO=bar baz");
   EXPECT_EQ(lines[1], "PATH=/usr/bin:/bin");
-}
-
-TEST_F(Proc, DaemonWithAClearedEnvironmentIsGoneAfterRun) {
-  const auto pidfile = tmp_.path() / "bare.pid";
-  // No variable of ours survives `env -i`, and setsid leaves group and session.
-  const auto r = run(sh("env -i setsid /bin/sh -c 'echo $$ > " + pidfile.string() +
-                        "; exec /bin/sleep 300' </dev/null >/dev/null 2>&1 & " + "while [ ! -s " + pidfile.string() +
-                        " ]; do sleep 0.01; done"));
-  EXPECT_EQ(r.exit_code, 0);
-  const pid_t pid = read_pid(pidfile);
-  ASSERT_GT(pid, 1);
-  EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
-  EXPECT_GE(r.leftovers_killed, 1);
 }
 
 // Forks a caller that runs `body`, waits until `files` are written, kills the caller
