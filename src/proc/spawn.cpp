@@ -212,7 +212,8 @@ void kill_children() {
   if (start.pid < 0) start.value = errno;
   else if (read(exec_pipe[0], &failed, sizeof failed) == sizeof failed) start.value = failed.value;
   (void)!write(report_fd, &start, sizeof start);
-  close_range(0, static_cast<unsigned>(report_fd) - 1, 0);  // none of the parent's pipes and sockets
+  // Hold none of the parent's pipes and sockets while the command runs.
+  if (report_fd > 0) close_range(0, static_cast<unsigned>(report_fd) - 1, 0);
   close_range(static_cast<unsigned>(report_fd) + 1, ~0U, 0);
   Ending end{0, 0};
   while (start.pid > 0 && waitpid(start.pid, &end.status, 0) < 0 && errno == EINTR) {
