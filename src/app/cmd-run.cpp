@@ -49,7 +49,10 @@ race::RaceSpec build_spec(const RunArgs& a) {
       spec.contenders.push_back(cc);
     }
   }
-  if (!a.tasks.empty()) spec.task_filter = a.tasks;
+  if (!a.tasks.empty()) {
+    spec.task_filter = a.tasks;
+    spec.tasks_line = spec.tasks_column = 0;  // errors name --task, not the race file
+  }
   if (!a.name.empty()) spec.name = a.name;
   if (!a.sandbox.empty()) spec.sandbox = a.sandbox;
   if (a.repeats > 0) spec.repeats = a.repeats;
@@ -88,10 +91,11 @@ void register_run(CLI::App& app) {
     install_signal_handlers();
     const auto run = race::execute(spec, db, opts);
     const auto& s = run.summary;
-    fmt::print(stderr, "race {} ({}): {} attempts planned, {} already finished, {} run now in {:.1f} s; "
+    fmt::print(stderr, "race {} ({}): {} attempts planned, {} already finished, {} run now in {:.1f} s{}; "
                "{} with a failure class, {} infrastructure errors; store {}\n",
-               spec.name, run.race_id, s.planned, s.skipped, s.ran, s.seconds, s.failures, s.infra_errors,
-               db.file().string());
+               spec.name, run.race_id, s.planned, s.skipped, s.ran, s.seconds,
+               s.elsewhere > 0 ? fmt::format(", {} by other processes", s.elsewhere) : "", s.failures,
+               s.infra_errors, db.file().string());
     if (s.cancelled) {
       fmt::print(stderr, "interrupted: run the same command again to resume\n");
       exit_code() = 130;

@@ -9,13 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include <algorithm>
-#include <atomic>
 #include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -25,14 +25,7 @@
 namespace agentrace::proc {
 namespace {
 
-constexpr const char* kTokenVar = "AGENTRACE_PROC_TOKEN";
 volatile std::sig_atomic_t g_cancel = 0;
-
-std::string new_token() {
-  static std::atomic<unsigned> counter{0};
-  std::random_device rd;
-  return fmt::format("{}-{}-{:08x}", getpid(), counter++, rd());
-}
 
 // Finds argv[0] on the child's PATH before fork (execvpe is not async-signal-safe).
 std::string resolve_program(const std::string& name, const std::map<std::string, std::string>& env) {
@@ -77,39 +70,6 @@ bool drain(Sink& sink, std::size_t cap) {
   return true;
 }
 
-// Ends every process that carries our token in its environment: children that left
-// the process group (setsid, double fork) still inherit the environment.
-int kill_leftovers(const std::string& token) {
-  const std::string needle = fmt::format("{}={}", kTokenVar, token);
-  int killed = 0;
-  for (int round = 0; round < 20; ++round) {
-    int found = 0;
-    DIR* dir = opendir("/proc");
-    if (dir == nullptr) return killed;
-    while (dirent* entry = readdir(dir)) {
-      char* end = nullptr;
-      const long pid = std::strtol(entry->d_name, &end, 10);
-      if (*end != '\0' || pid <= 1 || pid == getpid()) continue;
-      std::ifstream env(fmt::format("/proc/{}/environ", pid), std::ios::binary);
-      std::string content((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
-      std::size_t pos = 0;
-      bool match = false;
-      while (pos < content.size()) {
-        auto next = content.find('\0', pos);
-        if (next == std::string::npos) next = content.size();
-        if (content.compare(pos, next - pos, needle) == 0) match = true;
-        pos = next + 1;
-      }
-      if (match && kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++found;
-    }
-    closedir(dir);
-    killed += found;
-    if (found == 0) break;
-    usleep(5000);
-  }
-  return killed;
-}
-
 int open_pidfd(pid_t pid) {
 #ifdef SYS_pidfd_open
   return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
@@ -117,6 +77,199 @@ int open_pidfd(pid_t pid) {
   (void)pid;
   return -1;
 #endif
+}
+
+// What a child writes on its report pipe once the command started (or failed): the
+// command's pid (from a supervisor) and the errno (0 when it runs).
+struct Report {
+  pid_t pid;
+  int value;
+};
+
+// A supervisor's last words: the command's wait status, and how many processes it
+// left behind that had to be ended.
+struct Ending {
+  int status;
+  int leftovers;
+};
+
+// A command line made ready before fork: after it the child may not allocate (the
+// parent has other threads, one of which may hold malloc's lock).
+class Prepared {
+ public:
+  Prepared(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+           const std::filesystem::path& cwd)
+      : name_(argv.empty() ? "" : argv[0]), program_(argv.empty() ? "" : resolve_program(argv[0], env)),
+        args_(argv), dir_(cwd.string()) {
+    if (argv.empty()) throw core::InfraError("spawn: empty command line");
+    for (const auto& [k, v] : env) env_.push_back(k + "=" + v);
+    for (auto& a : args_) argvp_.push_back(a.data());
+    argvp_.push_back(nullptr);
+    for (auto& e : env_) envp_.push_back(e.data());
+    envp_.push_back(nullptr);
+  }
+  const std::string& name() const { return name_; }
+  const std::string& dir() const { return dir_; }
+
+  // In the child: leads its own process group, dies with the thread that forked it,
+  // reads /dev/null, writes the given descriptors, holds no other descriptor of ours
+  // (Asio opens sockets without CLOEXEC) and has SIGPIPE at its default; on failure
+  // writes {0, errno} to report_fd.
+  [[noreturn]] void exec(pid_t parent, int stdout_fd, int stderr_fd, int report_fd) const {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // it died before prctl
+    const int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(stdout_fd, 1);
+    dup2(stderr_fd, 2);
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    signal(SIGPIPE, SIG_DFL);
+    Report r{0, 0};
+    if (!dir_.empty() && chdir(dir_.c_str()) != 0) {
+      r.value = errno;
+    } else {
+      execve(program_.c_str(), argvp_.data(), envp_.data());
+      r.value = errno;
+    }
+    (void)!write(report_fd, &r, sizeof r);
+    _exit(127);
+  }
+
+ private:
+  std::string name_, program_;
+  std::vector<std::string> args_, env_;
+  std::vector<char*> argvp_, envp_;
+  std::string dir_;
+};
+
+volatile std::sig_atomic_t g_parent_gone = 0;  // in the supervisor only
+extern "C" void on_parent_gone(int) { g_parent_gone = 1; }
+
+// The parent of a process (from /proc/PID/stat), -1 when gone or a zombie.
+// Async-signal-safe: runs in the supervisor.
+pid_t living_parent_of(const char* pid_text) {
+  char path[64] = "/proc/";
+  std::size_t n = 6;
+  for (const char* c = pid_text; *c != '\0' && n < sizeof path - 6; ++c) path[n++] = *c;
+  std::memcpy(path + n, "/stat", 6);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[512];
+  const ssize_t got = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (got <= 0) return -1;
+  buf[got] = '\0';
+  const char* paren = std::strrchr(buf, ')');  // the name may hold ')' itself
+  if (paren == nullptr || paren[1] == '\0' || paren[2] == 'Z') return -1;
+  pid_t ppid = 0;
+  for (const char* c = paren + 4; *c >= '0' && *c <= '9'; ++c) ppid = ppid * 10 + (*c - '0');
+  return ppid;
+}
+
+// SIGKILL to every living child of this process.
+void kill_children() {
+  const int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  const pid_t self = getpid();
+  alignas(dirent64) char buf[8192];
+  for (ssize_t n; (n = getdents64(dir, buf, sizeof buf)) > 0;) {
+    for (ssize_t off = 0; off < n;) {
+      const auto* d = reinterpret_cast<const dirent64*>(buf + off);
+      off += d->d_reclen;
+      if (d->d_name[0] < '1' || d->d_name[0] > '9' || living_parent_of(d->d_name) != self) continue;
+      pid_t pid = 0;
+      for (const char* c = d->d_name; *c != '\0'; ++c) pid = pid * 10 + (*c - '0');
+      kill(pid, SIGKILL);
+    }
+  }
+  close(dir);
+}
+
+// Between run() and the command: a child subreaper, so every process the command
+// leaves behind (setsid, double fork, a cleared environment) becomes its child and is
+// ended when the command's leader ends, or at once when agentrace dies (even kill -9:
+// its parent-death signal). Async-signal-safe calls only.
+[[noreturn]] void supervise(const Prepared& p, pid_t parent, int stdout_fd, int stderr_fd, int report_fd) {
+  struct sigaction sa {};
+  sa.sa_handler = on_parent_gone;  // no SA_RESTART: waitpid returns EINTR
+  sigaction(SIGTERM, &sa, nullptr);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(127);
+  int exec_pipe[2];
+  Report start{0, 0};
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    start.value = errno;
+    (void)!write(report_fd, &start, sizeof start);
+    _exit(127);
+  }
+  const pid_t self = getpid();
+  start.pid = fork();
+  if (start.pid == 0) p.exec(self, stdout_fd, stderr_fd, exec_pipe[1]);
+  close(exec_pipe[1]);
+  Report failed{0, 0};
+  if (start.pid < 0) start.value = errno;
+  else if (read(exec_pipe[0], &failed, sizeof failed) == sizeof failed) start.value = failed.value;
+  (void)!write(report_fd, &start, sizeof start);
+  // Hold none of the parent's pipes and sockets while the command runs.
+  if (report_fd > 0) close_range(0, static_cast<unsigned>(report_fd) - 1, 0);
+  close_range(static_cast<unsigned>(report_fd) + 1, ~0U, 0);
+  Ending end{0, 0};
+  while (start.pid > 0 && waitpid(start.pid, &end.status, 0) < 0 && errno == EINTR) {
+    if (g_parent_gone) kill(-start.pid, SIGKILL);
+  }
+  for (;;) {  // the leader is gone: end its group and everything that was orphaned
+    if (start.pid > 0) kill(-start.pid, SIGKILL);
+    kill_children();
+    if (waitpid(-1, nullptr, 0) > 0) {
+      ++end.leftovers;
+    } else if (errno == ECHILD) {
+      break;
+    }
+  }
+  (void)!write(report_fd, &end, sizeof end);
+  _exit(0);
+}
+
+struct Started {
+  pid_t pid = -1;        // to wait for
+  pid_t group = -1;      // to signal
+  int report_fd = -1;    // the supervisor's end report; -1 when not supervised
+};
+
+// Forks and execs `p` (under a supervisor when asked); returns once it runs, throws
+// core::InfraError (the child reaped) when it could not start.
+Started start(const Prepared& p, int stdout_fd, int stderr_fd, bool supervised) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(report[0]);
+    close(report[1]);
+    throw core::InfraError(fmt::format("spawn: fork failed: {}", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    if (supervised) supervise(p, parent, stdout_fd, stderr_fd, report[1]);
+    p.exec(parent, stdout_fd, stderr_fd, report[1]);
+  }
+  if (!supervised) setpgid(pid, pid);  // also in the parent: no race with kill(-pid)
+  close(report[1]);
+  Report r{0, 0};
+  const ssize_t got = read(report[0], &r, sizeof r);
+  const bool ok = supervised ? got == sizeof r && r.value == 0 && r.pid > 0 : got == 0;
+  if (!ok) {
+    close(report[0]);
+    waitpid(pid, nullptr, 0);
+    throw core::InfraError(fmt::format("cannot run '{}'{}: {}", p.name(), p.dir().empty() ? "" : " in " + p.dir(),
+                                       got == sizeof r ? std::strerror(r.value) : "its supervisor died"));
+  }
+  if (!supervised) {
+    close(report[0]);
+    return {pid, pid, -1};
+  }
+  return {pid, r.pid, report[0]};
 }
 
 }  // namespace
@@ -155,63 +308,11 @@ std::map<std::string, std::string> allowlisted_env() {
 
 int start_in_group(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                    const std::filesystem::path& cwd, int stdout_fd, int stderr_fd) {
-  if (argv.empty()) throw core::InfraError("spawn: empty command line");
-  const std::string program = resolve_program(argv[0], env);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, argvp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& s : argv_copy) argvp.push_back(s.data());
-  argvp.push_back(nullptr);
-  const std::string dir = cwd.string();
-  int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
-
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(exec_pipe[0]);
-    close(exec_pipe[1]);
-    throw core::InfraError(fmt::format("spawn: fork failed: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    const int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(stdout_fd, 1);
-    dup2(stderr_fd, 2);
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    signal(SIGPIPE, SIG_DFL);
-    int e = 0;
-    if (!dir.empty() && chdir(dir.c_str()) != 0) {
-      e = errno;
-    } else {
-      execve(program.c_str(), argvp.data(), envp.data());
-      e = errno;
-    }
-    (void)!write(exec_pipe[1], &e, sizeof e);
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also in the parent: no race with kill(-pid)
-  close(exec_pipe[1]);
-  int exec_errno = 0;
-  const bool failed = read(exec_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
-  close(exec_pipe[0]);
-  if (failed) {
-    waitpid(pid, nullptr, 0);
-    throw core::InfraError(fmt::format("cannot run '{}'{}: {}", argv[0], dir.empty() ? "" : " in " + dir,
-                                       std::strerror(exec_errno)));
-  }
-  return pid;
+  return start(Prepared(argv, env, cwd), stdout_fd, stderr_fd, false).pid;
 }
 
 ProcResult run(const SpawnSpec& spec) {
   if (spec.argv.empty()) throw core::InfraError("spawn: empty command line");
-  const std::string token = new_token();
-  auto env_map = spec.env;
-  env_map[kTokenVar] = token;
-
   Sink out, err;
   open_sink(out, spec.stdout_path);
   if (!spec.stdout_times_path.empty()) out.times.open(spec.stdout_times_path, std::ios::trunc);
@@ -225,9 +326,9 @@ ProcResult run(const SpawnSpec& spec) {
   }
 
   const auto started = core::Clock::now();
-  pid_t pid = -1;
+  Started child;
   try {
-    pid = start_in_group(spec.argv, env_map, spec.cwd, out_pipe[1], err_pipe[1]);
+    child = start(Prepared(spec.argv, spec.env, spec.cwd), out_pipe[1], err_pipe[1], true);
   } catch (...) {
     for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
     throw;
@@ -236,6 +337,8 @@ ProcResult run(const SpawnSpec& spec) {
   close(err_pipe[1]);
   out.fd = out_pipe[0];
   err.fd = err_pipe[0];
+  const pid_t pid = child.pid;      // the supervisor: its rusage counts the command's
+  const pid_t group = child.group;  // the command's process group
 
   ProcResult result;
   const int pidfd = open_pidfd(pid);
@@ -250,17 +353,17 @@ ProcResult run(const SpawnSpec& spec) {
     if (g_cancel != 0 && !term_sent) {
       result.cancelled = true;
       term_sent = true;
-      kill(-pid, SIGTERM);
+      kill(-group, SIGTERM);
       kill_at = now + std::chrono::milliseconds(500);
     }
     if (spec.timeout.count() > 0 && !term_sent && now >= deadline) {
       result.timed_out = true;
       term_sent = true;
-      kill(-pid, SIGTERM);
+      kill(-group, SIGTERM);
       kill_at = now + spec.kill_grace;
     }
     if (now >= kill_at) {
-      kill(-pid, SIGKILL);
+      kill(-group, SIGKILL);
       kill_at = core::Clock::time_point::max();
     }
     pollfd fds[3];
@@ -288,10 +391,13 @@ ProcResult run(const SpawnSpec& spec) {
   result.wall_s = core::seconds_between(started, core::Clock::now());
   if (pidfd >= 0) close(pidfd);
 
-  // The leader is gone: end the rest of its group and anything that escaped it, so
-  // the pipes reach EOF and nothing outlives the attempt.
-  kill(-pid, SIGKILL);
-  result.leftovers_killed = kill_leftovers(token);
+  // The supervisor ended everything the command left, so the pipes reach EOF.
+  Ending end{};
+  if (read(child.report_fd, &end, sizeof end) == sizeof end) {
+    status = end.status;
+    result.leftovers_killed = end.leftovers;
+  }
+  close(child.report_fd);
   for (Sink* s : {&out, &err}) {
     if (s->fd < 0) continue;
     fcntl(s->fd, F_SETFL, O_NONBLOCK);

@@ -37,7 +37,7 @@ struct ProcResult {
   double user_s = 0;
   double sys_s = 0;
   long max_rss_kb = 0;
-  int leftovers_killed = 0;    // processes that escaped the group and were ended after it
+  int leftovers_killed = 0;    // processes still there when the command's leader ended
   bool cancelled = false;      // ended because request_cancel() was called
   bool ok() const { return !timed_out && !cancelled && term_signal == 0 && exit_code == 0; }
   std::string describe() const;  // "exit 1", "killed by SIGKILL", "timed out after 3.0 s"
@@ -47,11 +47,13 @@ struct ProcResult {
 // core::InfraError when the command cannot be started (e.g. argv[0] not found).
 ProcResult run(const SpawnSpec& spec);
 
-// The fork + exec under run() and Child: argv[0] looked up on env's PATH, the child leads
-// its own process group, reads /dev/null, writes stdout_fd / stderr_fd, holds no other
-// descriptor of ours (Asio opens sockets without CLOEXEC: the child would keep the
-// proxy's listening sockets) and has SIGPIPE at its default. Returns the pid once exec
-// succeeded; when it could not start, the child is reaped and core::InfraError says why.
+// The fork + exec under Child: argv[0] looked up on env's PATH, the child leads its own
+// process group, dies with the thread that started it (PR_SET_PDEATHSIG: start it from
+// a thread that lives as long as the child should), reads /dev/null, writes stdout_fd /
+// stderr_fd, holds no other descriptor of ours and has SIGPIPE at its default. Returns
+// the pid once exec succeeded; when it could not start, the child is reaped and
+// core::InfraError says why. run() starts its command the same way, under a supervisor
+// (a child subreaper) that ends whatever the command leaves behind.
 int start_in_group(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                    const std::filesystem::path& cwd, int stdout_fd, int stderr_fd);
 

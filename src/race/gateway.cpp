@@ -1,8 +1,10 @@
 #include "race/gateway.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <set>
 #include <thread>
 
@@ -46,6 +48,19 @@ void check_reachable(const std::string& url) {
                                        "url", url, net::error_kind_name(kind), r.error.message));
 }
 
+// The socket folders of runs that died (kill -9) go; a live run's stays.
+void remove_stale_socket_dirs(const fs::path& run_dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("sock-", 0) != 0) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + 5, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == getpid()) continue;
+    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store::Store& db, sandbox::Mode mode,
@@ -54,6 +69,7 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
     // other's socket. The sandbox sees either one at the same path.
     : mode_(mode), run_dir_(run_dir), socket_dir_(run_dir / fmt::format("sock-{}", getpid())),
       suite_dir_(spec.suite_dir), cassette_dir_(cassette_dir), db_(db) {
+  remove_stale_socket_dirs(run_dir);
   bool any = false;
   for (const auto& c : spec.contenders) any = any || c.endpoint.has_value();
   if (!any && !spec.judge) return;

@@ -203,6 +203,10 @@ RaceSpec load_race_file(const fs::path& file) {
       errors.add(r.where("suite"), fmt::format("'suite': folder {} does not exist", spec.suite_dir.string()));
   }
   spec.task_filter = r.string_list("tasks", false);
+  if (r.has("tasks")) {
+    spec.tasks_line = static_cast<int>(r.where("tasks").begin.line);
+    spec.tasks_column = static_cast<int>(r.where("tasks").begin.column);
+  }
   spec.repeats = static_cast<int>(r.integer("repeats", false, 1, 1000).value_or(1));
   spec.jobs = static_cast<int>(r.integer("jobs", false, 1, 256).value_or(1));
   spec.sandbox = r.string("sandbox", false).value_or("bwrap");
@@ -291,8 +295,13 @@ std::vector<store::AttemptRecord> plan(const RaceSpec& spec, const std::string& 
   std::vector<const suite::Task*> tasks;
   for (const auto& id : spec.task_filter) {
     const auto* t = suite.find(id);
-    if (t == nullptr) throw core::UsageError(fmt::format("--task {}: no such task in {}", id, suite.dir.string()));
-    tasks.push_back(t);
+    if (t != nullptr) {
+      tasks.push_back(t);
+      continue;
+    }
+    if (spec.tasks_line == 0) throw core::UsageError(fmt::format("--task {}: no such task in {}", id, suite.dir.string()));
+    throw core::SpecError(spec.source.string(), spec.tasks_line, spec.tasks_column,
+                          fmt::format("'tasks': no such task '{}' in {}", id, suite.dir.string()));
   }
   if (spec.task_filter.empty()) {
     for (const auto& t : suite.tasks) tasks.push_back(&t);

@@ -56,6 +56,11 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
   check_toolchains(run.suite, spec.task_filter);
   const auto mode = sandbox::parse_mode(spec.sandbox);
   nlohmann::json host = nlohmann::json::parse(core::host_info_json());
+  if (mode == sandbox::Mode::none) {
+    fmt::print(stderr, "warning: --sandbox none: agents run as this user, unisolated: they can read and write "
+                       "every file it can (the suite's hidden tests and fixes too), reach the network and see "
+                       "other processes; only what they leave running is ended after each attempt\n");
+  }
   if (mode == sandbox::Mode::bwrap) {
     const auto& probe = sandbox::probe();
     if (!probe.works) throw core::UsageError("the sandbox does not work here: " + probe.detail);

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include <fmt/format.h>
@@ -15,6 +17,7 @@
 #include "core/clock.hpp"
 #include "core/host.hpp"
 #include "proc/spawn.hpp"
+#include "store/lease.hpp"
 
 namespace agentrace::race {
 namespace {
@@ -41,6 +44,7 @@ class Progress {
                r.grade ? store::grade_name(*r.grade) : store::to_string(r.failure));
     std::fflush(stderr);
   }
+  int total() const { return total_; }
   void end() {
     if (tty_ && done_ > 0) fmt::print(stderr, "\n");
   }
@@ -55,59 +59,136 @@ class Progress {
 
 }  // namespace
 
+namespace {
+
+// Keeps this process's claims alive while its attempts run (store/lease.hpp).
+class LeaseKeeper {
+ public:
+  LeaseKeeper(store::Store& db, std::string owner)
+      : db_(db), owner_(std::move(owner)), thread_([this](std::stop_token stop) { renew_until(stop); }) {}
+  std::int64_t lease_until() const { return core::wall_now_ms() + store::kLeaseTime.count(); }
+
+ private:
+  void renew_until(std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait_for(lock, stop, store::kLeaseTime / 4, [] { return false; });
+      if (stop.stop_requested()) return;
+      try {
+        db_.renew(owner_, lease_until());
+      } catch (const std::exception& e) {  // the attempt's own write will say it again
+        fmt::print(stderr, "warning: cannot renew the leases of {}: {}\n", owner_, e.what());
+      }
+    }
+  }
+  store::Store& db_;
+  std::string owner_;
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread thread_;
+};
+
+// Attempts claimed by a process of this host that is gone go back to planned at once;
+// those of other hosts when their lease expires.
+void release_gone_owners(store::Store& db, const std::string& race_id) {
+  for (const auto& owner : db.owners(race_id)) {
+    if (store::owner_gone_here(owner)) db.release(owner);
+  }
+}
+
+int count_in(const std::map<std::string, store::AttemptState>& state, std::initializer_list<store::AttemptState> of) {
+  int n = 0;
+  for (const auto& [id, s] : state) n += std::find(of.begin(), of.end(), s) != of.end();
+  return n;
+}
+
+std::map<std::string, store::AttemptState> states(store::Store& db, const std::string& race_id,
+                                                  const std::vector<store::AttemptRecord>& planned) {
+  std::map<std::string, store::AttemptState> all, out;
+  for (const auto& a : db.attempts(race_id)) all[a.id] = a.state;
+  for (const auto& a : planned) out[a.id] = all[a.id];
+  return out;
+}
+
+}  // namespace
+
 RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::string& race_id,
                     store::Store& db, const AttemptEnv& env) {
+  using S = store::AttemptState;
   const auto started = core::Clock::now();
   RunSummary summary;
   const auto planned = plan(spec, race_id, suite);
   db.plan(planned);
-  db.reset_unfinished(race_id);
-  std::map<std::string, store::AttemptState> state;
-  for (const auto& a : db.attempts(race_id)) state[a.id] = a.state;
-
-  std::vector<store::AttemptRecord> todo;
-  for (const auto& a : planned) {
-    if (state[a.id] == store::AttemptState::planned) {
-      todo.push_back(a);
-    } else {
-      ++summary.skipped;
-    }
-  }
+  release_gone_owners(db, race_id);
+  db.reset_unfinished(race_id, core::wall_now_ms());
+  const auto before = states(db, race_id, planned);
   summary.planned = static_cast<int>(planned.size());
+  summary.skipped = count_in(before, {S::done, S::timed_out});
+  std::map<std::string, const store::AttemptRecord*> by_id;
+  std::vector<std::string> ids;
+  for (const auto& a : planned) {
+    by_id[a.id] = &a;
+    ids.push_back(a.id);
+  }
   std::map<std::string, const scaffold::ContenderConfig*> contenders;
   for (const auto& c : spec.contenders) contenders[c.name] = &c;
 
-  Progress progress(static_cast<int>(todo.size()));
-  std::atomic<std::size_t> next{0};
+  Progress progress(count_in(before, {S::planned}));
   std::mutex summary_mutex;
+  std::exception_ptr store_error;
   const std::string host = core::host_name();
+  const std::string owner = store::new_owner();
+  LeaseKeeper keeper(db, owner);
+  auto run_one = [&](const std::string& id) {
+    const auto& a = *by_id.at(id);
+    auto out = run_attempt(env, *suite.find(a.task_id), *contenders.at(a.contender), a);
+    std::lock_guard g(summary_mutex);
+    if (out.cancelled) {
+      summary.cancelled = true;  // released below: the next run redoes it
+      return;
+    }
+    if (!db.finish(out.record, out.tests, owner)) {
+      fmt::print(stderr, "warning: attempt {} was taken over by another process after this one's lease "
+                 "expired; this run's result of it is not kept\n", id);
+      return;
+    }
+    progress.finished(out.record);
+    ++summary.ran;
+    if (out.record.failure != store::FailureClass::none) ++summary.failures;
+    if (out.record.state == S::infra_error) ++summary.infra_errors;
+  };
   auto worker = [&] {
-    for (;;) {
-      if (proc::cancel_requested()) return;
-      const std::size_t i = next++;
-      if (i >= todo.size()) return;
-      const auto& a = todo[i];
-      db.mark_running(a.id, core::wall_now_rfc3339(), host);
-      auto out = run_attempt(env, *suite.find(a.task_id), *contenders.at(a.contender), a);
-      if (out.cancelled) {
-        std::lock_guard g(summary_mutex);
-        summary.cancelled = true;
-        return;  // stays "running" in the store: the next run redoes it
+    try {
+      for (;;) {
+        {
+          std::lock_guard g(summary_mutex);
+          if (proc::cancel_requested() || summary.cancelled || store_error) return;
+        }
+        const auto now = core::wall_now_ms();
+        const auto id = db.claim(ids, {owner, host, now, keeper.lease_until()});
+        if (!id) return;
+        run_one(*id);
       }
-      db.finish(out.record, out.tests);
-      progress.finished(out.record);
+    } catch (const std::exception&) {  // the store failed (e.g. a full disk): stop the race, say why
       std::lock_guard g(summary_mutex);
-      ++summary.ran;
-      if (out.record.failure != store::FailureClass::none) ++summary.failures;
-      if (out.record.state == store::AttemptState::infra_error) ++summary.infra_errors;
+      if (!store_error) store_error = std::current_exception();
     }
   };
-  const int jobs = std::max(1, std::min<int>(spec.jobs, static_cast<int>(todo.size())));
+  const int jobs = std::max(1, std::min<int>(spec.jobs, progress.total()));
   std::vector<std::thread> threads;
   for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   progress.end();
+  try {
+    db.release(owner);  // interrupted attempts go back to planned
+  } catch (const std::exception&) {
+    if (!store_error) throw;
+  }
+  if (store_error) std::rethrow_exception(store_error);
   if (proc::cancel_requested()) summary.cancelled = true;
+  const auto after = states(db, race_id, planned);
+  summary.elsewhere = count_in(after, {S::done, S::timed_out, S::infra_error, S::running}) - summary.skipped -
+                      summary.ran;
   summary.seconds = core::seconds_between(started, core::Clock::now());
   return summary;
 }

@@ -86,6 +86,15 @@ struct AttemptRecord {
   std::string judge_json;         // {grade, reasons, tries, error}
 };
 
+// A lease on an attempt: owner "host:pid:random" (store/lease.hpp), times in wall-clock
+// epoch ms so that workers on several machines agree.
+struct Claim {
+  std::string owner;
+  std::string host;
+  std::int64_t now_ms = 0;
+  std::int64_t lease_until_ms = 0;
+};
+
 struct TestOutcome {
   std::string attempt_id;
   std::string tier;   // setup | fail_to_pass | strict | pass_to_pass

@@ -46,7 +46,7 @@ void Store::put_speed_run(const SpeedRunRow& r, const std::vector<SpeedCaseRow>&
   tx.commit();
 }
 
-std::vector<SpeedRunRow> Store::speed_runs() {
+std::vector<SpeedRunRow> Store::speed_runs() try {
   std::lock_guard g(mutex_);
   std::vector<SpeedRunRow> out;
   SQLite::Statement q(*db_, "SELECT id, started_at, endpoint, protocol, model, simulated, server, agentrace, host_json, "
@@ -62,9 +62,11 @@ std::vector<SpeedRunRow> Store::speed_runs() {
     out.push_back(std::move(r));
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<SpeedCaseRow> Store::speed_cases(const std::string& run_id) {
+std::vector<SpeedCaseRow> Store::speed_cases(const std::string& run_id) try {
   std::lock_guard g(mutex_);
   std::vector<SpeedCaseRow> out;
   SQLite::Statement q(*db_, "SELECT case_index, prompt_tokens, output_tokens, concurrency, rate, result_json "
@@ -75,9 +77,11 @@ std::vector<SpeedCaseRow> Store::speed_cases(const std::string& run_id) {
                    q.getColumn(3).getInt(), q.getColumn(4).getDouble(), q.getColumn(5).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<SpeedSampleRow> Store::speed_samples(const std::string& run_id) {
+std::vector<SpeedSampleRow> Store::speed_samples(const std::string& run_id) try {
   std::lock_guard g(mutex_);
   std::vector<SpeedSampleRow> out;
   SQLite::Statement q(*db_, "SELECT case_index, sequence, sample_json FROM speed_samples WHERE run_id=? "
@@ -87,6 +91,8 @@ std::vector<SpeedSampleRow> Store::speed_samples(const std::string& run_id) {
     out.push_back({run_id, q.getColumn(0).getInt(), q.getColumn(1).getInt64(), q.getColumn(2).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 }  // namespace agentrace::store

@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -80,6 +81,12 @@ CREATE TABLE speed_samples(
   run_id TEXT NOT NULL, case_index INTEGER NOT NULL, sequence INTEGER NOT NULL, sample_json TEXT NOT NULL,
   PRIMARY KEY(run_id, case_index, sequence));
 )sql",
+    // 7: leases: the process running an attempt ("host:pid:random") and until when its
+    // claim holds (wall-clock epoch ms), so several processes share one race.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN owner TEXT;
+ALTER TABLE attempts ADD COLUMN lease_until INTEGER;
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -139,7 +146,9 @@ const char* const kAttemptColumns =
 }  // namespace
 
 Store::Store(const std::filesystem::path& file) : file_(file) {
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  std::error_code ec;
+  if (file.has_parent_path() && (std::filesystem::create_directories(file.parent_path(), ec), ec))
+    throw core::InfraError(fmt::format("results store {}: cannot create its folder: {}", file.string(), ec.message()));
   try {
     db_ = std::make_unique<SQLite::Database>(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db_->setBusyTimeout(30000);
@@ -148,15 +157,33 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     db_->exec("PRAGMA foreign_keys=ON");
     migrate();
   } catch (const SQLite::Exception& e) {
-    throw core::InfraError(fmt::format("results store {}: {}", file.string(), e.what()));
+    fail(e);
   }
+}
+
+// What the user can do about the usual causes; SQLite's own words stay in the message.
+void Store::fail(const SQLite::Exception& e) const {
+  const char* hint = "";
+  switch (e.getErrorCode()) {
+    case SQLITE_FULL: hint = " (the disk is full: free space and run again; finished attempts are kept)"; break;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM: hint = " (agentrace needs to write the file and its folder: check permissions and mounts)"; break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT: hint = " (not an agentrace store: give another --db)"; break;
+    case SQLITE_BUSY: hint = " (another process holds it locked for too long)"; break;
+    default: break;
+  }
+  throw core::InfraError(fmt::format("results store {}: {}{}", file_.string(), e.what(), hint));
 }
 
 Store::~Store() = default;
 
-int Store::schema_version() {
+int Store::schema_version() try {
   std::lock_guard g(mutex_);
   return db_->execAndGet("PRAGMA user_version").getInt();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 int Store::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
@@ -170,14 +197,17 @@ void Store::migrate() {
                                        file_.string(), have, want));
   }
   for (int v = have; v < want; ++v) {
-    SQLite::Transaction tx(*db_);
+    // IMMEDIATE, and the version read again inside: two processes opening an old store
+    // at once migrate it once.
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    if (db_->execAndGet("PRAGMA user_version").getInt() > v) continue;
     db_->exec(kMigrations[v]);
     db_->exec(fmt::format("PRAGMA user_version={}", v + 1));
     tx.commit();
   }
 }
 
-void Store::put_race(const RaceRow& r) {
+void Store::put_race(const RaceRow& r) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_,
                       "INSERT INTO races(id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json) "
@@ -192,9 +222,11 @@ void Store::put_race(const RaceRow& r) {
   q.bind(7, r.spec_json);
   q.bind(8, r.host_json);
   q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::put_contender(const ContenderRow& c) {
+void Store::put_contender(const ContenderRow& c) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_, "INSERT OR REPLACE INTO contenders(race_id, name, scaffold, config_json) VALUES(?,?,?,?)");
   q.bind(1, c.race_id);
@@ -202,9 +234,11 @@ void Store::put_contender(const ContenderRow& c) {
   q.bind(3, c.scaffold);
   q.bind(4, c.config_json);
   q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::put_task(const TaskRow& t, const std::string& race_id) {
+void Store::put_task(const TaskRow& t, const std::string& race_id) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
   SQLite::Statement q(*db_, "INSERT OR REPLACE INTO tasks(hash, id, title, language, spec_json) VALUES(?,?,?,?,?)");
@@ -219,9 +253,11 @@ void Store::put_task(const TaskRow& t, const std::string& race_id) {
   l.bind(2, t.hash);
   l.exec();
   tx.commit();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::plan(const std::vector<AttemptRecord>& attempts) {
+void Store::plan(const std::vector<AttemptRecord>& attempts) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
   SQLite::Statement q(*db_,
@@ -238,17 +274,76 @@ void Store::plan(const std::vector<AttemptRecord>& attempts) {
     q.reset();
   }
   tx.commit();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-int Store::reset_unfinished(const std::string& race_id) {
+int Store::reset_unfinished(const std::string& race_id, std::int64_t now_ms) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_,
-                      "UPDATE attempts SET state='planned' WHERE race_id=? AND state IN ('running','infra_error')");
+                      "UPDATE attempts SET state='planned', owner=NULL, lease_until=NULL WHERE race_id=? AND "
+                      "(state='infra_error' OR (state='running' AND (lease_until IS NULL OR lease_until<?)))");
   q.bind(1, race_id);
+  q.bind(2, now_ms);
   return q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::mark_running(const std::string& attempt_id, const std::string& started_at, const std::string& host) {
+std::optional<std::string> Store::claim(const std::vector<std::string>& ids, const Claim& c) try {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_,
+                      "UPDATE attempts SET state='running', owner=?1, lease_until=?2, host=?3, started_at=?4, "
+                      "updated_at=?4, runs=runs+1 WHERE id=(SELECT a.id FROM json_each(?5) j JOIN attempts a ON "
+                      "a.id=j.value WHERE a.state='planned' OR (a.state='running' AND a.lease_until<?6) "
+                      "ORDER BY j.key LIMIT 1) RETURNING id");
+  q.bind(1, c.owner);
+  q.bind(2, c.lease_until_ms);
+  q.bind(3, c.host);
+  q.bind(4, core::wall_now_rfc3339());
+  q.bind(5, nlohmann::json(ids).dump());
+  q.bind(6, c.now_ms);
+  if (!q.executeStep()) return std::nullopt;
+  auto id = q.getColumn(0).getString();
+  q.executeStep();  // runs the statement to its end: the claim is written
+  return id;
+} catch (const SQLite::Exception& e) {
+  fail(e);
+}
+
+int Store::renew(const std::string& owner, std::int64_t lease_until_ms) try {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_, "UPDATE attempts SET lease_until=? WHERE owner=? AND state='running'");
+  q.bind(1, lease_until_ms);
+  q.bind(2, owner);
+  return q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
+}
+
+int Store::release(const std::string& owner) try {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_, "UPDATE attempts SET state='planned', owner=NULL, lease_until=NULL "
+                            "WHERE owner=? AND state='running'");
+  q.bind(1, owner);
+  return q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
+}
+
+std::vector<std::string> Store::owners(const std::string& race_id) try {
+  std::lock_guard g(mutex_);
+  std::vector<std::string> out;
+  SQLite::Statement q(*db_, "SELECT DISTINCT owner FROM attempts WHERE race_id=? AND state='running' AND "
+                            "owner IS NOT NULL ORDER BY owner");
+  q.bind(1, race_id);
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
+}
+
+void Store::mark_running(const std::string& attempt_id, const std::string& started_at, const std::string& host) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_,
                       "UPDATE attempts SET state='running', started_at=?, host=?, runs=runs+1, updated_at=? WHERE id=?");
@@ -257,16 +352,19 @@ void Store::mark_running(const std::string& attempt_id, const std::string& start
   q.bind(3, core::wall_now_rfc3339());
   q.bind(4, attempt_id);
   q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outcomes) {
+bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outcomes, const std::string& owner) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
   SQLite::Statement q(*db_,
                       "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
                       "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
                       "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
-                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, judge_grade=?, judge_json=?, updated_at=? WHERE id=?");
+                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, judge_grade=?, judge_json=?, updated_at=?, lease_until=NULL "
+                      "WHERE id=? AND (?='' OR (owner=? AND state='running'))");
   int i = 1;
   q.bind(i++, to_string(a.state));
   q.bind(i++, to_string(a.failure));
@@ -310,7 +408,14 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
   q.bind(i++, a.judge_json);
   q.bind(i++, core::wall_now_rfc3339());
   q.bind(i++, a.id);
-  if (q.exec() != 1) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));
+  q.bind(i++, owner);
+  q.bind(i++, owner);
+  if (q.exec() != 1) {
+    SQLite::Statement known(*db_, "SELECT 1 FROM attempts WHERE id=?");
+    known.bind(1, a.id);
+    if (!known.executeStep()) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));
+    return false;  // another process took it over after this owner's lease expired
+  }
   SQLite::Statement del(*db_, "DELETE FROM test_outcomes WHERE attempt_id=?");
   del.bind(1, a.id);
   del.exec();
@@ -330,9 +435,12 @@ void Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
     ins.reset();
   }
   tx.commit();
+  return true;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::put_call(const CallRow& c) {
+void Store::put_call(const CallRow& c) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_,
                       "INSERT OR REPLACE INTO calls(attempt_id, sequence, protocol, model, status, error, start_wall_ms, "
@@ -353,13 +461,17 @@ void Store::put_call(const CallRow& c) {
   if (c.output_tokens) q.bind(i++, *c.output_tokens); else q.bind(i++);
   q.bind(i++, c.record_json);
   q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::clear_calls(const std::string& attempt_id) {
+void Store::clear_calls(const std::string& attempt_id) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_, "DELETE FROM calls WHERE attempt_id=?");
   q.bind(1, attempt_id);
   q.exec();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 namespace {
@@ -398,17 +510,21 @@ std::vector<CallRow> query_calls(SQLite::Database& db, const std::string& race_i
 
 }  // namespace
 
-std::vector<CallRow> Store::calls(const std::string& race_id) {
+std::vector<CallRow> Store::calls(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   return query_calls(*db_, race_id, true);
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<CallRow> Store::call_summaries(const std::string& race_id) {
+std::vector<CallRow> Store::call_summaries(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   return query_calls(*db_, race_id, false);
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-void Store::put_review(const ReviewRow& r) {
+void Store::put_review(const ReviewRow& r) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
   SQLite::Statement q(*db_, "INSERT OR REPLACE INTO reviews(attempt_id, reviewer, grade, note, created_at) "
@@ -427,9 +543,11 @@ void Store::put_review(const ReviewRow& r) {
   u.bind(3, r.attempt_id);
   if (u.exec() != 1) throw core::InfraError(fmt::format("review: no attempt {}", r.attempt_id));
   tx.commit();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<ReviewRow> Store::reviews(const std::string& race_id) {
+std::vector<ReviewRow> Store::reviews(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<ReviewRow> out;
   SQLite::Statement q(*db_, "SELECT r.attempt_id, r.reviewer, r.grade, r.note, r.created_at FROM reviews r "
@@ -440,9 +558,11 @@ std::vector<ReviewRow> Store::reviews(const std::string& race_id) {
                    q.getColumn(3).getString(), q.getColumn(4).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<RaceRow> Store::races() {
+std::vector<RaceRow> Store::races() try {
   std::lock_guard g(mutex_);
   std::vector<RaceRow> out;
   SQLite::Statement q(*db_, "SELECT id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json "
@@ -453,6 +573,8 @@ std::vector<RaceRow> Store::races() {
                    q.getColumn(6).getString(), q.getColumn(7).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 std::optional<RaceRow> Store::race(const std::string& id_or_name) {
@@ -462,7 +584,7 @@ std::optional<RaceRow> Store::race(const std::string& id_or_name) {
   return std::nullopt;
 }
 
-std::vector<ContenderRow> Store::contenders(const std::string& race_id) {
+std::vector<ContenderRow> Store::contenders(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<ContenderRow> out;
   SQLite::Statement q(*db_, "SELECT race_id, name, scaffold, config_json FROM contenders WHERE race_id=? ORDER BY rowid");
@@ -472,9 +594,11 @@ std::vector<ContenderRow> Store::contenders(const std::string& race_id) {
                    q.getColumn(3).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<TaskRow> Store::tasks(const std::string& race_id) {
+std::vector<TaskRow> Store::tasks(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<TaskRow> out;
   SQLite::Statement q(*db_, "SELECT t.hash, t.id, t.title, t.language, t.spec_json FROM tasks t "
@@ -485,9 +609,11 @@ std::vector<TaskRow> Store::tasks(const std::string& race_id) {
                    q.getColumn(3).getString(), q.getColumn(4).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<AttemptRecord> Store::attempts(const std::string& race_id) {
+std::vector<AttemptRecord> Store::attempts(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<AttemptRecord> out;
   SQLite::Statement q(*db_, fmt::format("SELECT {} FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat",
@@ -495,9 +621,11 @@ std::vector<AttemptRecord> Store::attempts(const std::string& race_id) {
   q.bind(1, race_id);
   while (q.executeStep()) out.push_back(read_attempt(q));
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
-std::vector<TestOutcome> Store::outcomes(const std::string& race_id) {
+std::vector<TestOutcome> Store::outcomes(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<TestOutcome> out;
   SQLite::Statement q(*db_, "SELECT o.attempt_id, o.tier, o.name, o.passed, o.exit_code, o.timed_out, o.duration_s, "
@@ -510,6 +638,8 @@ std::vector<TestOutcome> Store::outcomes(const std::string& race_id) {
                    q.getColumn(6).getDouble(), q.getColumn(7).getString()});
   }
   return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 }  // namespace agentrace::store

@@ -2,6 +2,10 @@
 // The results database: one SQLite file in WAL mode. Every finished attempt is
 // written in one transaction, so a crash or kill -9 never loses one. Ids are stable
 // text (no auto-increment id leaves a store), so stores of shards merge cleanly.
+// Several processes may share one race in one store: each claims attempts with a lease
+// (owner + expiry), so no attempt runs twice. Every SQLite error leaves here as
+// core::InfraError naming the file.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -12,6 +16,7 @@
 
 namespace SQLite {
 class Database;
+class Exception;
 }
 
 namespace agentrace::store {
@@ -33,11 +38,24 @@ class Store {
   void put_task(const TaskRow& task, const std::string& race_id);
   // Adds planned attempts; existing ids are left as they are.
   void plan(const std::vector<AttemptRecord>& attempts);
-  // Attempts left running by a crash, and infrastructure errors, go back to planned.
-  int reset_unfinished(const std::string& race_id);
+  // Infrastructure errors, and running attempts whose lease expired before now_ms (or
+  // that never had one), go back to planned.
+  int reset_unfinished(const std::string& race_id, std::int64_t now_ms);
   void mark_running(const std::string& attempt_id, const std::string& started_at, const std::string& host);
-  // Writes the finished attempt and its test outcomes in one transaction.
-  void finish(const AttemptRecord& attempt, const std::vector<TestOutcome>& outcomes);
+  // Makes the first of `ids` that is planned, or running with a lease expired before
+  // c.now_ms, running for c.owner until c.lease_until_ms, in one statement: two
+  // processes never claim the same attempt. Returns its id, nullopt when none is left.
+  std::optional<std::string> claim(const std::vector<std::string>& ids, const Claim& c);
+  // Extends the lease of every attempt `owner` is running; returns how many.
+  int renew(const std::string& owner, std::int64_t lease_until_ms);
+  // Puts the attempts `owner` is running back to planned (it died, or was interrupted).
+  int release(const std::string& owner);
+  // The owners of the race's running attempts.
+  std::vector<std::string> owners(const std::string& race_id);
+  // Writes the finished attempt and its test outcomes in one transaction. With an owner,
+  // only while that owner holds the attempt: false (nothing written) when its lease
+  // was lost to another process.
+  bool finish(const AttemptRecord& attempt, const std::vector<TestOutcome>& outcomes, const std::string& owner = {});
 
   std::vector<RaceRow> races();
   std::optional<RaceRow> race(const std::string& id_or_name);
@@ -68,6 +86,7 @@ class Store {
 
  private:
   void migrate();
+  [[noreturn]] void fail(const SQLite::Exception& e) const;
   std::filesystem::path file_;
   std::unique_ptr<SQLite::Database> db_;
   std::mutex mutex_;

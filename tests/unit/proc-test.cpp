@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,21 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class Proc : public ::testing::Test {
- protected:
-  SpawnSpec sh(const std::string& script) {
-    SpawnSpec s;
-    s.argv = {"sh", "-c", script};
-    s.env = allowlisted_env();
-    s.stdout_path = out();
-    s.stderr_path = err();
-    return s;
-  }
-  fs::path out() const { return tmp_.path() / "out.log"; }
-  fs::path err() const { return tmp_.path() / "err.log"; }
-  core::TempDir tmp_{"proc-test"};
-};
 
 // A process is gone when it no longer exists or is a zombie waiting for a reaper that
 // is not us (its parent was PID 1 in a container).
@@ -68,6 +55,33 @@ pid_t read_pid(const fs::path& file) {
   in >> pid;
   return pid;
 }
+
+class Proc : public ::testing::Test {
+ protected:
+  SpawnSpec sh(const std::string& script) {
+    SpawnSpec s;
+    s.argv = {"sh", "-c", script};
+    s.env = allowlisted_env();
+    s.stdout_path = out();
+    s.stderr_path = err();
+    return s;
+  }
+  // Runs `start` (which starts a daemon that writes its pid to PIDFILE) and then waits
+  // for the pid: once run() is back, the daemon must be gone, counted as a leftover.
+  void expect_daemon_ended(std::string start) {
+    const auto pidfile = tmp_.path() / "daemon.pid";
+    start.replace(start.find("PIDFILE"), 7, pidfile.string());
+    const auto r = run(sh(start + "\nwhile [ ! -s " + pidfile.string() + " ]; do sleep 0.01; done"));
+    EXPECT_EQ(r.exit_code, 0);
+    const pid_t pid = read_pid(pidfile);
+    ASSERT_GT(pid, 1);
+    EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
+    EXPECT_GE(r.leftovers_killed, 1);
+  }
+  fs::path out() const { return tmp_.path() / "out.log"; }
+  fs::path err() const { return tmp_.path() / "err.log"; }
+  core::TempDir tmp_{"proc-test"};
+};
 
 TEST_F(Proc, ExitCodeIsReported) {
   const auto r = run(sh("exit 3"));
@@ -180,25 +194,16 @@ TEST_F(Proc, SetsidDaemonIsGoneAfterRun) {
 }
 
 TEST_F(Proc, DoubleForkedNohupChildIsGoneAfterRun) {
-  const auto pidfile = tmp_.path() / "nohup.pid";
-  const auto r = run(sh("( nohup sh -c 'echo $$ > " + pidfile.string() + "; exec sleep 300' >/dev/null 2>&1 & ); " +
-                        "while [ ! -s " + pidfile.string() + " ]; do sleep 0.01; done"));
-  EXPECT_EQ(r.exit_code, 0);
-  const pid_t pid = read_pid(pidfile);
-  ASSERT_GT(pid, 1);
-  EXPECT_TRUE(gone_soon(pid)) << "orphan " << pid << " outlived run()";
+  expect_daemon_ended("( nohup sh -c 'echo $$ > PIDFILE; exec sleep 300' >/dev/null 2>&1 & )");
 }
 
 TEST_F(Proc, DaemonEscapingGroupAndSessionIsGoneAfterRun) {
-  const auto pidfile = tmp_.path() / "double.pid";
-  const auto r = run(sh("( setsid nohup sh -c 'echo $$ > " + pidfile.string() +
-                        "; exec sleep 300' </dev/null >/dev/null 2>&1 & ); " + "while [ ! -s " + pidfile.string() +
-                        " ]; do sleep 0.01; done"));
-  EXPECT_EQ(r.exit_code, 0);
-  const pid_t pid = read_pid(pidfile);
-  ASSERT_GT(pid, 1);
-  EXPECT_TRUE(gone_soon(pid)) << "daemon " << pid << " outlived run()";
-  EXPECT_GE(r.leftovers_killed, 1);
+  expect_daemon_ended("( setsid nohup sh -c 'echo $$ > PIDFILE; exec sleep 300' </dev/null >/dev/null 2>&1 & )");
+}
+
+TEST_F(Proc, DaemonWithAClearedEnvironmentIsGoneAfterRun) {
+  // No variable of ours survives `env -i`, and setsid leaves group and session.
+  expect_daemon_ended("env -i setsid /bin/sh -c 'echo $$ > PIDFILE; exec /bin/sleep 300' </dev/null >/dev/null 2>&1 &");
 }
 
 TEST_F(Proc, EnvironmentIsExactlyWhatWasGiven) {
@@ -212,20 +217,53 @@ TEST_F(Proc, EnvironmentIsExactlyWhatWasGiven) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   std::sort(lines.begin(), lines.end());
-  ASSERT_EQ(lines.size(), 3u) << core::read_file(out());
-  EXPECT_EQ(lines[0].rfind("AGENTRACE_PROC_TOKEN=", 0), 0u);
-  EXPECT_GT(lines[0].size(), std::string("AGENTRACE_PROC_TOKEN=").size());
-  EXPECT_EQ(lines[1], "FOO=bar baz");
-  EXPECT_EQ(lines[2], "PATH=/usr/bin:/bin");
+  ASSERT_EQ(lines.size(), 2u) << core::read_file(out());
+  EXPECT_EQ(lines[0], "FOO=bar baz");
+  EXPECT_EQ(lines[1], "PATH=/usr/bin:/bin");
 }
 
-TEST_F(Proc, EachRunGetsItsOwnToken) {
-  auto spec = sh("echo $AGENTRACE_PROC_TOKEN");
-  run(spec);
-  const auto first = core::read_file(out());
-  run(spec);
-  EXPECT_NE(core::read_file(out()), first);
-  EXPECT_GT(first.size(), 1u);
+// Forks a caller that runs `body`, waits until `files` are written, kills the caller
+// with SIGKILL (as `kill -9 agentrace`) and returns the pids the files hold.
+std::vector<pid_t> kill_caller_of(const std::function<void()>& body, const std::vector<fs::path>& files) {
+  const pid_t caller = fork();
+  if (caller == 0) {
+    body();
+    _exit(0);
+  }
+  std::vector<pid_t> pids;
+  for (const auto& f : files) {
+    const auto written = [&] { return fs::exists(f) && read_pid(f) > 0; };
+    for (int i = 0; i < 1000 && !written(); ++i) std::this_thread::sleep_for(10ms);
+    pids.push_back(written() ? read_pid(f) : -1);
+  }
+  kill(caller, SIGKILL);
+  waitpid(caller, nullptr, 0);
+  return pids;
+}
+
+TEST_F(Proc, CommandAndWhatItLeftDieWithAKilledCaller) {
+  const auto leader = tmp_.path() / "leader.pid", daemon = tmp_.path() / "daemon.pid";
+  const auto spec = sh("echo $$ > " + leader.string() + "; (setsid sh -c 'echo $$ > " + daemon.string() +
+                       "; exec sleep 300' </dev/null >/dev/null 2>&1 &); sleep 300");
+  for (const pid_t pid : kill_caller_of([&] { run(spec); }, {leader, daemon})) {
+    ASSERT_GT(pid, 1);
+    EXPECT_TRUE(gone_soon(pid)) << pid << " outlived the process that ran it";
+  }
+}
+
+TEST_F(Proc, ChildDiesWithAKilledParent) {
+  const auto pidfile = tmp_.path() / "child.pid";
+  const auto body = [&] {
+    SpawnSpec spec;
+    spec.argv = {"sh", "-c", "echo $$; exec sleep 300"};
+    spec.env = allowlisted_env();
+    Child child(spec);
+    core::write_file(pidfile, child.read_line(10s) + "\n");
+    pause();
+  };
+  const auto pids = kill_caller_of(body, {pidfile});
+  ASSERT_GT(pids.at(0), 1);
+  EXPECT_TRUE(gone_soon(pids.at(0))) << "the child outlived its killed parent";
 }
 
 TEST_F(Proc, AllowlistedEnvironmentHasAPath) {

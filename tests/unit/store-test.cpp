@@ -157,7 +157,7 @@ TEST_F(StoreTest, ResetUnfinishedReplansRunningAndInfraErrorsOnly) {
   db.finish(late, {});
   db.mark_running("other-race", "2026-01-02T00:00:00.000Z", "h");
 
-  EXPECT_EQ(db.reset_unfinished("race-1"), 2);
+  EXPECT_EQ(db.reset_unfinished("race-1", 1000), 2);
   const auto all = db.attempts("race-1");
   EXPECT_EQ(find(all, "run")->state, AttemptState::planned);
   EXPECT_EQ(find(all, "infra")->state, AttemptState::planned);
@@ -167,7 +167,7 @@ TEST_F(StoreTest, ResetUnfinishedReplansRunningAndInfraErrorsOnly) {
   EXPECT_EQ(find(all, "todo")->state, AttemptState::planned);
   // Another race's running attempt is not touched.
   EXPECT_EQ(db.attempts("race-2").at(0).state, AttemptState::running);
-  EXPECT_EQ(db.reset_unfinished("race-1"), 0);
+  EXPECT_EQ(db.reset_unfinished("race-1", 1000), 0);
 }
 
 TEST_F(StoreTest, FinishWritesEveryField) {
