@@ -76,6 +76,7 @@ void register_agent(CLI::App& app) {
   auto a = std::make_shared<AgentArgs>();
   auto* cmd = app.add_subcommand("agent", "Run the built-in coding agent in a folder (the `builtin` scaffold)");
   cmd->add_option("--base-url", a->base_url, "Model endpoint: with /v1 for openai-chat, without for anthropic-messages")
+      ->envname("AGENTRACE_BASE_URL")
       ->required();
   cmd->add_option("--protocol", a->protocol, "openai-chat or anthropic-messages")->capture_default_str();
   cmd->add_option("--model", a->model, "Model id sent with each request")->required();

@@ -6,6 +6,11 @@
 // with the command's status. With --rusage FILE it is the command's subreaper and writes
 // the CPU time and peak memory of the command and everything it started (processes that
 // ended before it did) as JSON: outside the sandbox only bwrap's own usage is visible.
+// With --token-stdin it reads the attempt's route token from the first line of stdin
+// (never argv or the environment: both are readable by others) and opens each proxy
+// connection with it; the command gets /dev/null as stdin, and the relay is not
+// dumpable, so the command cannot read the token from its memory.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -31,7 +36,18 @@ struct RelayArgs {
   std::string unix_path;
   std::vector<std::string> command;
   std::string rusage_file;
+  bool token_stdin = false;
 };
+
+// The first line of stdin, then stdin becomes /dev/null for the command.
+std::string take_token_line() {
+  std::string line;
+  char c = 0;
+  while (line.size() < 256 && read(0, &c, 1) == 1 && c != '\n') line += c;
+  dup2(open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
+  if (line.empty()) throw core::UsageError("--token-stdin: stdin held no token line");
+  return line + "\n";
+}
 
 // Blocks the signals that end the relay and returns a signalfd that reads them.
 int signal_fd() {
@@ -88,6 +104,11 @@ int run_relay(const RelayArgs& args) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   const int sfd = signal_fd();
   if (getppid() != parent) return 0;  // the parent died before prctl took effect
+  std::string opening;
+  if (args.token_stdin) {
+    prctl(PR_SET_DUMPABLE, 0);
+    opening = take_token_line();
+  }
 
   net::ListenSpec spec;
   try {
@@ -96,7 +117,7 @@ int run_relay(const RelayArgs& args) {
     throw core::UsageError(std::string("--listen: ") + e.what());
   }
   if (!spec.unix_path.empty()) throw core::UsageError("--listen takes host:port; the socket goes to --unix");
-  net::ByteRelay relay(spec, args.unix_path);
+  net::ByteRelay relay(spec, args.unix_path, opening);
   if (args.command.empty() && spec.port == 0) {
     std::printf("%u\n", relay.port());
     std::fflush(stdout);
@@ -129,6 +150,8 @@ void register_relay(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--unix", args->unix_path, "Unix socket to connect each connection to")->required();
   cmd->add_option("--rusage", args->rusage_file, "Write the command's CPU time and peak memory here (JSON)");
+  cmd->add_flag("--token-stdin", args->token_stdin,
+                "Open each connection with the route token read from stdin's first line (keeps it out of argv)");
   cmd->add_option("command", args->command, "Command to run once listening (after --)");
   cmd->callback([args] { exit_code() = run_relay(*args); });
 }

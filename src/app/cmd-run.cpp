@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
@@ -27,6 +28,7 @@ struct RunArgs {
   int repeats = 0;
   int jobs = 0;
   int agent_seconds = 0;
+  int stall_seconds = 0;
   bool keep = false;
   bool quiet = false;
 };
@@ -58,8 +60,19 @@ race::RaceSpec build_spec(const RunArgs& a) {
   if (a.repeats > 0) spec.repeats = a.repeats;
   if (a.jobs > 0) spec.jobs = a.jobs;
   if (a.agent_seconds > 0) spec.agent_seconds = a.agent_seconds;
+  if (a.stall_seconds > 0) spec.stall_seconds = a.stall_seconds;
   race::finalize_contenders(spec);
   return spec;
+}
+
+// Attempts that ended in infrastructure errors are not results: say so, and fail the run.
+void report_infra_errors(const race::RunSummary& s) {
+  if (s.infra_errors == 0) return;
+  std::vector<std::string> classes;
+  for (const auto& [name, n] : s.infra_classes) classes.push_back(fmt::format("{} {}", name, n));
+  fmt::print(stderr, "{} attempt(s) ended in infrastructure errors ({}): not graded; run the same command again "
+             "to retry them\n", s.infra_errors, fmt::join(classes, ", "));
+  exit_code() = 3;
 }
 
 }  // namespace
@@ -79,6 +92,9 @@ void register_run(CLI::App& app) {
   cmd->add_option("--repeats", args->repeats, "Attempts per task and contender")->check(CLI::Range(1, 1000));
   cmd->add_option("-j,--jobs", args->jobs, "Attempts run at once")->check(CLI::Range(1, 256));
   cmd->add_option("--agent-seconds", args->agent_seconds, "Time limit of one attempt")->check(CLI::Range(1, 86400));
+  cmd->add_option("--stall-seconds", args->stall_seconds,
+                  "A model call with no endpoint byte this long is cut: a stalled endpoint (default 120)")
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--cassettes", args->cassettes,
                   "Also save each attempt's model calls as a cassette, DIR/<attempt id>.jsonl (agentrace sim --replay)");
   cmd->add_flag("--keep-workspaces", args->keep, "Keep each attempt's workspace and HOME");
@@ -102,6 +118,7 @@ void register_run(CLI::App& app) {
       return;
     }
     if (!args->quiet) fmt::print("{}", report::render(db, *db.race(run.race_id), {}));
+    report_infra_errors(s);
   });
 }
 

@@ -1,8 +1,11 @@
 #include "core/hash.hpp"
 
 #include <openssl/evp.h>
+#include <sys/random.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <cstdint>
 #include <stdexcept>
 
@@ -38,5 +41,17 @@ std::string Sha256::hex() {
 }
 
 std::string sha256_hex(std::string_view bytes) { return Sha256().add(bytes).hex(); }
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  for (std::size_t got = 0; got < bytes;) {
+    const auto n = getrandom(raw.data() + got, bytes - got, 0);
+    if (n < 0 && errno != EINTR) throw std::runtime_error(fmt::format("getrandom failed: {}", std::strerror(errno)));
+    if (n > 0) got += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+  return out;
+}
 
 }  // namespace agentrace::core

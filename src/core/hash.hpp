@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 (OpenSSL) for content hashes and stable ids.
+// SHA-256 (OpenSSL) for content hashes and stable ids; random secrets.
 #include <string>
 #include <string_view>
 
@@ -21,5 +21,8 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view bytes);
+
+// `bytes` bytes from the kernel's CSPRNG (getrandom), as lowercase hex: unguessable ids.
+std::string random_hex(std::size_t bytes);
 
 }  // namespace agentrace::core

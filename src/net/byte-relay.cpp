@@ -92,7 +92,8 @@ struct End {
 
 }  // namespace
 
-ByteRelay::ByteRelay(const ListenSpec& listen, std::string unix_target) : target_(std::move(unix_target)) {
+ByteRelay::ByteRelay(const ListenSpec& listen, std::string unix_target, std::string opening)
+    : target_(std::move(unix_target)), opening_(std::move(opening)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   const int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -149,6 +150,7 @@ void ByteRelay::run(int stop_fd) {
       pair->unix_fd = u;
       pair->up.from = pair->down.to = c;
       pair->up.to = pair->down.from = u;
+      pair->up.len = opening_.copy(pair->up.buf.data(), pair->up.buf.size());  // sent before any read
       watch(pair.get(), c, true);
       watch(pair.get(), u, false);
       pairs.insert(std::move(pair));

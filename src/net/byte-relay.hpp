@@ -13,7 +13,9 @@ namespace agentrace::net {
 class ByteRelay {
  public:
   // Binds and listens on `listen` (TCP) at once; throws std::runtime_error naming it.
-  ByteRelay(const ListenSpec& listen, std::string unix_target);
+  // `opening` goes to each Unix connection before the first relayed byte (the route
+  // token line a token_line listener expects).
+  ByteRelay(const ListenSpec& listen, std::string unix_target, std::string opening = {});
   ~ByteRelay();
   ByteRelay(const ByteRelay&) = delete;
   ByteRelay& operator=(const ByteRelay&) = delete;
@@ -28,6 +30,7 @@ class ByteRelay {
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::string target_;
+  std::string opening_;
   std::size_t pairs_ = 0;
 };
 

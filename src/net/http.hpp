@@ -91,6 +91,9 @@ struct ListenSpec {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::string unix_path;  // when set, host and port are ignored
+  // Each connection opens with one line before its requests: the token the relay in front
+  // of an attempt sends (Exchange::connection_token); a connection without one is closed.
+  bool token_line = false;
 };
 // "127.0.0.1:8080", ":0", "[::1]:0", or a path (contains '/'): the form of --listen flags.
 ListenSpec parse_listen(std::string_view text);

@@ -24,6 +24,8 @@ class Exchange {
   virtual ~Exchange() = default;
   virtual const RequestHead& request() const = 0;
   virtual std::int64_t received_ns() const = 0;  // when the request head was parsed
+  // The connection's opening line on a token_line listener, "" elsewhere.
+  virtual const std::string& connection_token() const = 0;
   virtual EventLoop& loop() = 0;
 
   virtual void read_body(BodyPiece on_piece) = 0;

@@ -46,6 +46,20 @@ struct Sink {
   bool truncated = false;
 };
 
+// A pipe already holding `data` and closed for writing; returns its read end (-1: none).
+int stdin_pipe(const std::string& data) {
+  if (data.empty()) return -1;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
+  const bool whole = write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  close(fds[1]);
+  if (!whole) {
+    close(fds[0]);
+    throw core::InfraError(fmt::format("spawn: stdin of {} bytes does not fit a pipe", data.size()));
+  }
+  return fds[0];
+}
+
 void open_sink(Sink& sink, const std::filesystem::path& path) {
   if (path.empty()) return;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
@@ -110,17 +124,17 @@ class Prepared {
   }
   const std::string& name() const { return name_; }
   const std::string& dir() const { return dir_; }
+  int stdin_fd = -1;  // what the command reads; -1: /dev/null
 
   // In the child: leads its own process group, dies with the thread that forked it,
-  // reads /dev/null, writes the given descriptors, holds no other descriptor of ours
+  // reads stdin_fd, writes the given descriptors, holds no other descriptor of ours
   // (Asio opens sockets without CLOEXEC) and has SIGPIPE at its default; on failure
   // writes {0, errno} to report_fd.
   [[noreturn]] void exec(pid_t parent, int stdout_fd, int stderr_fd, int report_fd) const {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // it died before prctl
-    const int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
+    dup2(stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY), 0);
     dup2(stdout_fd, 1);
     dup2(stderr_fd, 2);
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -327,12 +341,16 @@ ProcResult run(const SpawnSpec& spec) {
 
   const auto started = core::Clock::now();
   Started child;
+  int in = -1;
   try {
-    child = start(Prepared(spec.argv, spec.env, spec.cwd), out_pipe[1], err_pipe[1], true);
+    Prepared command(spec.argv, spec.env, spec.cwd);
+    command.stdin_fd = in = stdin_pipe(spec.stdin_data);
+    child = start(command, out_pipe[1], err_pipe[1], true);
   } catch (...) {
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in}) close(fd);
     throw;
   }
+  if (in >= 0) close(in);
   close(out_pipe[1]);
   close(err_pipe[1]);
   out.fd = out_pipe[0];

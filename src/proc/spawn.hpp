@@ -1,7 +1,8 @@
 #pragma once
 // Runs one command the way an attempt needs: its own process group, stdin from
-// /dev/null, an explicit environment, stdout/stderr to files with a size cap, a time
-// limit that ends the whole group (TERM, then KILL), and resource usage recorded.
+// /dev/null (or given bytes), an explicit environment, stdout/stderr to files with a
+// size cap, a time limit that ends the whole group (TERM, then KILL), and resource
+// usage recorded.
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -20,6 +21,9 @@ struct SpawnSpec {
   // reader can tell when each line of the output arrived.
   std::filesystem::path stdout_times_path;
   std::filesystem::path stderr_path;           // empty = discard
+  // Bytes the command reads on stdin, then end of file (a secret kept out of argv and
+  // the environment); empty = /dev/null. Up to a pipe's capacity (64 KiB).
+  std::string stdin_data;
   std::size_t output_cap = 64u << 20;          // bytes kept per stream; the rest is drained
   std::chrono::milliseconds timeout{0};        // 0 = none
   std::chrono::milliseconds kill_grace{2000};  // TERM -> KILL

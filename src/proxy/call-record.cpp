@@ -56,8 +56,7 @@ std::optional<ErrorClass> parse_error_class(std::string_view name) {
 void to_json(nlohmann::json& j, const CallRecord& r) {
   nlohmann::json chunks = nlohmann::json::array();
   for (const auto& c : r.chunks) chunks.push_back({c.offset_ns, c.bytes});
-  j = {{"route_id", r.route_id},
-       {"attempt_id", r.attempt_id},
+  j = {{"attempt_id", r.attempt_id},
        {"sequence", r.sequence},
        {"protocol", r.protocol},
        {"method", r.method},
@@ -97,7 +96,6 @@ void to_json(nlohmann::json& j, const CallRecord& r) {
 
 void from_json(const nlohmann::json& j, CallRecord& r) {
   r = CallRecord{};
-  j.at("route_id").get_to(r.route_id);
   j.at("attempt_id").get_to(r.attempt_id);
   j.at("sequence").get_to(r.sequence);
   j.at("protocol").get_to(r.protocol);

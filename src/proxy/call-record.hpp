@@ -36,7 +36,7 @@ struct ChunkSample {
 };
 
 struct CallRecord {
-  std::string route_id;    // "" for the standalone proxy's default route
+  // The route's label, never its id: a route id is a secret capability (docs/proxy.md).
   std::string attempt_id;
   std::uint64_t sequence = 0;  // order of the call within its route, from 0
   std::string protocol;        // wire::protocol_name(), or "" for other paths

@@ -118,6 +118,27 @@ std::vector<std::pair<std::string, std::string>> tape_headers(const net::Respons
   return out;
 }
 
+// An unknown or closed route: nothing is forwarded, recorded or counted.
+void refuse(net::Exchange& ex) {
+  net::respond(ex, 404, json_error("agentrace_unknown_route", "no open route here: a route is a secret of one "
+                                   "running attempt and closes with it"), "application/json");
+}
+
+// The host root and /health, which agents probe at start-up (Claude Code: HEAD /):
+// answered here, never forwarded or recorded.
+bool answered_probe(net::Exchange& ex) {
+  const auto& method = ex.request().method;
+  const auto& target = ex.request().target;
+  const auto path = target.substr(0, target.find('?'));
+  if ((method == "HEAD" || method == "GET") && path == "/") {
+    net::respond(ex, 200, "agentrace proxy: model routes are at /r/<route-id>/\n");
+    return true;
+  }
+  if (method != "GET" || path != "/health") return false;
+  net::respond(ex, 200, R"({"status":"ok"})", "application/json");
+  return true;
+}
+
 int status_for(net::ErrorKind kind) {
   return kind == net::ErrorKind::stalled || kind == net::ErrorKind::timeout ? 504 : 502;
 }
@@ -278,7 +299,6 @@ class Call : public std::enable_shared_from_this<Call> {
     recorded_ = true;
     rec_.finish(upstream_error_, gone_, timings_, end_ns);
     auto& r = rec_.record();
-    r.route_id = route_->route.id;
     r.attempt_id = route_->route.attempt_id;
     if (tape_ && !gone_ && !upstream_error_) safely([&] { route_->route.cassette(take_tape(r)); });
     if (p_.sink) safely([&] { p_.sink(std::move(r)); });
@@ -333,21 +353,17 @@ void Proxy::Impl::handle(std::shared_ptr<net::Exchange> ex) {
   const auto& target = ex->request().target;
   std::shared_ptr<RouteState> route = default_route;
   std::string tail = target;
-  if (auto split = split_route(target)) {
+  if (const auto& token = ex->connection_token(); !token.empty()) {
+    route = find(token);  // the relay in front of an attempt named the route; paths are the agent's own
+    if (!route) return refuse(*ex);
+    if (answered_probe(*ex)) return;
+  } else if (auto split = split_route(target)) {
     route = find(split->first);
     tail = std::move(split->second);
-    if (!route) {
-      return net::respond(*ex, 404, json_error("agentrace_unknown_route", "no route '" + split->first + "'"),
-                          "application/json");
-    }
+    if (!route) return refuse(*ex);
   }
   if (!route) {
-    const auto& method = ex->request().method;
-    const auto path = target.substr(0, target.find('?'));
-    if ((method == "HEAD" || method == "GET") && path == "/") {
-      return net::respond(*ex, 200, "agentrace proxy: model routes are at /r/<route-id>/\n");
-    }
-    if (method == "GET" && path == "/health") return net::respond(*ex, 200, R"({"status":"ok"})", "application/json");
+    if (answered_probe(*ex)) return;
     return net::respond(*ex, 404, json_error("agentrace_unknown_route", "paths must start with /r/<route-id>/"),
                         "application/json");
   }

@@ -1,13 +1,16 @@
 #pragma once
 // The recording reverse proxy. An agent's base URL points at a route,
 //   http://127.0.0.1:PORT/r/<route-id>        (plus whatever path the agent appends),
-// and the proxy forwards each call to the route's upstream base URL + that path, with
-// the agent's dummy key replaced by the real one (x-api-key for Anthropic Messages,
-// Authorization: Bearer otherwise), relays status, headers and body bytes unchanged,
-// flushing every upstream read to the agent at once, and hands one CallRecord per call
-// to the sink. Paths outside /r/ go to the default route when there is one; without one,
+// or, on a listener with token_line, the connection's opening line names the route and
+// paths are the agent's own (the sandbox's relay sends it). Route ids are secrets (the
+// gateway's are 128 random bits): never recorded; an unknown one is a 404 that forwards
+// and records nothing. The proxy forwards each call to the route's upstream base URL +
+// that path, with the agent's dummy key replaced by the real one (x-api-key for Anthropic
+// Messages, Authorization: Bearer otherwise), relays status, headers and body bytes
+// unchanged, flushing every upstream read to the agent at once, and hands one CallRecord
+// per call to the sink. Paths outside /r/ go to the default route when there is one; without one,
 // the proxy answers `HEAD /`, `GET /` and `GET /health` itself (200, no record: Claude Code
-// probes the host root at start-up) and 404 to anything else.
+// probes the host root at start-up; also on a token connection) and 404 to anything else.
 // The proxy runs its own event loop thread; the sink is called on that thread, once per
 // finished call (keep it quick: every call of the proxy waits while it runs). Calls cut
 // by stop() are not recorded.

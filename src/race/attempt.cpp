@@ -38,24 +38,42 @@ std::optional<store::FailureClass> endpoint_failure(const std::vector<proxy::Cal
     case E::status_429:
     case E::status_5xx: return store::FailureClass::status;
     case E::reset:
-    case E::stalled:
     case E::malformed:
     case E::timeout: return store::FailureClass::stream;
     default: return std::nullopt;
   }
 }
 
-// The last call stopped receiving bytes long before the agent was stopped: a stalled
-// stream, not a slow model (a model still streaming is not a stall).
-bool stalled(const std::vector<proxy::CallRecord>& calls, std::int64_t agent_end_ns, std::chrono::seconds limit) {
-  if (calls.empty()) return false;
+// The agent left its last call (stopped at its limit) after the endpoint had sent no
+// byte for `window`, before the first one or mid-stream. A model still streaming is not
+// a stall, nor a call the agent dropped long before it was stopped.
+bool left_waiting(const std::vector<proxy::CallRecord>& calls, std::chrono::milliseconds window) {
+  if (calls.empty() || calls.back().error != proxy::ErrorClass::client_gone) return false;
   const auto& c = calls.back();
-  if (c.error != proxy::ErrorClass::stalled && c.error != proxy::ErrorClass::client_gone) return false;
-  std::int64_t last_ns = c.start_mono_ns;
-  if (!c.chunks.empty()) last_ns += c.chunks.back().offset_ns;
-  else if (c.response_headers_ms >= 0) last_ns += static_cast<std::int64_t>(c.response_headers_ms * 1e6);
-  const auto quiet = std::min<std::int64_t>(30'000'000'000LL, limit.count() * 500'000'000LL);
-  return agent_end_ns - last_ns >= quiet;
+  return c.end_ms - std::max(0.0, c.last_byte_ms) >= static_cast<double>(window.count());
+}
+
+// Endpoint faults that void the attempt whatever the agent did next: a key the endpoint
+// refused (401/403), a call the proxy cut after its stall timeout, or the agent stopped
+// while waiting on a silent endpoint for the stall timeout or half its limit, whichever is
+// shorter (a limit under the stall timeout ends the attempt before the proxy can see it).
+std::optional<std::pair<store::FailureClass, std::string>> endpoint_fault(
+    const std::vector<proxy::CallRecord>& calls, bool timed_out, std::chrono::seconds limit,
+    std::chrono::seconds stall) {
+  using F = store::FailureClass;
+  for (const auto& c : calls) {
+    if (c.status == 401 || c.status == 403)
+      return std::pair{F::auth, fmt::format("the endpoint refused the key: HTTP {} on call {}", c.status, c.sequence + 1)};
+  }
+  for (const auto& c : calls) {
+    if (c.error == proxy::ErrorClass::stalled)
+      return std::pair{F::stream, fmt::format("the endpoint's stream stalled: no byte for {} s on call {}",
+                                              stall.count(), c.sequence + 1)};
+  }
+  if (timed_out && left_waiting(calls, std::min<std::chrono::milliseconds>(stall, std::chrono::milliseconds(limit) / 2)))
+    return std::pair{F::stream, fmt::format("the endpoint's stream stalled; the agent hit its {} s limit waiting",
+                                            limit.count())};
+  return std::nullopt;
 }
 
 std::string split_json(const proxy::TimeSplit& t, double setup_s, const std::string& rusage_note) {
@@ -178,6 +196,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
       sandbox::Spec sb{ws, home, mounts, lease.socket_dir, launch.env};
       auto spec = sandbox::wrap(sb, env.mode, argv);
+      spec.stdin_data = lease.stdin_data;
       spec.stdout_path = dir / "agent.stdout";
       spec.stdout_times_path = dir / "agent.stdout.times";
       spec.stderr_path = dir / "agent.stderr";
@@ -214,11 +233,9 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
       if (t.timed()) spans.push_back({t.span->start_ns, t.span->end_ns});
     }
     r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s, rusage_note);
-    const bool stalled_endpoint = stalled(calls, agent_end_ns, limit);
-    if (pr.timed_out && stalled_endpoint) {
-      // The agent sat waiting on a stream that stopped: the endpoint's failure.
-      fail(r, store::FailureClass::stream,
-           fmt::format("the endpoint's stream stalled; the agent hit its {} s limit waiting", limit.count()));
+    const auto stall = env.gateway != nullptr ? env.gateway->stall_timeout() : limit;
+    if (const auto fault = endpoint_fault(calls, pr.timed_out, limit, stall)) {
+      fail(r, fault->first, fault->second);
     } else if (pr.timed_out) {
       r.state = store::AttemptState::timed_out;
       r.failure = store::FailureClass::timeout;

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <set>
 #include <thread>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "net/client.hpp"
 #include "net/http.hpp"
 #include "proc/child.hpp"
@@ -67,7 +67,7 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
                            const fs::path& cassette_dir)
     // One socket folder per process: two runs sharing a work folder must not take each
     // other's socket. The sandbox sees either one at the same path.
-    : mode_(mode), run_dir_(run_dir), socket_dir_(run_dir / fmt::format("sock-{}", getpid())),
+    : mode_(mode), stall_timeout_(spec.stall_seconds), run_dir_(run_dir), socket_dir_(run_dir / fmt::format("sock-{}", getpid())),
       suite_dir_(spec.suite_dir), cassette_dir_(cassette_dir), db_(db) {
   remove_stale_socket_dirs(run_dir);
   bool any = false;
@@ -81,8 +81,9 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
   net::ListenSpec tcp;
   net::ListenSpec unix_socket;
   unix_socket.unix_path = (socket_dir_ / "proxy.sock").string();
+  unix_socket.token_line = true;  // only relays connect here: each opens with its attempt's route id
   opts.listen = {tcp, unix_socket};
-  opts.stall_timeout = std::chrono::seconds(120);
+  opts.stall_timeout = stall_timeout_;
   proxy_ = std::make_unique<proxy::Proxy>(opts, [this](proxy::CallRecord r) { record(std::move(r)); });
   // A sandboxed agent (uid 4242 inside) must be able to connect to the socket.
   fs::permissions(socket_dir_ / "proxy.sock", fs::perms::all);
@@ -151,6 +152,15 @@ void ModelGateway::record(proxy::CallRecord r) {
   calls_[r.attempt_id].push_back(std::move(r));
 }
 
+std::string ModelGateway::add_route(const std::string& label, const scaffold::EndpointConfig& endpoint,
+                                    std::function<void(sim::CassetteCall)> cassette) {
+  const auto id = core::random_hex(16);
+  proxy_->add_route({id, label, upstream_for(endpoint), endpoint.key_env, std::move(cassette)});
+  std::lock_guard g(mutex_);
+  route_ids_[label] = id;
+  return id;
+}
+
 Lease ModelGateway::open(const std::string& attempt_id, const scaffold::ContenderConfig& contender) {
   Lease lease;
   if (!contender.endpoint || !proxy_) return lease;
@@ -159,58 +169,52 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
     std::lock_guard g(mutex_);
     calls_.erase(attempt_id);
   }
-  proxy::Route route{attempt_id, attempt_id, upstream_for(*contender.endpoint), contender.endpoint->key_env, {}};
+  std::function<void(sim::CassetteCall)> cassette;
   if (!cassette_dir_.empty()) {  // a fresh cassette per run of the attempt
     fs::create_directories(cassette_dir_);
     auto file = std::make_shared<sim::CassetteFile>(cassette_dir_ / (attempt_id + ".jsonl"));
-    route.cassette = [file](sim::CassetteCall call) { file->append(call); };
+    cassette = [file](sim::CassetteCall call) { file->append(call); };
   }
-  proxy_->add_route(route);
+  const auto id = add_route(attempt_id, *contender.endpoint, std::move(cassette));
   if (mode_ == sandbox::Mode::none) {
-    lease.base_url = proxy_->route_url(attempt_id);
+    lease.base_url = proxy_->route_url(id);
     return lease;
   }
-  lease.base_url = fmt::format("http://127.0.0.1:{}/r/{}", kRelayPort, attempt_id);
+  lease.base_url = fmt::format("http://127.0.0.1:{}", kRelayPort);
   lease.socket_dir = socket_dir_;
+  lease.stdin_data = id + "\n";
   lease.mounts.push_back({self_exe(), "/opt/agentrace/agentrace", false});
   lease.argv_prefix = {"/opt/agentrace/agentrace", "relay", "--listen", fmt::format("127.0.0.1:{}", kRelayPort),
-                       "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock",
+                       "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock", "--token-stdin",
                        "--rusage", fmt::format("{}/{}", sandbox::kHomeMount, kRusageFile), "--"};
   lease.rusage_in_home = kRusageFile;
   return lease;
 }
 
-namespace {
-// Route ids are path segments: a label such as "judge:<id>" keeps to [A-Za-z0-9-].
-std::string route_id(std::string label) {
-  for (auto& ch : label) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
-  }
-  return label;
-}
-}  // namespace
-
 std::string ModelGateway::open_host(const std::string& label, const scaffold::EndpointConfig& endpoint) {
-  proxy_->add_route({route_id(label), label, upstream_for(endpoint), endpoint.key_env});
-  return proxy_->route_url(route_id(label));
+  return proxy_->route_url(add_route(label, endpoint));
 }
 
-void ModelGateway::close_host(const std::string& label) { close_route(route_id(label), label); }
+void ModelGateway::close_host(const std::string& label) { close_route(label); }
 
-std::vector<proxy::CallRecord> ModelGateway::close(const std::string& attempt_id) {
-  return close_route(attempt_id, attempt_id);
-}
+std::vector<proxy::CallRecord> ModelGateway::close(const std::string& attempt_id) { return close_route(attempt_id); }
 
-std::vector<proxy::CallRecord> ModelGateway::close_route(const std::string& route, const std::string& attempt_id) {
+std::vector<proxy::CallRecord> ModelGateway::close_route(const std::string& label) {
   if (!proxy_) return {};
+  std::string id;
+  {
+    std::lock_guard g(mutex_);
+    id = route_ids_[label];
+    route_ids_.erase(label);
+  }
   // A call's record arrives when the call is over for the client; give the proxy's
   // thread a moment to hand over the route's last ones (other attempts' calls go on).
-  for (int i = 0; i < 100 && proxy_->calls_in_flight(route) > 0; ++i)
+  for (int i = 0; i < 100 && proxy_->calls_in_flight(id) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  proxy_->remove_route(route);
+  proxy_->remove_route(id);
   std::lock_guard g(mutex_);
-  auto out = std::move(calls_[attempt_id]);
-  calls_.erase(attempt_id);
+  auto out = std::move(calls_[label]);
+  calls_.erase(label);
   return out;
 }
 

@@ -1,11 +1,16 @@
 #pragma once
 // The race's model gateway: the recording proxy every model call goes through, and
 // the simulated endpoints the race starts for contenders whose endpoint is `sim`.
-// Each attempt gets its own proxy route, so every call is attributed to its attempt.
-// Inside the sandbox (no network) the agent reaches the proxy through its Unix socket,
-// bind-mounted at /run/model, and `agentrace relay` listening on the sandbox's own
-// loopback in front of the agent.
+// Each attempt gets its own proxy route, so every call is attributed to its attempt. A
+// route is a capability: its id is 128 random bits, open only while the attempt runs,
+// never in any argv, record or log. Inside the sandbox (no network) the agent reaches
+// the proxy through its Unix socket, bind-mounted at /run/model, and `agentrace relay`
+// listening on the sandbox's own loopback in front of the agent: the relay reads the
+// route id on its stdin and opens each proxy connection with it, so the agent's base URL
+// holds no secret. With --sandbox none the agent gets the route's URL in its environment
+// or config files.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +20,7 @@
 
 #include "proxy/call-record.hpp"
 #include "race/race-spec.hpp"
+#include "sim/cassette.hpp"
 #include "sandbox/sandbox.hpp"
 #include "store/store.hpp"
 
@@ -36,6 +42,7 @@ struct Lease {
   std::vector<std::string> argv_prefix;  // runs before the agent's argv (the relay)
   std::vector<sandbox::Mount> mounts;
   std::optional<std::filesystem::path> socket_dir;
+  std::string stdin_data;  // the relay's route token line: the command's stdin, never argv
   // The relay writes the agent's own CPU time and memory to this file in HOME ("" = none).
   std::string rusage_in_home;
 };
@@ -51,6 +58,8 @@ class ModelGateway {
   ModelGateway& operator=(const ModelGateway&) = delete;
 
   bool active() const { return proxy_ != nullptr; }
+  // No endpoint byte this long: the proxy cuts the call and classes it "stalled".
+  std::chrono::seconds stall_timeout() const { return stall_timeout_; }
   // Opens the attempt's route; nothing to do for a contender without an endpoint.
   Lease open(const std::string& attempt_id, const scaffold::ContenderConfig& contender);
   // Closes the route once its calls are over; returns the attempt's call records.
@@ -63,11 +72,15 @@ class ModelGateway {
  private:
   std::string upstream_for(const scaffold::EndpointConfig& e);
   void record(proxy::CallRecord r);
+  // Adds a route labelled `label` under a fresh secret id; returns the id.
+  std::string add_route(const std::string& label, const scaffold::EndpointConfig& endpoint,
+                        std::function<void(sim::CassetteCall)> cassette = {});
   // Waits (up to 1 s) for the route's calls to end, removes it, returns the records
-  // stored under `attempt_id`.
-  std::vector<proxy::CallRecord> close_route(const std::string& route, const std::string& attempt_id);
+  // stored under `label`.
+  std::vector<proxy::CallRecord> close_route(const std::string& label);
 
   sandbox::Mode mode_;
+  std::chrono::seconds stall_timeout_;
   std::filesystem::path run_dir_;
   std::filesystem::path socket_dir_;
   std::filesystem::path suite_dir_;
@@ -78,6 +91,7 @@ class ModelGateway {
   std::map<std::string, std::string> sim_urls_;
   std::mutex mutex_;
   std::map<std::string, std::vector<proxy::CallRecord>> calls_;
+  std::map<std::string, std::string> route_ids_;  // label -> secret route id
 };
 
 // Where this agentrace binary is (bound into the sandbox to run the relay).

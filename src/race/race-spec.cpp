@@ -215,6 +215,7 @@ RaceSpec load_race_file(const fs::path& file) {
   if (const auto* limits = r.table("limits", false)) {
     core::TableReader lr(*limits, "limits", errors);
     if (auto s = lr.integer("agent_seconds", false, 1, 86400)) spec.agent_seconds = static_cast<int>(*s);
+    if (auto s = lr.integer("stall_seconds", false, 1, 86400)) spec.stall_seconds = static_cast<int>(*s);
     lr.finish();
   }
   if (const auto* judge = r.table("judge", false)) {

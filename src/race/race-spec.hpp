@@ -27,6 +27,7 @@ struct RaceSpec {
   int jobs = 1;
   std::string sandbox = "bwrap";
   std::optional<int> agent_seconds;      // race-wide limit, overrides tasks
+  int stall_seconds = 120;               // no endpoint byte this long: the call is cut, a stalled endpoint
   std::optional<JudgeSpec> judge;
   std::filesystem::path source;          // the race file, if any
   std::string to_json() const;

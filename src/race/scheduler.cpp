@@ -155,7 +155,10 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
     progress.finished(out.record);
     ++summary.ran;
     if (out.record.failure != store::FailureClass::none) ++summary.failures;
-    if (out.record.state == S::infra_error) ++summary.infra_errors;
+    if (out.record.state == S::infra_error) {
+      ++summary.infra_errors;
+      ++summary.infra_classes[store::to_string(out.record.failure)];
+    }
   };
   auto worker = [&] {
     try {

@@ -4,6 +4,7 @@
 // is a terminal. Each attempt is claimed in the store first, so several processes on
 // one race and store share its attempts and none runs twice. Throws core::InfraError
 // when the store fails (attempts stored before stay).
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct RunSummary {
   int elsewhere = 0;     // finished or running in other processes meanwhile
   int failures = 0;      // of those, attempts with a failure class
   int infra_errors = 0;
+  std::map<std::string, int> infra_classes;  // failure class name -> attempts
   bool cancelled = false;
   double seconds = 0;
 };

@@ -91,11 +91,12 @@ class Builtin final : public Scaffold {
     const std::string exe = ctx.mode == sandbox::Mode::bwrap ? kMountedBinary : race::self_exe().string();
     const std::string base_url = protocol == "openai-chat" ? ctx.base_url + "/v1" : ctx.base_url;
     Launch l;
-    l.argv = {exe, "agent", "--base-url", base_url, "--protocol", protocol, "--model", ctx.contender.model,
+    l.argv = {exe, "agent", "--protocol", protocol, "--model", ctx.contender.model,
               "--prompt-file", (home / "prompt.md").string(), "--transcript", (home / "transcript.jsonl").string()};
     if (const auto turns = ctx.contender.max_turns) l.argv.insert(l.argv.end(), {"--max-steps", std::to_string(*turns)});
     l.env = ctx.contender.env;
     l.env["AGENTRACE_API_KEY"] = ctx.api_key;
+    l.env["AGENTRACE_BASE_URL"] = base_url;  // a route is a secret: never in argv
     return l;
   }
 

@@ -31,7 +31,8 @@ class Nop final : public Scaffold {
 
 // Runs any configured command line in the sandbox: the way to plug in an agent that
 // has no adapter yet. Placeholders: {prompt} (the statement), {prompt_file} (its path
-// in HOME), {workspace}, {task_id}, {model}.
+// in HOME), {workspace}, {task_id}, {model}. The base URL is only in the environment:
+// with --sandbox none it holds the route's secret, and argv is readable by anyone.
 class Command final : public Scaffold {
  public:
   std::string name() const override { return "command"; }
@@ -39,6 +40,13 @@ class Command final : public Scaffold {
     if (c.command.empty())
       throw core::UsageError(fmt::format("contender '{}': scaffold 'command' needs command = [\"prog\", \"arg\", ...]",
                                          c.name));
+    for (const auto& arg : c.command) {
+      if (arg.find("{base_url}") != std::string::npos)
+        throw core::UsageError(fmt::format("contender '{}': {{base_url}} in command would put the attempt's route, a "
+                                           "secret, in argv (readable by any local process); use the environment "
+                                           "variable instead, e.g. [\"sh\", \"-c\", \"curl $AGENTRACE_BASE_URL/v1/models\"]",
+                                           c.name));
+    }
   }
   Launch prepare(const AttemptContext& ctx) override {
     core::write_file(ctx.home / "prompt.md", ctx.task.statement);
@@ -52,7 +60,6 @@ class Command final : public Scaffold {
       replace(arg, "{workspace}", ws.string());
       replace(arg, "{task_id}", ctx.task.id);
       replace(arg, "{model}", ctx.contender.model);
-      replace(arg, "{base_url}", ctx.base_url);
       l.argv.push_back(arg);
     }
     l.env = ctx.contender.env;

@@ -36,6 +36,7 @@ std::string to_string(FailureClass f) {
     case FailureClass::connect: return "connect";
     case FailureClass::status: return "status";
     case FailureClass::stream: return "stream";
+    case FailureClass::auth: return "auth";
     case FailureClass::spawn: return "spawn";
   }
   return "?";
@@ -44,7 +45,8 @@ std::string to_string(FailureClass f) {
 FailureClass parse_failure(const std::string& s) {
   for (auto f : {FailureClass::none, FailureClass::agent_error, FailureClass::timeout,
                  FailureClass::sandbox, FailureClass::workspace, FailureClass::grading,
-                 FailureClass::connect, FailureClass::status, FailureClass::stream, FailureClass::spawn}) {
+                 FailureClass::connect, FailureClass::status, FailureClass::stream, FailureClass::auth,
+                 FailureClass::spawn}) {
     if (to_string(f) == s) return f;
   }
   throw core::InfraError(fmt::format("store: unknown failure class '{}'", s));
@@ -53,7 +55,7 @@ FailureClass parse_failure(const std::string& s) {
 bool is_infra(FailureClass f) {
   return f == FailureClass::sandbox || f == FailureClass::workspace || f == FailureClass::grading ||
          f == FailureClass::connect || f == FailureClass::status || f == FailureClass::stream ||
-         f == FailureClass::spawn;
+         f == FailureClass::auth || f == FailureClass::spawn;
 }
 
 std::string grade_name(int grade) {

@@ -14,7 +14,7 @@ AttemptState parse_state(const std::string& s);
 
 // wrk-style failure classes: counted, never fatal. Infrastructure classes (sandbox,
 // workspace, endpoint connect...) are never scored as the model's failure.
-enum class FailureClass { none, agent_error, timeout, sandbox, workspace, grading, connect, status, stream, spawn };
+enum class FailureClass { none, agent_error, timeout, sandbox, workspace, grading, connect, status, stream, auth, spawn };
 std::string to_string(FailureClass f);
 FailureClass parse_failure(const std::string& s);
 bool is_infra(FailureClass f);

@@ -82,7 +82,7 @@ TEST_P(Gateway, CallsGoThroughTheAttemptsRouteAndAreRecorded) {
   Upstream up(tmp.path() / "www");
   const auto r = race(fmt::format("url = \"http://127.0.0.1:{}\"", up.port()),
                       "[\"bash\", \"-c\", \"curl -sS -H 'Authorization: Bearer $AGENTRACE_API_KEY' "
-                      "$AGENTRACE_BASE_URL/hello.txt -o got.txt && curl -sS {base_url}/hello.txt >> got.txt\"]");
+                      "$AGENTRACE_BASE_URL/hello.txt -o got.txt && curl -sS $AGENTRACE_BASE_URL/hello.txt >> got.txt\"]");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = attempts();
   ASSERT_EQ(a.size(), 1u);
@@ -115,7 +115,7 @@ TEST_P(Gateway, CallsGoThroughTheAttemptsRouteAndAreRecorded) {
 
 TEST_P(Gateway, AnEndpointThatIsDownIsReportedBeforeTheRace) {
   // Nothing listens on this port: the race does not start, and says what to fix.
-  const auto r = race("url = \"http://127.0.0.1:9\"", "[\"curl\", \"-sS\", \"-f\", \"{base_url}/v1/models\"]");
+  const auto r = race("url = \"http://127.0.0.1:9\"", "[\"sh\", \"-c\", \"curl -sS -f $AGENTRACE_BASE_URL/v1/models\"]");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("endpoint http://127.0.0.1:9 cannot be reached (connect"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("start its server"), std::string::npos) << r.err;

@@ -330,7 +330,7 @@ TEST_F(RoundTrip, ARaceSavesEachAttemptsCallsAsACassette) {
   const std::string request = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"list the files"}]})";
   const Json command = {"bash", "-c",
                         "curl -sS -H 'Authorization: Bearer $AGENTRACE_API_KEY' -d '" + request +
-                            "' {base_url}/v1/chat/completions -o got.txt"};
+                            "' $AGENTRACE_BASE_URL/v1/chat/completions -o got.txt"};
   const auto race = tmp.path() / "race.toml";
   agentrace::core::write_file(race, "name = \"cassettes\"\nsuite = \"" +
                                         (agentrace::test::data_dir() / "suites" / "tiny").string() +

@@ -56,7 +56,12 @@ Process::~Process() {
 }
 
 int Process::stop() {
+  if (pid_ <= 0) return -1;  // already waited for: never kill(-1)
   kill(pid_, SIGTERM);
+  return wait();
+}
+
+int Process::wait() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

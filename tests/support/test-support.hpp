@@ -31,6 +31,8 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   int stop();  // SIGTERM, then its exit status (128 + signal when killed)
+  int wait();  // its exit status once it ends by itself
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

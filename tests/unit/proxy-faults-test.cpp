@@ -276,7 +276,6 @@ TEST_F(ProxyFixture, RelaysAStreamByteForByteAndRecordsIt) {
   EXPECT_EQ(r.body, joined(chat_events));
   EXPECT_GE(r.pieces, chat_events.size());  // every upstream read went out on its own
   const auto rec = one_record();
-  EXPECT_EQ(rec.route_id, "a1");
   EXPECT_EQ(rec.attempt_id, "attempt-1");
   EXPECT_EQ(rec.protocol, "openai-chat");
   EXPECT_EQ(rec.model, "m1");
@@ -615,7 +614,7 @@ TEST(ProxyKeys, InjectKeyPicksTheProtocolsHeader) {
 
 TEST(ProxyRecord, JsonRoundTrips) {
   proxy::CallRecord r;
-  r.route_id = "a";
+  r.attempt_id = "a";
   r.model = "m";
   r.chunks = {{10, 3}, {20, 4}};
   r.input_tokens = 5;

@@ -197,7 +197,7 @@ class SyntheticRace {
   // the raw samples a store keeps and a report should not have to load.
   static std::string record_json(const store::CallRow& call) {
     proxy::CallRecord r;
-    r.attempt_id = r.route_id = call.attempt_id;
+    r.attempt_id = call.attempt_id;
     r.sequence = static_cast<std::uint64_t>(call.sequence);
     r.protocol = call.protocol;
     r.model = call.model;
