@@ -53,24 +53,32 @@ bool left_waiting(const std::vector<proxy::CallRecord>& calls, std::chrono::mill
   return c.end_ms - std::max(0.0, c.last_byte_ms) >= static_cast<double>(window.count());
 }
 
+// The endpoint refused the key: 401/403 to a model call for the contender's own model
+// (an agent asking for another model or path cannot void its attempt this way).
+bool key_refused(const proxy::CallRecord& c, const std::string& model) {
+  return (c.status == 401 || c.status == 403) && !c.protocol.empty() && (model.empty() || c.model == model);
+}
+
 // Endpoint faults that void the attempt whatever the agent did next: a key the endpoint
-// refused (401/403), a call the proxy cut after its stall timeout, or the agent stopped
-// while waiting on a silent endpoint for the stall timeout or half its limit, whichever is
+// refused, a call the proxy cut after its stall timeout, or the agent stopped while
+// waiting on a silent endpoint for the stall timeout or half its limit, whichever is
 // shorter (a limit under the stall timeout ends the attempt before the proxy can see it).
 std::optional<std::pair<store::FailureClass, std::string>> endpoint_fault(
-    const std::vector<proxy::CallRecord>& calls, bool timed_out, std::chrono::seconds limit,
-    std::chrono::seconds stall) {
+    const std::vector<proxy::CallRecord>& calls, const std::string& model, bool timed_out,
+    std::chrono::seconds limit, std::chrono::seconds stall) {
   using F = store::FailureClass;
   for (const auto& c : calls) {
-    if (c.status == 401 || c.status == 403)
-      return std::pair{F::auth, fmt::format("the endpoint refused the key: HTTP {} on call {}", c.status, c.sequence + 1)};
+    if (key_refused(c, model))
+      return std::pair{F::auth,
+                       fmt::format("the endpoint refused the key: HTTP {} on call {}", c.status, c.sequence + 1)};
   }
   for (const auto& c : calls) {
     if (c.error == proxy::ErrorClass::stalled)
       return std::pair{F::stream, fmt::format("the endpoint's stream stalled: no byte for {} s on call {}",
                                               stall.count(), c.sequence + 1)};
   }
-  if (timed_out && left_waiting(calls, std::min<std::chrono::milliseconds>(stall, std::chrono::milliseconds(limit) / 2)))
+  const auto window = std::min<std::chrono::milliseconds>(stall, std::chrono::milliseconds(limit) / 2);
+  if (timed_out && left_waiting(calls, window))
     return std::pair{F::stream, fmt::format("the endpoint's stream stalled; the agent hit its {} s limit waiting",
                                             limit.count())};
   return std::nullopt;
@@ -234,7 +242,7 @@ AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
     }
     r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s, rusage_note);
     const auto stall = env.gateway != nullptr ? env.gateway->stall_timeout() : limit;
-    if (const auto fault = endpoint_fault(calls, pr.timed_out, limit, stall)) {
+    if (const auto fault = endpoint_fault(calls, contender.model, pr.timed_out, limit, stall)) {
       fail(r, fault->first, fault->second);
     } else if (pr.timed_out) {
       r.state = store::AttemptState::timed_out;

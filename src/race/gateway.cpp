@@ -67,8 +67,9 @@ ModelGateway::ModelGateway(const RaceSpec& spec, const fs::path& run_dir, store:
                            const fs::path& cassette_dir)
     // One socket folder per process: two runs sharing a work folder must not take each
     // other's socket. The sandbox sees either one at the same path.
-    : mode_(mode), stall_timeout_(spec.stall_seconds), run_dir_(run_dir), socket_dir_(run_dir / fmt::format("sock-{}", getpid())),
-      suite_dir_(spec.suite_dir), cassette_dir_(cassette_dir), db_(db) {
+    : mode_(mode), stall_timeout_(spec.stall_seconds), run_dir_(run_dir),
+      socket_dir_(run_dir / fmt::format("sock-{}", getpid())), suite_dir_(spec.suite_dir), cassette_dir_(cassette_dir),
+      db_(db) {
   remove_stale_socket_dirs(run_dir);
   bool any = false;
   for (const auto& c : spec.contenders) any = any || c.endpoint.has_value();

@@ -1,11 +1,11 @@
-// A hostile local process against the model gateway (docs/security.md, "Routes"): an
+// A hostile local process against the model gateway (issue 15, parts 4 and 5): an
 // attempt's route is a capability that nothing another process can see opens, and an
 // endpoint that stalls or refuses the key is the infrastructure's failure, never the
 // model's grade; `agentrace run` then exits 3 and a rerun retries those attempts.
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -56,16 +57,10 @@ std::vector<std::vector<std::string>> all_cmdlines() {
   return out;
 }
 
-// Every word of 6 or more id characters in any argv: what an attacker would try as a route.
-std::set<std::string> words_in_argv() {
-  std::set<std::string> out;
+// Every word of 6 or more id characters: what an attacker would try as a route.
+void add_words(const std::string& text, std::set<std::string>& out) {
   static const std::regex word("[A-Za-z0-9_.:-]{6,}");
-  for (const auto& args : all_cmdlines()) {
-    for (const auto& a : args) {
-      for (std::sregex_iterator it(a.begin(), a.end(), word), end; it != end; ++it) out.insert(it->str());
-    }
-  }
-  return out;
+  for (std::sregex_iterator it(text.begin(), text.end(), word), end; it != end; ++it) out.insert(it->str());
 }
 
 // The TCP ports a process listens on (`ss`, as any local user can run it).
@@ -132,14 +127,15 @@ class HostileRoute : public ::testing::Test {
   fs::path db() const { return tmp.path() / "r.db"; }
   fs::path work() const { return tmp.path() / "work"; }
 
+  // `extra`: top-level keys and tables before the contender.
   fs::path race_file(const std::string& sandbox, const std::string& command, const std::string& endpoint,
-                     const std::string& extra = "") const {
+                     const std::string& extra = "", const std::string& model = "") const {
     const auto file = tmp.path() / "race.toml";
     core::write_file(file, fmt::format("name = \"hostile-route\"\nsuite = \"{}\"\nsandbox = \"{}\"\n{}"
                                        "[[contenders]]\nname = \"attacker\"\nscaffold = \"command\"\ncommand = {}\n"
-                                       "[contenders.env]\nLEAK = \"{}\"\n[contenders.endpoint]\n{}\n",
+                                       "model = \"{}\"\n[contenders.env]\nLEAK = \"{}\"\n[contenders.endpoint]\n{}\n",
                                        (test::data_dir() / "suites" / "tiny").string(), sandbox, extra,
-                                       Json{"bash", "-c", command}.dump(), tmp.path().string(), endpoint));
+                                       Json{"bash", "-c", command}.dump(), model, tmp.path().string(), endpoint));
     return file;
   }
   std::vector<std::string> run_argv(const fs::path& race) const {
@@ -174,22 +170,32 @@ class HostileRoute : public ::testing::Test {
 };
 
 // The agent waits for the test's `go` before its one call, so the test probes while it runs.
+// In the sandbox it first dumps what it can read of every process and its own mounts.
+constexpr const char* kDumpWhatItSees =
+    "for p in /proc/[0-9]*; do cat $p/cmdline $p/environ; done 2>/dev/null | tr '\\0' '\\n' > seen.txt; "
+    "env >> seen.txt; cat /proc/self/mountinfo >> seen.txt; ";
 constexpr const char* kWaitThenCall =
     "touch running; for i in $(seq 600); do [ -e go ] && break; sleep 0.1; done; "
     "curl -sS -f $AGENTRACE_BASE_URL/v1/models -o /dev/null";
 
-TEST_F(HostileRoute, NothingInAnyArgvOpensARunningAttemptsRoute) {
-  test::Process run(run_argv(race_file("bwrap", kWaitThenCall, "sim = \"zero\"")), tmp.path() / "out",
-                    tmp.path() / "err");
+TEST_F(HostileRoute, NothingAnotherProcessOrTheAgentCanSeeOpensARunningAttemptsRoute) {
+  test::Process run(run_argv(race_file("bwrap", std::string(kDumpWhatItSees) + kWaitThenCall, "sim = \"zero\"")),
+                    tmp.path() / "out", tmp.path() / "err");
   const auto running = wait_for_file("running");
   ASSERT_TRUE(running) << slurp(tmp.path() / "err");
-  const auto words = words_in_argv();
+  std::set<std::string> words;  // what a local process sees in ps, and what the agent saw inside
+  for (const auto& args : all_cmdlines()) {
+    for (const auto& a : args) add_words(a, words);
+  }
+  const auto seen = slurp(running->parent_path() / "seen.txt");
+  EXPECT_NE(seen.find("AGENTRACE_BASE_URL=http://127.0.0.1:8417"), std::string::npos) << seen;
+  add_words(seen, words);
   const auto ports = listening_ports(run.pid());
   const auto socket = proxy_socket();
   ASSERT_FALSE(ports.empty());
   ASSERT_TRUE(socket);
-  // Every word anyone can see, as a route on the TCP listener and on the socket, with and
-  // without an opening line: none is forwarded.
+  // Every such word, as a route on the TCP listener and on the socket, with and without an
+  // opening line: none is forwarded.
   std::vector<std::string> opened;
   for (const auto& w : words) {
     const auto target = "/r/" + w + "/v1/models";
@@ -199,7 +205,7 @@ TEST_F(HostileRoute, NothingInAnyArgvOpensARunningAttemptsRoute) {
     if (unix_status(*socket, "", target) == 200) opened.push_back("unix " + target);
     if (unix_status(*socket, w + "\n", "/v1/models") == 200) opened.push_back("unix opening " + w);
   }
-  EXPECT_TRUE(opened.empty()) << "routes opened by words in argv: " << fmt::format("{}", fmt::join(opened, ", "));
+  EXPECT_TRUE(opened.empty()) << "routes opened by words seen: " << fmt::format("{}", fmt::join(opened, ", "));
   EXPECT_GT(words.size(), 50u);  // the probe saw the sandbox's argv
   core::write_file(running->parent_path() / "go", "");
   ASSERT_EQ(run.wait(), 0) << slurp(tmp.path() / "err");
@@ -288,22 +294,26 @@ class HostileEndpoint : public HostileRoute {
   std::string endpoint(const std::vector<Json>& calls) {
     std::string lines;
     for (const auto& c : calls) lines += c.dump() + "\n";
-    core::write_file(tmp.path() / "cassette.jsonl", lines);
+    const auto name = fmt::format("sim-{}", ++sims_);  // a fresh file: never the last sim's URL
+    core::write_file(tmp.path() / (name + ".jsonl"), lines);
     sim_ = std::make_unique<test::Process>(
-        std::vector<std::string>{test::binary().string(), "sim", "--replay", (tmp.path() / "cassette.jsonl").string(),
+        std::vector<std::string>{test::binary().string(), "sim", "--replay", (tmp.path() / (name + ".jsonl")).string(),
                                  "--listen", "127.0.0.1:0"},
-        tmp.path() / "sim.out", tmp.path() / "sim.err");
-    auto url = test::wait_for(tmp.path() / "sim.out", "\n");
+        tmp.path() / (name + ".out"), tmp.path() / (name + ".err"));
+    auto url = test::wait_for(tmp.path() / (name + ".out"), "\n");
     while (!url.empty() && url.back() == '\n') url.pop_back();
     return fmt::format("url = \"{}\"\nprotocol = \"openai-chat\"", url);
   }
   std::unique_ptr<test::Process> sim_;
+  int sims_ = 0;
 };
 
-// Each call of the agent: a streamed chat completion; curl's failures are the agent's to ignore.
-constexpr const char* kCall =
-    "curl -sS -N $AGENTRACE_BASE_URL/v1/chat/completions -H 'Content-Type: application/json' "
-    "-d '{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'";
+// One call of the agent: a streamed chat completion; curl's failures are the agent's to ignore.
+std::string call_for(const std::string& model) {
+  return "curl -sS -N $AGENTRACE_BASE_URL/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"" +
+         model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'";
+}
+const std::string kCall = call_for("m");
 
 TEST_F(HostileEndpoint, StallBeforeTheFirstByteUnderAShortLimitIsAStreamFailure) {
   // 10 s limit, the proxy's stall timeout (120 s) never comes: the agent is stopped waiting.
@@ -327,7 +337,7 @@ TEST_F(HostileEndpoint, StallsUnderALongLimitAreStreamFailuresWhateverTheAgentDi
   for (const auto& [name, stalled] : cases) {
     SCOPED_TRACE(name);
     fs::remove(db());
-    const auto race = race_file("bwrap", std::string(kCall) + "; " + kCall + "; exit 0", endpoint({stalled, stalled}),
+    const auto race = race_file("bwrap", kCall + "; " + kCall + "; exit 0", endpoint({stalled, stalled}),
                                 "[limits]\nagent_seconds = 120\nstall_seconds = 2\n");
     const auto r = run(race);
     EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -347,7 +357,7 @@ TEST_P(RefusedKey, IsAnAuthFailureAndARerunRetriesTheAttempt) {
   const std::string body = R"({"error":{"type":"authentication_error","message":"invalid x-api-key"}})";
   auto refused = call_line(GetParam(), 0, {{0, body}});
   refused["headers"] = Json::array({Json::array({"Content-Type", "application/json"})});
-  const auto race = race_file("bwrap", std::string(kCall) + "; exit 0",
+  const auto race = race_file("bwrap", kCall + "; exit 0",
                               endpoint({refused, call_line(200, 0, {{0, kChunk}, {0, "data: [DONE]\n\n"}})}));
   const auto first = run(race);
   EXPECT_EQ(first.exit_code, 3) << first.err;
@@ -368,6 +378,19 @@ TEST_P(RefusedKey, IsAnAuthFailureAndARerunRetriesTheAttempt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Status, RefusedKey, ::testing::Values(401, 403));
+
+TEST_F(HostileEndpoint, AnAgentCannotVoidItsAttemptByAskingForAForbiddenModel) {
+  // The contender's model is "m"; the agent asks for another one, which the endpoint forbids.
+  const std::string body = R"({"error":{"type":"permission_error","message":"not allowed to use this model"}})";
+  auto forbidden = call_line(403, 0, {{0, body}});
+  forbidden["headers"] = Json::array({Json::array({"Content-Type", "application/json"})});
+  const auto r = run(race_file("bwrap", call_for("forbidden-model") + "; exit 0", endpoint({forbidden}), "", "m"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto a = attempts();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].state, store::AttemptState::done) << a[0].failure_detail;
+  EXPECT_EQ(a[0].grade, 0);
+}
 
 }  // namespace
 }  // namespace agentrace

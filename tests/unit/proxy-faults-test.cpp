@@ -5,12 +5,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -333,6 +335,40 @@ TEST_F(ProxyFixture, UnknownRoutesAre404) {
   const auto r = net::fetch_sync(net::parse_url(proxy->url()), post("/r/nope/v1/chat/completions", "{}"));
   EXPECT_EQ(r.status, 404);
   EXPECT_TRUE(upstream->requests().empty());
+}
+
+// One request on a fresh Unix connection that opens with `opening`; the raw answer.
+std::string over_unix(const std::string& socket, const std::string& opening, const std::string& request) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && test::send_all(fd, opening + request)) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+TEST_F(ProxyFixture, ATokenLineConnectionGoesToTheRouteItNamesAndNowhereElse) {
+  const auto socket = "/tmp/agentrace-proxy-token-" + std::to_string(getpid()) + ".sock";
+  proxy::ProxyOptions options;
+  options.listen = {net::ListenSpec{}, net::ListenSpec{"", 0, socket, true}};
+  start(stream_events({"data: [DONE]\n\n"}, 0ms), std::move(options));
+  const auto request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: " + std::to_string(chat_request.size()) + "\r\nConnection: close\r\n\r\n" +
+                       chat_request;
+  EXPECT_TRUE(over_unix(socket, "a1\n", request).starts_with("HTTP/1.1 200")) << "the route's own connection";
+  EXPECT_EQ(one_record().attempt_id, "attempt-1");
+  // A wrong or missing opening line, or a closed route, opens nothing.
+  EXPECT_TRUE(over_unix(socket, "attempt-1\n", request).starts_with("HTTP/1.1 404")) << "an unknown token";
+  EXPECT_EQ(over_unix(socket, "", request).find("HTTP/1.1 200"), std::string::npos) << "no opening line";
+  proxy->remove_route("a1");
+  EXPECT_TRUE(over_unix(socket, "a1\n", request).starts_with("HTTP/1.1 404")) << "a closed route";
+  EXPECT_EQ(upstream->requests().size(), 1u);
+  EXPECT_EQ(records.wait(2, 200ms).size(), 1u);
 }
 
 TEST_F(ProxyFixture, RefusedUpstreamBecomes502AndConnect) {
