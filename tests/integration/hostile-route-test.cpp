@@ -364,7 +364,7 @@ TEST_P(RefusedKey, IsAnAuthFailureAndARerunRetriesTheAttempt) {
   EXPECT_NE(first.err.find("1 attempt(s) ended in infrastructure errors (auth 1)"), std::string::npos) << first.err;
   auto a = attempts();
   ASSERT_EQ(a.size(), 1u);
-  EXPECT_EQ(a[0].failure, store::FailureClass::auth) << a[0].failure_detail;
+  EXPECT_EQ(store::to_string(a[0].failure), "auth") << a[0].failure_detail;
   EXPECT_NE(a[0].failure_detail.find(fmt::format("HTTP {}", GetParam())), std::string::npos) << a[0].failure_detail;
   EXPECT_FALSE(a[0].grade.has_value());
   // The endpoint answers now: the same command retries the attempt, which is graded.
