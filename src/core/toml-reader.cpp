@@ -1,5 +1,7 @@
 #include "core/toml-reader.hpp"
 
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -28,8 +30,18 @@ void SpecErrors::throw_if_any() const {
 }
 
 std::optional<toml::table> parse_toml_file(const std::filesystem::path& file, SpecErrors& errors) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    errors.add_at(1, 1, "cannot read this file");
+    return std::nullopt;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_toml(text, errors);
+}
+
+std::optional<toml::table> parse_toml(std::string_view text, SpecErrors& errors) {
   try {
-    return toml::parse_file(file.string());
+    return toml::parse(text, errors.file().string());
   } catch (const toml::parse_error& e) {
     errors.add(e.source(), fmt::format("TOML syntax: {}", e.description()));
     return std::nullopt;

@@ -31,6 +31,8 @@ class SpecErrors {
 
 // Parses a file; a syntax error is recorded and nullopt returned.
 std::optional<toml::table> parse_toml_file(const std::filesystem::path& file, SpecErrors& errors);
+// The same for the text of `errors.file()`, already read.
+std::optional<toml::table> parse_toml(std::string_view text, SpecErrors& errors);
 
 class TableReader {
  public:

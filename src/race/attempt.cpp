@@ -8,6 +8,7 @@
 #include "grade/grade.hpp"
 #include "grade/hygiene.hpp"
 #include "grade/judge.hpp"
+#include "proc/rusage.hpp"
 #include "proc/spawn.hpp"
 #include "proxy/time-split.hpp"
 #include "race/gateway.hpp"
@@ -106,16 +107,8 @@ std::string use_agent_rusage(const fs::path& home, const Lease& lease, proc::Pro
   std::string why;
   const auto text = core::read_untrusted(home, lease.rusage_in_home, 64 * 1024, why);
   if (!text) return why.empty() ? "" : "rusage file refused: " + why;  // absent: killed before it wrote
-  const auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return "rusage file ignored: not a JSON object";
-  try {
-    pr.user_s = j.value("user_s", pr.user_s);
-    pr.sys_s = j.value("sys_s", pr.sys_s);
-    pr.max_rss_kb = std::max(pr.max_rss_kb, j.value("max_rss_kb", 0L));
-  } catch (const nlohmann::json::exception& e) {
-    return fmt::format("rusage file ignored: {}", e.what());
-  }
-  return {};
+  const auto ignored = proc::apply_relay_rusage(*text, pr);
+  return ignored.empty() ? "" : "rusage file ignored: " + ignored;
 }
 
 // Asks the race's judge; the judge can only lower the grade (docs/grading.md).

@@ -190,8 +190,14 @@ std::string RaceSpec::to_json() const {
 
 RaceSpec load_race_file(const fs::path& file) {
   if (!fs::exists(file)) throw core::UsageError(fmt::format("race file {} does not exist", file.string()));
+  auto spec = parse_race_file(core::read_file(file), file);
+  finalize_contenders(spec);
+  return spec;
+}
+
+RaceSpec parse_race_file(std::string_view text, const fs::path& file) {
   core::SpecErrors errors(file);
-  const auto parsed = core::parse_toml_file(file, errors);
+  const auto parsed = core::parse_toml(text, errors);
   errors.throw_if_any();
   core::TableReader r(*parsed, "", errors);
   RaceSpec spec;
@@ -241,7 +247,6 @@ RaceSpec load_race_file(const fs::path& file) {
   }
   r.finish();
   errors.throw_if_any();
-  finalize_contenders(spec);
   return spec;
 }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scaffold/scaffold.hpp"
@@ -36,6 +37,9 @@ struct RaceSpec {
 // Reads a race file; relative paths are taken from the file's folder. Throws
 // core::UsageError with file:line:col for every problem.
 RaceSpec load_race_file(const std::filesystem::path& file);
+// The same for the text of `file`, already read, before finalize_contenders (which asks
+// each scaffold whether it can start).
+RaceSpec parse_race_file(std::string_view text, const std::filesystem::path& file);
 // Validates and fills contender hashes; `where` names the source in messages.
 void finalize_contenders(RaceSpec& spec);
 

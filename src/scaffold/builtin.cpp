@@ -19,52 +19,6 @@ std::string protocol_of(const ContenderConfig& c) {
   return c.endpoint && !c.endpoint->protocol.empty() ? c.endpoint->protocol : "openai-chat";
 }
 
-// Totals from the agent's JSON lines; its final result line, when it wrote one, wins.
-struct Tally {
-  AgentReport report;
-  int turns = 0, tools = 0;
-  long input = 0, output = 0;
-
-  void add(const nlohmann::json& j) {
-    const auto type = j.value("type", "");
-    if (type == "call" && !j.contains("error")) {
-      ++turns;
-      input += j.value("input_tokens", 0L);
-      output += j.value("output_tokens", 0L);
-    } else if (type == "tool") {
-      ++tools;
-      std::optional<Span> span;
-      if (j.contains("start_ns") && j.contains("end_ns"))
-        span = Span{j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0})};
-      report.tools.push_back({j.value("name", ""), span,
-                              j.contains("exit") ? std::optional<int>(j.value("exit", 0)) : std::nullopt,
-                              j.value("exit", 0) != 0});
-      report.tool_times = "agent";
-    } else if (type == "result") {
-      result(j);
-    }
-  }
-  void result(const nlohmann::json& j) {
-    report.turns = j.value("turns", 0);
-    report.tool_calls = j.value("tool_calls", 0);
-    report.input_tokens = j.value("input_tokens", 0L);
-    report.output_tokens = j.value("output_tokens", 0L);
-    report.own_duration_s = j.value("duration_ms", 0.0) / 1000.0;
-    report.stop_reason = j.value("stop", "");
-    report.reported_error = report.stop_reason == "error";
-    if (j.contains("error") && j["error"].is_string()) report.error_message = j["error"].get<std::string>();
-  }
-  AgentReport finish() {
-    if (!report.turns) {  // stopped from outside before its result line
-      report.turns = turns;
-      report.tool_calls = tools;
-      report.input_tokens = input;
-      report.output_tokens = output;
-    }
-    return std::move(report);
-  }
-};
-
 class Builtin final : public Scaffold {
  public:
   std::string name() const override { return "builtin"; }
@@ -102,9 +56,7 @@ class Builtin final : public Scaffold {
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
     keep_transcript(ctx);
-    Tally tally;
-    each_line(read_output_lines(ctx.logs / "agent.stdout"), [&](const OutputLine& line) { tally.add(line.json); });
-    auto report = tally.finish();
+    auto report = parse_builtin_output(read_output_lines(ctx.logs / "agent.stdout"));
     report.version = core::version();
     return report;
   }

@@ -32,73 +32,12 @@ nlohmann::json config(const AttemptContext& ctx) {
   return c;
 }
 
-long prompt_tokens(const nlohmann::json& tokens) {
-  const auto cache = tokens.value("cache", nlohmann::json::object());
-  return tokens.value("input", 0L) + cache.value("read", 0L) + cache.value("write", 0L);
-}
-
-// One JSON line per event; tool_use parts carry wall-clock start/end in ms.
-class Tally {
- public:
-  void add(const OutputLine& line) {
-    const auto& j = line.json;
-    const auto type = j.value("type", "");
-    const auto part = j.value("part", nlohmann::json::object());
-    if (type == "step_finish") {
-      ++turns_;
-      r_.stop_reason = part.value("reason", "");
-      const auto tokens = part.value("tokens", nlohmann::json::object());
-      input_ += prompt_tokens(tokens);
-      output_ += tokens.value("output", 0L) + tokens.value("reasoning", 0L);
-    } else if (type == "tool_use") {
-      tool(part);
-    } else if (type == "error") {
-      error(j.value("error", nlohmann::json::object()));
-    }
-  }
-  AgentReport finish() {
-    r_.turns = turns_;
-    r_.tool_calls = tools_;
-    r_.input_tokens = input_;
-    r_.output_tokens = output_;
-    return std::move(r_);
-  }
-
- private:
-  void tool(const nlohmann::json& part) {
-    ++tools_;
-    const auto state = part.value("state", nlohmann::json::object());
-    const auto time = state.value("time", nlohmann::json::object());
-    ToolRun run{part.value("tool", ""), std::nullopt, std::nullopt, state.value("status", "") == "error"};
-    if (time.contains("start") && time.contains("end")) {
-      run.span = Span{to_mono_(time.value("start", 0.0)), to_mono_(time.value("end", 0.0))};
-      r_.tool_times = "agent";
-    }
-    if (const auto exit = state.find("metadata"); exit != state.end() && exit->is_object() && exit->contains("exit") &&
-                                                  (*exit)["exit"].is_number_integer())
-      run.exit_code = (*exit)["exit"].get<int>();
-    r_.tools.push_back(std::move(run));
-  }
-  void error(const nlohmann::json& e) {
-    r_.reported_error = true;
-    const auto message = e.value(nlohmann::json::json_pointer("/data/message"), std::string());
-    r_.error_message = message.empty() ? e.value("name", std::string("error")) : message;
-  }
-
-  AgentReport r_;
-  WallToMono to_mono_;
-  int turns_ = 0, tools_ = 0;
-  long input_ = 0, output_ = 0;
-};
-
 class Opencode final : public CliAgent {
  public:
   Opencode() : CliAgent(cli_info("opencode")) {}
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
-    Tally tally;
-    each_line(read_output_lines(ctx.logs / "agent.stdout"), [&](const OutputLine& line) { tally.add(line); });
-    auto r = tally.finish();
+    auto r = parse_opencode_output(read_output_lines(ctx.logs / "agent.stdout"));
     r.version = version_or_installed("");
     return r;
   }

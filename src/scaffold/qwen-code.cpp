@@ -11,7 +11,6 @@ namespace agentrace::scaffold {
 namespace {
 
 constexpr int kMaxRetries = 0;  // its own loop still makes 7 attempts (no knob)
-constexpr const char* kApiErrorMark = "[API Error";
 
 nlohmann::json settings(const std::string& model) {
   return {{"privacy", {{"usageStatisticsEnabled", false}}},
@@ -21,31 +20,12 @@ nlohmann::json settings(const std::string& model) {
           {"model", {{"name", model}, {"generationConfig", {{"maxRetries", kMaxRetries}}}}}};
 }
 
-// The "[API Error: ...]" part of the last result text, or "".
-std::string api_error(const std::vector<OutputLine>& lines) {
-  std::string text;
-  each_line(lines, [&](const OutputLine& line) {
-    const auto& j = line.json;
-    const auto type = j.find("type");
-    const auto result = j.find("result");
-    if (type != j.end() && *type == "result" && result != j.end() && result->is_string())
-      text = result->get<std::string>();
-  });
-  const auto at = text.find(kApiErrorMark);
-  return at == std::string::npos ? "" : text.substr(at);
-}
-
 class QwenCode final : public CliAgent {
  public:
   QwenCode() : CliAgent(cli_info("qwen-code")) {}
 
   AgentReport parse_output(const AttemptContext& ctx, const proc::ProcResult&) override {
-    const auto lines = read_output_lines(ctx.logs / "agent.stdout");
-    auto r = parse_stream_json(lines, false);
-    if (auto error = api_error(lines); !error.empty()) {
-      r.reported_error = true;
-      r.error_message = error;
-    }
+    auto r = parse_qwen_code_output(read_output_lines(ctx.logs / "agent.stdout"));
     r.version = version_or_installed(r.version);
     return r;
   }

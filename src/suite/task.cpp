@@ -63,9 +63,9 @@ void hash_tree(core::Sha256& h, const fs::path& root) {
   }
 }
 
-std::string content_hash(const Task& t) {
+std::string content_hash(const Task& t, std::string_view spec) {
   core::Sha256 h;
-  h.add_field(core::read_file(t.spec_file));
+  h.add_field(spec);
   h.add_field(t.statement);
   if (t.repo.kind == RepoKind::url) {
     h.add_field(t.repo.url).add_field(t.repo.commit);
@@ -218,12 +218,18 @@ const Task* Suite::find(const std::string& id) const {
 }
 
 Task load_task(const fs::path& task_dir) {
+  const auto spec_file = fs::absolute(task_dir).lexically_normal() / "task.toml";
+  if (!fs::exists(spec_file))
+    throw core::UsageError(fmt::format("{}: no task.toml in this folder", spec_file.parent_path().string()));
+  return parse_task(core::read_file(spec_file), task_dir);
+}
+
+Task parse_task(std::string_view spec, const fs::path& task_dir) {
   Task t;
   t.dir = fs::absolute(task_dir).lexically_normal();
   t.spec_file = t.dir / "task.toml";
-  if (!fs::exists(t.spec_file)) throw core::UsageError(fmt::format("{}: no task.toml in this folder", t.dir.string()));
   core::SpecErrors errors(t.spec_file);
-  const auto parsed = core::parse_toml_file(t.spec_file, errors);
+  const auto parsed = core::parse_toml(spec, errors);
   errors.throw_if_any();
   core::TableReader r(*parsed, "", errors);
 
@@ -276,7 +282,7 @@ Task load_task(const fs::path& task_dir) {
   }
   r.finish();
   errors.throw_if_any();
-  t.hash = content_hash(t);
+  t.hash = content_hash(t, spec);
   return t;
 }
 

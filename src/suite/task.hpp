@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentrace::suite {
@@ -66,6 +67,8 @@ std::vector<std::string> default_protected(const std::string& language);
 
 // Throws core::UsageError listing every problem as file:line:col: message.
 Task load_task(const std::filesystem::path& task_dir);
+// The same for the text of the task.toml in task_dir, already read.
+Task parse_task(std::string_view spec, const std::filesystem::path& task_dir);
 Suite load_suite(const std::filesystem::path& suite_dir);
 
 }  // namespace agentrace::suite
