@@ -21,7 +21,8 @@ test: build
 demo: build
 	scripts/demo $(BUILD)/agentrace
 
-# The wire codec fuzzers, FUZZ_SECONDS each (default 20), in their own clang build.
+# The fuzz targets of every parser of hostile input, FUZZ_SECONDS in all (default 240),
+# in their own clang build (scripts/fuzz).
 fuzz: setup
 	scripts/fuzz
 

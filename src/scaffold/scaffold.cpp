@@ -93,12 +93,6 @@ AgentReport Scaffold::parse_output(const AttemptContext&, const proc::ProcResult
 
 std::unique_ptr<Scaffold> make_builtin();  // builtin.cpp
 
-std::vector<std::string> known_scaffolds() {
-  return {"oracle", "nop", "command", "builtin", "claude-code", "opencode", "codex", "qwen-code"};
-}
-
-bool is_reference(const std::string& scaffold) { return scaffold == "oracle" || scaffold == "nop"; }
-
 std::unique_ptr<Scaffold> make(const std::string& name) {
   if (name == "oracle") return std::make_unique<Oracle>();
   if (name == "nop") return std::make_unique<Nop>();

@@ -14,6 +14,16 @@ inline std::string_view as_view(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
+// The input in pieces of 1 to 16 bytes, a size its last byte picks: every split position
+// gets tried over the runs, without feeding (and allocating a result for) one byte at a
+// time in every run, which cost the SSE target three quarters of its speed.
+inline std::vector<std::string_view> pieces(std::string_view bytes) {
+  const std::size_t step = bytes.empty() ? 1 : 1 + static_cast<unsigned char>(bytes.back()) % 16;
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < bytes.size(); i += step) out.push_back(bytes.substr(i, step));
+  return out;
+}
+
 struct Decoded {
   std::vector<StreamEvent> events;
   AssistantTurn turn;
@@ -37,13 +47,11 @@ inline void check_decoder(Protocol protocol, const std::uint8_t* data, std::size
   const Decoded whole = decode(protocol, {bytes});
   const std::size_t cut = size == 0 ? 0 : (static_cast<std::size_t>(data[0]) * 131) % (size + 1);
   const Decoded split = decode(protocol, {bytes.substr(0, cut), bytes.substr(cut)});
-  std::vector<std::string_view> small;
-  for (std::size_t i = 0; i < size; i += 3) small.push_back(bytes.substr(i, 3));
-  const Decoded pieces = decode(protocol, small);
-  if (split.events != whole.events || pieces.events != whole.events || split.turn != whole.turn) std::abort();
+  const Decoded small = decode(protocol, pieces(bytes));
+  if (split.events != whole.events || small.events != whole.events || split.turn != whole.turn) std::abort();
 
   (void)decode_response(protocol, bytes);
-  const std::vector<SseChunk> chunks = encode_stream(protocol, whole.turn, {.tokens_per_chunk = 2});
+  const std::vector<SseChunk> chunks = encode_stream(protocol, whole.turn, {.tokens_per_chunk = 8});
   std::string joined;
   for (const SseChunk& c : chunks) joined += c.bytes;
   const Decoded again = decode(protocol, {joined});
