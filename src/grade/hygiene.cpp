@@ -16,6 +16,16 @@ const std::regex kDebugLine(
     R"((\bpdb\.set_trace\(|\bbreakpoint\(\)|^\s*debugger;|console\.log\(|System\.out\.println\(|std::cerr\s*<<|\bDEBUG\b|\bXXX\b|print\(\s*f?["']debug))",
     std::regex::icase);
 
+// std::regex matches recursively, a stack frame per character a `\s*` takes: a line of
+// 200,000 spaces overflowed the grader's stack. Only the start of a line, after its
+// indentation, is searched; debugging statements are short.
+constexpr std::size_t kDebugSearched = 500;
+
+bool debug_line(const std::string& line) {
+  const auto start = line.find_first_not_of(" \t");
+  return start != std::string::npos && std::regex_search(line.substr(start, kDebugSearched), kDebugLine);
+}
+
 std::string parent(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? "" : path.substr(0, slash);
@@ -136,7 +146,7 @@ std::vector<HygieneFlag> check_hygiene(const std::string& attempt_diff, const st
     if (is_test_path(f.path) && !f.added && !fix_files.count(f.path)) tests.push_back(f.path + (f.deleted ? " (deleted)" : ""));
     if (is_test_path(f.path)) continue;
     for (const auto& l : f.added_lines) {
-      if (std::regex_search(l, kDebugLine) && !fix_added.count(l)) debug.push_back(f.path + ": " + l.substr(0, 80));
+      if (debug_line(l) && !fix_added.count(l)) debug.push_back(f.path + ": " + l.substr(0, 80));
     }
   }
   if (!outside.empty()) flags.push_back({"out_of_scope", "changed outside the fix's folders: " + join_first(outside, 5)});
@@ -171,7 +181,9 @@ int apply_hygiene(int grade, const std::vector<HygieneFlag>& flags) {
 std::string hygiene_json(const std::vector<HygieneFlag>& flags) {
   auto j = nlohmann::json::array();
   for (const auto& f : flags) j.push_back({{"check", f.check}, {"detail", f.detail}});
-  return j.dump();
+  // The details quote the agent's paths and lines, in whatever bytes it wrote (or cut
+  // mid-character): invalid UTF-8 is replaced, where dump() threw and failed the grading.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<HygieneFlag> parse_hygiene_json(const std::string& text) {

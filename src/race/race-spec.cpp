@@ -79,6 +79,7 @@ void read_price(core::TableReader& r, scaffold::Price& price) {
 }
 
 constexpr std::uintmax_t kMaxAttachment = 256 * 1024;
+constexpr std::size_t kMaxNameLength = 100;
 
 void read_attachments(core::TableReader& r, const fs::path& base, std::vector<scaffold::Attachment>& out) {
   for (const auto& name : r.string_list("attachments", false)) {
@@ -273,6 +274,9 @@ void finalize_contenders(RaceSpec& spec) {
   drop_optional_that_cannot_start(spec.contenders);
   if (spec.contenders.empty()) throw core::UsageError("no contenders: give --contender NAME or a race file");
   for (auto& c : spec.contenders) {
+    if (c.name.size() > kMaxNameLength)  // before std::regex, which recurses per character
+      throw core::UsageError(fmt::format("contender name '{}...' is {} characters long; use at most {}",
+                                         c.name.substr(0, 20), c.name.size(), kMaxNameLength));
     if (!std::regex_match(c.name, std::regex("[A-Za-z0-9][A-Za-z0-9._-]*")))
       throw core::UsageError(fmt::format("contender name '{}' may hold only letters, digits, '.', '_' and '-'", c.name));
     scaffold::make(c.scaffold)->check(c);

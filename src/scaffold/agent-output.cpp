@@ -1,14 +1,18 @@
 #include "scaffold/agent-output.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/json-depth.hpp"
 
 namespace agentrace::scaffold {
 namespace fs = std::filesystem;
@@ -22,6 +26,42 @@ ReadTimes read_times(const fs::path& file) {
   std::int64_t ns = 0;
   while (in >> bytes >> ns) out.emplace_back(bytes, ns);
   return out;
+}
+
+// Deeper than any agent's real output; see core/json-depth.hpp.
+constexpr int kMaxDepth = 64;
+
+// Whether a JSON number converts to T: nlohmann's cast of one out of T's range is undefined.
+template <class T>
+bool fits(const nlohmann::json& n) {
+  if (n.is_number_float()) {
+    const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+    return n.get<double>() >= -limit && n.get<double>() < limit;  // false for NaN
+  }
+  if (n.is_number_unsigned()) return n.get<std::uint64_t>() <= std::uint64_t{std::numeric_limits<T>::max()};
+  const auto v = n.get<std::int64_t>();
+  return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
+}
+
+// j.value(key, fallback) for an integer field; a number T cannot hold counts as absent.
+template <class T>
+T integer_or(const nlohmann::json& j, const char* key, T fallback) {
+  const auto it = j.is_object() ? j.find(key) : j.end();
+  if (it != j.end() && it->is_number() && !fits<T>(*it)) return fallback;
+  return j.value(key, fallback);
+}
+
+// An exit code: j[key] when it is an integer an int holds.
+std::optional<int> exit_code(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer() || !fits<int>(*it)) return std::nullopt;
+  return it->get<int>();
+}
+
+// Token counts add up to at most LONG_MAX.
+long add_counts(long a, long b) {
+  long sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? (b > 0 ? LONG_MAX : LONG_MIN) : sum;
 }
 
 std::string read_or_empty(const fs::path& file) {
@@ -41,6 +81,7 @@ std::vector<OutputLine> parse_output_lines(std::string_view out, const ReadTimes
     const auto newline = out.find('\n', begin);
     const auto line = out.substr(begin, newline == std::string_view::npos ? std::string_view::npos : newline - begin);
     begin += line.size() + 1;  // bytes up to and including this line's newline
+    if (!core::json_nesting_within(line, kMaxDepth)) continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (!j.is_object()) continue;
     while (read != times.end() && read->first < begin - 1) ++read;  // the read that brought its last byte
@@ -83,7 +124,7 @@ std::optional<double> rfc3339_ms(const std::string& text) {
   std::tm tm{};
   double seconds = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lfZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &seconds) != 6 || text.back() != 'Z')
+                  &tm.tm_min, &seconds) != 6 || text.back() != 'Z' || !std::isfinite(seconds))
     return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -95,16 +136,17 @@ namespace {
 // Claude Code counts cache reads and writes apart from input_tokens (the prompt is all
 // three); Qwen Code's input_tokens already holds its cached part.
 long stream_prompt_tokens(const nlohmann::json& usage, bool cache_apart) {
-  const long cached = usage.value("cache_read_input_tokens", 0L) + usage.value("cache_creation_input_tokens", 0L);
-  return usage.value("input_tokens", 0L) + (cache_apart ? cached : 0L);
+  const long cached =
+      add_counts(integer_or(usage, "cache_read_input_tokens", 0L), integer_or(usage, "cache_creation_input_tokens", 0L));
+  return add_counts(integer_or(usage, "input_tokens", 0L), cache_apart ? cached : 0L);
 }
 
 void read_result(const nlohmann::json& j, bool cache_apart, AgentReport& r) {
-  if (j.contains("num_turns")) r.turns = j.value("num_turns", 0);
+  if (j.contains("num_turns")) r.turns = integer_or(j, "num_turns", 0);
   if (j.contains("duration_ms")) r.own_duration_s = j.value("duration_ms", 0.0) / 1000.0;
   if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
     r.input_tokens = stream_prompt_tokens(*u, cache_apart);
-    r.output_tokens = u->value("output_tokens", 0L);
+    r.output_tokens = integer_or(*u, "output_tokens", 0L);
   }
   const auto subtype = j.value("subtype", "");
   const auto stop = j.find("stop_reason");
@@ -187,9 +229,14 @@ WallToMono::WallToMono(std::int64_t mono_now_ns, std::int64_t wall_now_ms)
     : mono_now_ns_(mono_now_ns), wall_now_ms_(wall_now_ms) {}
 
 // The difference is taken in ms first: Unix time in ns (~1.8e18) is past a double's
-// 53-bit mantissa and would round every span by a few hundred ns.
+// 53-bit mantissa and would round every span by a few hundred ns. The agent may write any
+// time: one more than a century away (or not a number) is taken as a century away, so
+// that a span of two such times stays far inside 64 bits (llround of 1e300 has no answer;
+// x86 gives LLONG_MIN, which made Span::ns() overflow).
 std::int64_t WallToMono::operator()(double wall_ms) const {
-  return mono_now_ns_ + std::llround((wall_ms - static_cast<double>(wall_now_ms_)) * 1e6);
+  constexpr double kCenturyMs = 100 * 365.25 * 86'400'000;
+  const double ms = wall_ms - static_cast<double>(wall_now_ms_);
+  return mono_now_ns_ + std::llround((std::isnan(ms) ? kCenturyMs : std::clamp(ms, -kCenturyMs, kCenturyMs)) * 1e6);
 }
 
 namespace {
@@ -256,14 +303,12 @@ AgentReport parse_codex_output(const std::vector<OutputLine>& lines) {
         return;
       }
       if (!tools.is_open(id)) tools.start(id, tool_name(item), std::nullopt);
-      const auto exit = item.find("exit_code");
-      tools.end(id, line.arrived_ns, item.value("status", "") == "failed",
-                exit != item.end() && exit->is_number_integer() ? std::optional<int>(exit->get<int>()) : std::nullopt);
+      tools.end(id, line.arrived_ns, item.value("status", "") == "failed", exit_code(item, "exit_code"));
     } else if (type == "turn.completed") {
       completed = true;
       const auto usage = j.value("usage", nlohmann::json::object());
-      input += usage.value("input_tokens", 0L);
-      output += usage.value("output_tokens", 0L);
+      input = add_counts(input, integer_or(usage, "input_tokens", 0L));
+      output = add_counts(output, integer_or(usage, "output_tokens", 0L));
     } else if (type == "turn.failed") {
       r.reported_error = true;
       r.error_message = j.value(nlohmann::json::json_pointer("/error/message"), std::string("turn failed"));
@@ -290,7 +335,8 @@ namespace {
 
 long opencode_prompt_tokens(const nlohmann::json& tokens) {
   const auto cache = tokens.value("cache", nlohmann::json::object());
-  return tokens.value("input", 0L) + cache.value("read", 0L) + cache.value("write", 0L);
+  return add_counts(add_counts(integer_or(tokens, "input", 0L), integer_or(cache, "read", 0L)),
+                    integer_or(cache, "write", 0L));
 }
 
 // One JSON line per event; tool_use parts carry wall-clock start/end in ms.
@@ -304,8 +350,8 @@ class OpencodeTally {
       ++turns_;
       r_.stop_reason = part.value("reason", "");
       const auto tokens = part.value("tokens", nlohmann::json::object());
-      input_ += opencode_prompt_tokens(tokens);
-      output_ += tokens.value("output", 0L) + tokens.value("reasoning", 0L);
+      input_ = add_counts(input_, opencode_prompt_tokens(tokens));
+      output_ = add_counts(output_, add_counts(integer_or(tokens, "output", 0L), integer_or(tokens, "reasoning", 0L)));
     } else if (type == "tool_use") {
       tool(part);
     } else if (type == "error") {
@@ -330,9 +376,8 @@ class OpencodeTally {
       run.span = Span{to_mono_(time.value("start", 0.0)), to_mono_(time.value("end", 0.0))};
       r_.tool_times = "agent";
     }
-    if (const auto exit = state.find("metadata"); exit != state.end() && exit->is_object() && exit->contains("exit") &&
-                                                  (*exit)["exit"].is_number_integer())
-      run.exit_code = (*exit)["exit"].get<int>();
+    if (const auto meta = state.find("metadata"); meta != state.end() && meta->is_object())
+      run.exit_code = exit_code(*meta, "exit");
     r_.tools.push_back(std::move(run));
   }
   void error(const nlohmann::json& e) {
@@ -357,6 +402,16 @@ AgentReport parse_opencode_output(const std::vector<OutputLine>& lines) {
 
 namespace {
 
+// The agent's own monotonic start_ns and end_ns, when both are integers whose span fits
+// 64 bits (Span::ns() of INT64_MIN to INT64_MAX overflowed).
+std::optional<Span> span_of(const nlohmann::json& j) {
+  const auto start = j.find("start_ns"), end = j.find("end_ns");
+  if (start == j.end() || end == j.end() || !fits<std::int64_t>(*start) || !fits<std::int64_t>(*end)) return std::nullopt;
+  const Span span{start->get<std::int64_t>(), end->get<std::int64_t>()};
+  std::int64_t ns = 0;
+  return __builtin_sub_overflow(span.end_ns, span.start_ns, &ns) ? std::nullopt : std::optional(span);
+}
+
 // Totals from the agent's JSON lines; its final result line, when it wrote one, wins.
 struct BuiltinTally {
   AgentReport report;
@@ -367,26 +422,22 @@ struct BuiltinTally {
     const auto type = j.value("type", "");
     if (type == "call" && !j.contains("error")) {
       ++turns;
-      input += j.value("input_tokens", 0L);
-      output += j.value("output_tokens", 0L);
+      input = add_counts(input, integer_or(j, "input_tokens", 0L));
+      output = add_counts(output, integer_or(j, "output_tokens", 0L));
     } else if (type == "tool") {
       ++tools;
-      std::optional<Span> span;
-      if (j.contains("start_ns") && j.contains("end_ns"))
-        span = Span{j.value("start_ns", std::int64_t{0}), j.value("end_ns", std::int64_t{0})};
-      report.tools.push_back({j.value("name", ""), span,
-                              j.contains("exit") ? std::optional<int>(j.value("exit", 0)) : std::nullopt,
-                              j.value("exit", 0) != 0});
+      const auto exit = exit_code(j, "exit");
+      report.tools.push_back({j.value("name", ""), span_of(j), exit, exit.value_or(0) != 0});
       report.tool_times = "agent";
     } else if (type == "result") {
       result(j);
     }
   }
   void result(const nlohmann::json& j) {
-    report.turns = j.value("turns", 0);
-    report.tool_calls = j.value("tool_calls", 0);
-    report.input_tokens = j.value("input_tokens", 0L);
-    report.output_tokens = j.value("output_tokens", 0L);
+    report.turns = integer_or(j, "turns", 0);
+    report.tool_calls = integer_or(j, "tool_calls", 0);
+    report.input_tokens = integer_or(j, "input_tokens", 0L);
+    report.output_tokens = integer_or(j, "output_tokens", 0L);
     report.own_duration_s = j.value("duration_ms", 0.0) / 1000.0;
     report.stop_reason = j.value("stop", "");
     report.reported_error = report.stop_reason == "error";

@@ -15,6 +15,10 @@ namespace agentrace::suite {
 namespace fs = std::filesystem;
 namespace {
 
+// std::regex matches recursively, a stack frame per character: longer ids are refused
+// before the pattern is tried (one of 200,000 characters overflowed the stack).
+constexpr std::size_t kMaxIdLength = 100;
+
 const std::vector<std::string> kLanguages = {"cpp", "c", "python", "javascript", "typescript",
                                              "shell", "java", "rust", "go", "other"};
 
@@ -234,7 +238,9 @@ Task parse_task(std::string_view spec, const fs::path& task_dir) {
   core::TableReader r(*parsed, "", errors);
 
   t.id = r.string("id", true).value_or("");
-  if (!t.id.empty() && !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9-]*"))) {
+  if (t.id.size() > kMaxIdLength) {
+    errors.add(r.where("id"), fmt::format("'id' is {} characters long; use at most {}", t.id.size(), kMaxIdLength));
+  } else if (!t.id.empty() && !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9-]*"))) {
     errors.add(r.where("id"), fmt::format("'id' = \"{}\" may hold only lowercase letters, digits and dashes", t.id));
   }
   t.title = r.string("title", true).value_or("");

@@ -2,40 +2,15 @@
 
 #include <cmath>
 
-namespace agentrace::wire::detail {
-namespace {
+#include "core/json-depth.hpp"
 
-constexpr int max_depth = 256;
+namespace agentrace::wire::detail {
 
 // dump() recurses; refusing deep documents up front keeps hostile bodies off the stack.
-bool nesting_ok(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
-
-}  // namespace
+constexpr int max_depth = 256;
 
 std::optional<Json> parse_json(std::string_view text) {
-  if (!nesting_ok(text)) return std::nullopt;
+  if (!core::json_nesting_within(text, max_depth)) return std::nullopt;
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   return j;
