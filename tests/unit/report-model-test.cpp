@@ -1,0 +1,60 @@
+// The report's sections the other goldens do not reach, in every format: the same model
+// under two scaffolds (the scaffold comparison) and an endpoint speed run kept in the
+// same store. Goldens report-model.{md,json,csv}: check them by eye when they change.
+#include <gtest/gtest.h>
+
+#include "report/race-data.hpp"
+#include "report/report.hpp"
+#include "report/summary.hpp"
+#include "support/test-support.hpp"
+
+namespace agentrace::report {
+namespace {
+
+store::AttemptRecord graded(const std::string& contender, int grade, double wall, std::string split) {
+  store::AttemptRecord a;
+  a.id = "t1-" + contender;
+  a.task_id = "t1";
+  a.contender = contender;
+  a.state = store::AttemptState::done;
+  a.grade = grade;
+  a.wall_s = wall;
+  a.setup_s = 0.5;
+  a.time_split_json = std::move(split);
+  return a;
+}
+
+RaceData model_race() {
+  RaceData d;
+  d.race = {"race-model", "model", "/suites/x", "x", "2026-01-02T03:04:05.000Z", "bwrap", R"({"repeats":1})",
+            R"({"agentrace":"0.1.0","host":"testhost"})"};
+  const std::string gpu = R"({"model":"q","endpoint":{"url":"http://gpu:8000"}})";
+  d.contenders = {{"race-model", "q-builtin", "builtin", gpu}, {"race-model", "q-opencode", "opencode", gpu}};
+  d.tasks = {{"h1", "t1", "T1", "python", "{}"}};
+  d.attempts = {graded("q-builtin", 3, 10,
+                       R"({"model_s":6,"tool_s":3,"scaffold_s":1,"network_s":0.5,"setup_s":0.2,"wall_s":10,"calls":3,"server_timed_calls":3})"),
+                graded("q-opencode", 2, 20, "")};
+  d.summary = summarize(d.contenders, d.attempts);
+  store::SpeedRunRow run{"speed-1", "2026-01-01T00:00:00.000Z", "http://gpu:8000", "openai-chat", "q", false,
+                         "vllm", "0.1.0", "{}", "{}", "{}"};
+  d.speed = {{run,
+              {{"speed-1", 0, 1000, 100, 1, 0,
+                R"({"ttft_ms_median":120,"decode_tps_median":55.5,"output_tps_mean":50.25,"ok":8,"requests":8})"},
+               {"speed-1", 1, 1000, 100, 4, 2.5, R"({"ttft_ms_median":300,"ok":7,"requests":8})"}},
+              {"q-builtin", "q-opencode"}}};
+  d.context = context_line(d.race);
+  return d;
+}
+
+TEST(ReportModel, ScaffoldComparisonAndSpeedRunsInEveryFormat) {
+  const auto d = model_race();
+  const auto md = render(d, {Format::markdown, false});
+  EXPECT_NE(md.find("## Same model, different scaffolds"), std::string::npos) << md;
+  EXPECT_NE(md.find("## What the endpoints run at"), std::string::npos) << md;
+  EXPECT_EQ(test::compare_golden("report-model.md", md), "");
+  EXPECT_EQ(test::compare_golden("report-model.json", render(d, {Format::json, false})), "");
+  EXPECT_EQ(test::compare_golden("report-model.csv", render(d, {Format::csv, false})), "");
+}
+
+}  // namespace
+}  // namespace agentrace::report
