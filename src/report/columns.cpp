@@ -6,14 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "grade/hygiene.hpp"
-#include "report/scale.hpp"
+#include "render/scale.hpp"
 
 namespace agentrace::report {
 namespace {
 
 using nlohmann::json;
 using S = ContenderSummary;
-using Col = Column<S>;
+using Col = render::Column<S>;
 
 json opt(const std::optional<double>& v) { return v ? json(*v) : json(); }
 
@@ -152,7 +152,7 @@ ContenderColumns budget(const RaceSummary& rs) {
   ContenderColumns cols = {name_column()};
   for (double b : rs.budgets) {
     auto share = [b](const S& s) { return budget_shares(s, {b}).front(); };
-    cols.push_back({fmt::format("solid_within_{:g}s", b), "≤ " + duration_label(b),
+    cols.push_back({fmt::format("solid_within_{:g}s", b), "≤ " + render::duration_label(b),
                     [share](const S& s) { return s.graded ? json(share(s)) : json(); },
                     [share](const S& s) { return s.graded ? fmt::format("{:.0f}%", 100 * share(s)) : "-"; }});
   }
@@ -203,7 +203,7 @@ std::string final_sources_text(const RaceSummary& rs) {
   return out.empty() ? "none yet" : out;
 }
 
-std::vector<Column<SourceAgreement>> agreement_columns() {
+std::vector<render::Column<SourceAgreement>> agreement_columns() {
   using G = SourceAgreement;
   return {
       {"first", "", [](const G& g) { return json(g.first); }, nullptr},
@@ -234,7 +234,7 @@ CellTable confusion_table(const SourceAgreement& a) {
   return t;
 }
 
-std::vector<Column<store::AttemptRecord>> attempt_columns() {
+std::vector<render::Column<store::AttemptRecord>> attempt_columns() {
   using A = store::AttemptRecord;
   auto opt_grade = [](const A& a) { return a.grade ? json(*a.grade) : json(); };
   auto opt_int = [](const std::optional<int>& v) { return v ? json(*v) : json(); };

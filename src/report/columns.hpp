@@ -4,13 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "render/table.hpp"
 #include "report/summary.hpp"
-#include "report/table.hpp"
 #include "store/records.hpp"
 
 namespace agentrace::report {
 
-using ContenderColumns = std::vector<Column<ContenderSummary>>;
+using ContenderColumns = std::vector<render::Column<ContenderSummary>>;
 
 // Each section starts with the contender's name; CSV and JSON join them (name once).
 struct ContenderSections {
@@ -23,11 +23,11 @@ struct ContenderSections {
 ContenderSections contender_sections(const RaceSummary& rs);
 ContenderColumns joined(const ContenderSections& s);
 
-std::vector<Column<store::AttemptRecord>> attempt_columns();
+std::vector<render::Column<store::AttemptRecord>> attempt_columns();
 
 // One row per pair of grade sources: n, exact match, Cohen's kappa, linear weighted
 // kappa, and (JSON only) the confusion matrix. An undefined kappa is null / "n/a".
-std::vector<Column<SourceAgreement>> agreement_columns();
+std::vector<render::Column<SourceAgreement>> agreement_columns();
 // The pair's confusion matrix as a table: one row per grade of the first source, one
 // column per grade of the second.
 struct CellTable {
@@ -38,13 +38,6 @@ CellTable confusion_table(const SourceAgreement& a);
 std::string kappa_text(const std::optional<double>& k);  // "0.71" or "n/a"
 // "auto 10, judge 4": where the final grades came from.
 std::string final_sources_text(const RaceSummary& rs);
-
-// Markdown shows only columns that have a header.
-template <typename Row>
-std::vector<Column<Row>> for_markdown(std::vector<Column<Row>> cols) {
-  std::erase_if(cols, [](const auto& c) { return !c.text || c.header.empty(); });
-  return cols;
-}
 
 // Which optional sections hold any figure.
 bool any_split(const RaceSummary& rs);

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "render/table.hpp"
 #include "report/columns.hpp"
 #include "report/race-data.hpp"
 #include "report/summary.hpp"
-#include "report/table.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -35,7 +35,7 @@ std::string grade_matrix(const RaceSummary& rs) {
     }
     cells.push_back(std::move(row));
   }
-  return markdown_from_cells(headers, right, cells);
+  return render::markdown_from_cells(headers, right, cells);
 }
 
 std::string front_text(const RaceSummary& rs) {
@@ -49,7 +49,7 @@ std::string front_text(const RaceSummary& rs) {
 
 std::string section(const std::string& title, const std::string& intro, const ContenderColumns& cols,
                     const RaceSummary& rs) {
-  return "## " + title + "\n\n" + intro + "\n\n" + markdown_table(for_markdown(cols), rs.contenders) + "\n";
+  return "## " + title + "\n\n" + intro + "\n\n" + render::markdown_table(render::for_markdown(cols), rs.contenders) + "\n";
 }
 
 std::string optional_sections(const RaceData& d, const ContenderSections& cols) {
@@ -92,7 +92,7 @@ std::string scaffold_control_section(const RaceSummary& rs) {
                        split(&TimeSplitMeans::tool_s), split(&TimeSplitMeans::scaffold_s)});
     }
     out += fmt::format("`{}` on `{}`:\n\n", g.model, g.endpoint) +
-           markdown_from_cells({"scaffold", "contender", "mean grade", "wall (mean)", "model (mean)", "tools (mean)",
+           render::markdown_from_cells({"scaffold", "contender", "mean grade", "wall (mean)", "model (mean)", "tools (mean)",
                                 "scaffold (mean)"},
                                {false, false, true, true, true, true, true}, cells) +
            "\n";
@@ -123,7 +123,7 @@ std::string speed_section(const RaceData& d) {
                        num("decode_tps_median", "{:.1f}"), num("output_tps_mean", "{:.1f}"),
                        fmt::format("{}/{}", j.value("ok", 0), j.value("requests", 0))});
     }
-    out += markdown_from_cells({"prompt tokens", "output tokens", "concurrency", "rate", "TTFT ms", "decode t/s",
+    out += render::markdown_from_cells({"prompt tokens", "output tokens", "concurrency", "rate", "TTFT ms", "decode t/s",
                                 "output t/s", "ok/n"},
                                {true, true, true, false, true, true, true, true}, cells) +
            "\n";
@@ -142,13 +142,13 @@ std::string agreement_section(const RaceSummary& rs) {
          "judge's own answer, before capping; human = the latest review). Cohen's κ is unweighted: only identical grades agree. The weighted κ "
          "uses linear weights: grades one apart count 2/3, two apart 1/3. n/a = undefined (both sources gave every "
          "attempt the same grade).\n\n";
-  out += markdown_table(for_markdown(agreement_columns()), rs.agreement) + "\n";
+  out += render::markdown_table(render::for_markdown(agreement_columns()), rs.agreement) + "\n";
   for (const auto& a : rs.agreement) {
     const auto t = confusion_table(a);
     std::vector<bool> right(t.headers.size(), true);
     right[0] = false;
     out += fmt::format("Attempts by grade, {} (rows) vs {} (columns):\n\n", a.first, a.second) +
-           markdown_from_cells(t.headers, right, t.cells) + "\n";
+           render::markdown_from_cells(t.headers, right, t.cells) + "\n";
   }
   return out;
 }
@@ -159,7 +159,7 @@ std::string tampered_section(const RaceSummary& rs) {
   for (const auto& t : rs.tampered) cells.push_back({t.task_id, t.contender, std::to_string(t.repeat), t.detail});
   return "## Tampered attempts\n\nThese attempts changed the task's test harness (hidden tests, the files they rely on "
          "or protected files; docs/grading.md): graded Miss, the tests ran on the task's own harness.\n\n" +
-         markdown_from_cells({"task", "contender", "repeat", "what"}, {false, false, true, false}, cells) + "\n";
+         render::markdown_from_cells({"task", "contender", "repeat", "what"}, {false, false, true, false}, cells) + "\n";
 }
 
 std::string render_markdown(const RaceData& d) {
@@ -174,7 +174,7 @@ std::string render_markdown(const RaceData& d) {
                      race.sandbox, rs.attempts, rs.finished, rs.pending ? fmt::format(", {} pending", rs.pending) : "");
   if (race.sandbox == "none") out += "**Unsandboxed:** attempts ran without bubblewrap (`--sandbox none`).\n\n";
   const auto cols = contender_sections(rs);
-  out += "## Contenders\n\n" + markdown_table(for_markdown(cols.leaderboard), rs.contenders) + "\n";
+  out += "## Contenders\n\n" + render::markdown_table(render::for_markdown(cols.leaderboard), rs.contenders) + "\n";
   out += "95% CI: percentile bootstrap of the mean grade (2000 resamples, fixed seed).\n\n" + front_text(rs);
   out += optional_sections(d, cols);
   out += scaffold_control_section(rs);
@@ -183,7 +183,7 @@ std::string render_markdown(const RaceData& d) {
     out += "## Failures by class\n\n";
     std::vector<std::vector<std::string>> cells;
     for (const auto& [k, v] : rs.failures) cells.push_back({k, std::to_string(v)});
-    out += markdown_from_cells({"class", "attempts"}, {false, true}, cells) + "\n";
+    out += render::markdown_from_cells({"class", "attempts"}, {false, true}, cells) + "\n";
   }
   out += tampered_section(rs);
   out += "## Grades per task\n\nOne digit per repeat: 0 Miss, 1 Basic, 2 Solid, 3 Complete; · = not graded.\n\n";
@@ -213,7 +213,7 @@ std::string render_json(const RaceData& d) {
                {"sandbox", race.sandbox}, {"created_at", race.created_at}, {"tasks", d.tasks.size()},
                {"repeats", d.repeats}, {"simulated", d.simulated}};
   j["host"] = parse_object(race.host_json);
-  j["contenders"] = json_rows(joined(contender_sections(rs)), rs.contenders);
+  j["contenders"] = render::json_rows(joined(contender_sections(rs)), rs.contenders);
   j["pareto_front"] = rs.front;
   j["budgets_s"] = rs.budgets;
   j["budget_curves"] = budget_json(rs);
@@ -226,7 +226,7 @@ std::string render_json(const RaceData& d) {
   for (const auto& t : rs.tasks) matrix[t.task_id] = t.grades;
   j["grades"] = matrix;
   j["grade_sources"] = rs.final_sources;
-  j["agreement"] = json_rows(agreement_columns(), rs.agreement);
+  j["agreement"] = render::json_rows(agreement_columns(), rs.agreement);
   return j.dump(2) + "\n";
 }
 
@@ -242,11 +242,11 @@ Format parse_format(const std::string& s) {
 std::string render(const RaceData& d, const ReportOptions& opts) {
   if (opts.attempts) {
     const auto cols = attempt_columns();
-    if (opts.format == Format::csv) return csv_table(cols, d.attempts);
-    if (opts.format == Format::json) return json_rows(cols, d.attempts).dump(2) + "\n";
-    return markdown_table(for_markdown(cols), d.attempts);
+    if (opts.format == Format::csv) return render::csv_table(cols, d.attempts);
+    if (opts.format == Format::json) return render::json_rows(cols, d.attempts).dump(2) + "\n";
+    return render::markdown_table(render::for_markdown(cols), d.attempts);
   }
-  if (opts.format == Format::csv) return csv_table(joined(contender_sections(d.summary)), d.summary.contenders);
+  if (opts.format == Format::csv) return render::csv_table(joined(contender_sections(d.summary)), d.summary.contenders);
   if (opts.format == Format::json) return render_json(d);
   return render_markdown(d);
 }

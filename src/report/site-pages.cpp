@@ -168,7 +168,7 @@ HtmlTable coverage_table(const RaceData& d) {
 void set_agreement(Templates& t, const RaceSummary& rs, Data& v) {
   if (rs.agreement.empty()) return;
   v.set("has_agreement", true);
-  v.set("agreement_table", render_table(t, html_table(for_markdown(agreement_columns()), rs.agreement,
+  v.set("agreement_table", render_table(t, html_table(render::for_markdown(agreement_columns()), rs.agreement,
                                                       [](const SourceAgreement&) { return std::string(); })));
   Data list = list_data();
   for (const auto& a : rs.agreement) {

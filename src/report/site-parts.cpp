@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "report/svg.hpp"
+#include "render/svg.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -127,7 +127,7 @@ std::string grade_boxes(const std::vector<const store::AttemptRecord*>& repeats)
                                    a->grade ? store::grade_name(*a->grade) : store::to_string(a->state),
                                    a->grade_detail.empty() ? "" : " — " + a->grade_detail);
     out += fmt::format("<a class=\"g {}\" href=\"{}\" title=\"{}\">{}</a>", a->grade ? fmt::format("g{}", *a->grade) : "gn",
-                       attempt_file(a->id), xml_escape(title), a->grade ? std::to_string(*a->grade) : "·");
+                       attempt_file(a->id), render::xml_escape(title), a->grade ? std::to_string(*a->grade) : "·");
   }
   return out;
 }
@@ -148,8 +148,8 @@ std::string diff_html(const std::string& diff) {
     const auto end = std::min(text.find('\n', pos), text.size());
     const auto l = text.substr(pos, end - pos);
     const char* cls = line_class(l);
-    out += *cls ? fmt::format("<span class=\"{}\">{}</span>", cls, xml_escape(std::string(l)))
-                : xml_escape(std::string(l)) + "\n";
+    out += *cls ? fmt::format("<span class=\"{}\">{}</span>", cls, render::xml_escape(std::string(l)))
+                : render::xml_escape(std::string(l)) + "\n";
     pos = end + 1;
   }
   if (diff.size() > kMaxDiffBytes)

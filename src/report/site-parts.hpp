@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "render/table.hpp"
 #include "report/race-data.hpp"
-#include "report/table.hpp"
 #include "report/templates.hpp"
 
 namespace agentrace::report {
@@ -29,7 +29,7 @@ std::string sort_key(const nlohmann::json& v);
 // A table from a field list (columns with a markdown header); the first column links
 // to `link(row)` when given.
 template <typename Row, typename Link>
-HtmlTable html_table(const std::vector<Column<Row>>& cols, const std::vector<Row>& rows, Link link) {
+HtmlTable html_table(const std::vector<render::Column<Row>>& cols, const std::vector<Row>& rows, Link link) {
   HtmlTable t;
   for (const auto& c : cols) t.headers.push_back({c.header, "", "", c.right_align});
   for (const auto& r : rows) {

@@ -4,10 +4,10 @@
 
 #include "core/fs.hpp"
 #include "report/columns.hpp"
+#include "report/plots.hpp"
 #include "report/report.hpp"
 #include "report/site-pages.hpp"
 #include "report/site-parts.hpp"
-#include "report/svg.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -17,7 +17,7 @@ using nlohmann::json;
 std::string contender_link(const ContenderSummary& c) { return "contenders.html#" + c.name; }
 
 std::string section_table(Templates& t, const ContenderColumns& cols, const RaceSummary& rs, const char* id) {
-  auto table = html_table(for_markdown(cols), rs.contenders, contender_link);
+  auto table = html_table(render::for_markdown(cols), rs.contenders, contender_link);
   table.id = id;
   table.sortable = true;
   return render_table(t, table);
@@ -64,7 +64,7 @@ Data string_list(const std::vector<std::string>& xs) {
 
 std::string index_body(Templates& t, const RaceData& d, const AttemptIndex& index) {
   const auto& rs = d.summary;
-  const PlotContext ctx{d.simulated};
+  const render::PlotContext ctx{d.simulated};
   const auto cols = contender_sections(rs);
   Data v;
   v.set("overview", overview_text(d));
