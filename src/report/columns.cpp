@@ -117,6 +117,7 @@ ContenderColumns time_split() {
 }
 
 std::string one_decimal(double v) { return fmt::format("{:.1f}", v); }
+std::string two_decimals(double v) { return fmt::format("{:.2f}", v); }
 std::string whole(double v) { return fmt::format("{:.0f}", v); }
 std::string dollars(double v) { return v < 1 ? fmt::format("${:.4f}", v) : fmt::format("${:.2f}", v); }
 
@@ -232,6 +233,47 @@ CellTable confusion_table(const SourceAgreement& a) {
     t.cells.push_back(std::move(row));
   }
   return t;
+}
+
+std::vector<render::Column<TamperedAttempt>> tampered_columns() {
+  using T = TamperedAttempt;
+  return {{"task", "task", [](const T& t) { return json(t.task_id); }, [](const T& t) { return t.task_id; }, false},
+          {"contender", "contender", [](const T& t) { return json(t.contender); }, [](const T& t) { return t.contender; }, false},
+          {"repeat", "repeat", [](const T& t) { return json(t.repeat); }, [](const T& t) { return std::to_string(t.repeat); }},
+          {"detail", "what", [](const T& t) { return json(t.detail); }, [](const T& t) { return t.detail; }, false}};
+}
+
+ContenderColumns comparison_columns() {
+  return {{"scaffold", "scaffold", [](const S& s) { return json(s.scaffold); }, [](const S& s) { return s.scaffold; }, false},
+          name_column(),
+          graded_column("mean_grade", "mean grade", &S::mean_grade, two_decimals),
+          split_column("wall_mean_s", "wall (mean)", &TimeSplitMeans::wall_s),
+          split_column("model_s", "model (mean)", &TimeSplitMeans::model_s),
+          split_column("tool_s", "tools (mean)", &TimeSplitMeans::tool_s),
+          split_column("scaffold_s", "scaffold (mean)", &TimeSplitMeans::scaffold_s)};
+}
+
+std::vector<render::Column<SpeedCase>> speed_case_columns() {
+  using C = SpeedCase;
+  const auto figure = [](const char* name, const char* header, std::optional<double> C::*field, const char* format) {
+    return render::Column<C>{name, header, [field](const C& c) { return opt(c.*field); }, [field, format](const C& c) {
+                               return c.*field ? fmt::format(fmt::runtime(format), *(c.*field)) : std::string("-");
+                             }};
+  };
+  return {{"prompt_tokens", "prompt tokens", [](const C& c) { return json(c.prompt_tokens); },
+           [](const C& c) { return std::to_string(c.prompt_tokens); }},
+          {"output_tokens", "output tokens", [](const C& c) { return json(c.output_tokens); },
+           [](const C& c) { return std::to_string(c.output_tokens); }},
+          {"concurrency", "concurrency", [](const C& c) { return json(c.concurrency); },
+           [](const C& c) { return std::to_string(c.concurrency); }},
+          {"rate_per_s", "rate", [](const C& c) { return c.rate > 0 ? json(c.rate) : json(); },
+           [](const C& c) { return c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "closed"; }, false},
+          figure("ttft_ms_median", "TTFT ms", &C::ttft_ms_median, "{:.0f}"),
+          figure("decode_tps_median", "decode t/s", &C::decode_tps_median, "{:.1f}"),
+          figure("output_tps_mean", "output t/s", &C::output_tps_mean, "{:.1f}"),
+          {"ok", "", [](const C& c) { return json(c.ok); }, nullptr},
+          {"requests", "ok/n", [](const C& c) { return json(c.requests); },
+           [](const C& c) { return fmt::format("{}/{}", c.ok, c.requests); }}};
 }
 
 std::vector<render::Column<store::AttemptRecord>> attempt_columns() {

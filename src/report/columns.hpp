@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "render/table.hpp"
+#include "report/race-data.hpp"
 #include "report/summary.hpp"
 #include "store/records.hpp"
 
@@ -25,6 +26,13 @@ ContenderColumns joined(const ContenderSections& s);
 
 std::vector<render::Column<store::AttemptRecord>> attempt_columns();
 
+// Attempts that changed the task's test harness: task, contender, repeat, what.
+std::vector<render::Column<TamperedAttempt>> tampered_columns();
+// The same model under different scaffolds: one row per contender of a group.
+ContenderColumns comparison_columns();
+// An endpoint speed run: one row per case.
+std::vector<render::Column<SpeedCase>> speed_case_columns();
+
 // One row per pair of grade sources: n, exact match, Cohen's kappa, linear weighted
 // kappa, and (JSON only) the confusion matrix. An undefined kappa is null / "n/a".
 std::vector<render::Column<SourceAgreement>> agreement_columns();
@@ -43,11 +51,8 @@ std::string final_sources_text(const RaceSummary& rs);
 bool any_split(const RaceSummary& rs);
 bool any_effort(const RaceSummary& rs);
 bool any_repeats(const RaceSummary& rs);
-// Whether some contender's network figure is a lower bound, and the sentence that says so.
+// Whether some contender's network figure is a lower bound (sentence::kNetworkLowerBound says so).
 bool any_network_lower_bound(const RaceSummary& rs);
-inline constexpr const char* kNetworkLowerBoundNote =
-    "≥ marks a lower bound: the endpoint reported no server timings for some calls, so for those only "
-    "connect and TLS time count as network (the wait for the first byte counts as model).";
 
 std::string seconds_text(double s);  // "250 ms", "12.50 s", "340 s"
 

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "render/svg.hpp"
+#include "report/sentences.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -130,6 +132,17 @@ std::string grade_boxes(const std::vector<const store::AttemptRecord*>& repeats)
                        attempt_file(a->id), render::xml_escape(title), a->grade ? std::to_string(*a->grade) : "·");
   }
   return out;
+}
+
+Data sentence_data() {
+  Data d;
+  for (const auto& [name, sentence] :
+       {std::pair{"confidence", sentence::kConfidence}, {"time_split", sentence::kTimeSplit}, {"effort", sentence::kEffort},
+        {"consistency", sentence::kConsistency}, {"budget", sentence::kBudget}, {"comparison", sentence::kComparison},
+        {"speed_runs", sentence::kSpeedRuns}, {"tampered", sentence::kTampered}, {"final_grade", sentence::kFinalGrade},
+        {"agreement", sentence::kAgreement}})
+    d.set(name, std::string(sentence));
+  return d;
 }
 
 std::string attempt_file(const std::string& attempt_id) {

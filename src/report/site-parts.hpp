@@ -40,11 +40,20 @@ HtmlTable html_table(const std::vector<render::Column<Row>>& cols, const std::ve
   return t;
 }
 
+// A table of a field list's markdown columns, without links.
+template <typename Row>
+std::string plain_table(Templates& t, const std::vector<render::Column<Row>>& cols, const std::vector<Row>& rows) {
+  return render_table(t, html_table(render::for_markdown(cols), rows, [](const Row&) { return std::string(); }));
+}
+
 // Attempts by task, contender and repeat, for grade boxes and links.
 using AttemptIndex = std::map<std::string, std::map<std::string, std::vector<const store::AttemptRecord*>>>;
 AttemptIndex index_attempts(const std::vector<store::AttemptRecord>& attempts);
 // One box per repeat linking to its attempt page, as HTML.
 std::string grade_boxes(const std::vector<const store::AttemptRecord*>& repeats);
+
+// The sentences of report/sentences.hpp the templates use, by name: {{text.<name>}}.
+Data sentence_data();
 
 std::string attempt_file(const std::string& attempt_id);  // "attempts/<safe id>.html"
 std::string diff_html(const std::string& diff);          // escaped, lines classed, capped

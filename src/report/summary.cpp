@@ -349,11 +349,11 @@ std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs) {
     auto it = std::find_if(out.begin(), out.end(),
                            [&](const ScaffoldControl& g) { return g.model == c.model && g.endpoint == c.endpoint; });
     if (it == out.end()) it = out.insert(out.end(), ScaffoldControl{c.model, c.endpoint, {}});
-    it->contenders.push_back(&c);
+    it->contenders.push_back(c);
   }
   std::erase_if(out, [](const ScaffoldControl& g) {
     return std::none_of(g.contenders.begin(), g.contenders.end(),
-                        [&](const ContenderSummary* c) { return c->scaffold != g.contenders.front()->scaffold; });
+                        [&](const ContenderSummary& c) { return c.scaffold != g.contenders.front().scaffold; });
   });
   return out;
 }

@@ -38,9 +38,7 @@ RaceData model_race() {
   store::SpeedRunRow run{"speed-1", "2026-01-01T00:00:00.000Z", "http://gpu:8000", "openai-chat", "q", false,
                          "vllm", "0.1.0", "{}", "{}", "{}"};
   d.speed = {{run,
-              {{"speed-1", 0, 1000, 100, 1, 0,
-                R"({"ttft_ms_median":120,"decode_tps_median":55.5,"output_tps_mean":50.25,"ok":8,"requests":8})"},
-               {"speed-1", 1, 1000, 100, 4, 2.5, R"({"ttft_ms_median":300,"ok":7,"requests":8})"}},
+              {{1000, 100, 1, 0, 120, 55.5, 50.25, 8, 8}, {1000, 100, 4, 2.5, 300, std::nullopt, std::nullopt, 7, 8}},
               {"q-builtin", "q-opencode"}}};
   d.context = context_line(d.race);
   return d;

@@ -329,8 +329,8 @@ TEST(ScaffoldControls, GroupsOneModelOnOneEndpointUnderSeveralScaffolds) {
   EXPECT_EQ(groups[0].model, "q");
   EXPECT_EQ(groups[0].endpoint, "sim:local");
   ASSERT_EQ(groups[0].contenders.size(), 2u);
-  EXPECT_EQ(groups[0].contenders[0]->name, "q-builtin");
-  EXPECT_EQ(groups[0].contenders[1]->name, "q-opencode");
+  EXPECT_EQ(groups[0].contenders[0].name, "q-builtin");
+  EXPECT_EQ(groups[0].contenders[1].name, "q-opencode");
 }
 
 }  // namespace
