@@ -3,9 +3,12 @@
 // same store. Goldens report-model.{md,json,csv}: check them by eye when they change.
 #include <gtest/gtest.h>
 
+#include "core/fs.hpp"
 #include "report/race-data.hpp"
 #include "report/report.hpp"
+#include "report/sentences.hpp"
 #include "report/summary.hpp"
+#include "report/templates.hpp"
 #include "support/test-support.hpp"
 
 namespace agentrace::report {
@@ -52,6 +55,23 @@ TEST(ReportModel, ScaffoldComparisonAndSpeedRunsInEveryFormat) {
   EXPECT_EQ(test::compare_golden("report-model.md", md), "");
   EXPECT_EQ(test::compare_golden("report-model.json", render(d, {Format::json, false})), "");
   EXPECT_EQ(test::compare_golden("report-model.csv", render(d, {Format::csv, false})), "");
+}
+
+// The site shows the same sections with the same sentences as the markdown.
+TEST(ReportModel, TheSiteShowsTheSameSectionsInTheSameWords) {
+  auto d = model_race();
+  d.summary.tampered = {{"t1", "q-opencode", 0, "tests/test_a.py (hidden test)"}};
+  const core::TempDir tmp;
+  write_site(d, tmp.path());
+  const auto index = core::read_file(tmp.path() / "index.html");
+  const auto md = render(d, {Format::markdown, false});
+  for (const auto sentence : {sentence::kComparison, sentence::kBudget, sentence::kTimeSplit, sentence::kTampered}) {
+    EXPECT_NE(md.find(sentence), std::string::npos) << sentence;
+    EXPECT_NE(index.find(kainjow::mustache::html_escape(std::string(sentence))), std::string::npos) << sentence;
+  }
+  for (const char* part : {"Same model, different scaffolds", "What the endpoints run at", "Tampered attempts",
+                           "<code>http://gpu:8000</code> (openai-chat, model <code>q</code>)", "2.5/s", "7/8"})
+    EXPECT_NE(index.find(part), std::string::npos) << part;
 }
 
 }  // namespace
