@@ -6,7 +6,7 @@
 # docs/architecture.md draws this graph.
 agentrace_module(core)
 agentrace_module(net)
-agentrace_module(wire)
+agentrace_module(wire core)
 agentrace_module(render core)
 agentrace_module(suite core)
 agentrace_module(store core)
