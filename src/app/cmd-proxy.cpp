@@ -51,8 +51,8 @@ proxy::ProxyOptions options_of(const ProxyArgs& a) {
   if (!a.unix_path.empty()) o.listen.push_back(net::ListenSpec{"", 0, a.unix_path});
   o.default_route = proxy::Route{"", "", a.upstream, a.key_env, {}};
   if (!a.cassette.empty()) {
-    auto file = std::make_shared<sim::CassetteFile>(a.cassette);
-    o.default_route->cassette = [file](sim::CassetteCall call) { file->append(call); };
+    auto file = std::make_shared<proxy::CassetteFile>(a.cassette);
+    o.default_route->cassette = [file](proxy::CassetteCall call) { file->append(call); };
   }
   o.stall_timeout = std::chrono::milliseconds(static_cast<long>(a.stall_s * 1000));
   o.client.ca_file = a.ca_file;

@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "net/event-loop.hpp"
+#include "proxy/cassette.hpp"
 #include "sim/endpoint.hpp"
 #include "suite/task.hpp"
 
@@ -44,7 +45,7 @@ sim::EndpointOptions options_of(const SimArgs& a) {
     for (auto& script : sim::suite_scripts(suite::load_suite(a.suite))) o.scripts.add(std::move(script));
   }
   if (!a.replay.empty()) {
-    o.cassette = sim::load_cassette(a.replay);
+    o.cassette = proxy::load_cassette(a.replay);
     o.replay_pace = sim::parse_replay_timing(a.replay_timing);
   }
   if (!a.quiet) o.log = [](const std::string& line) { fmt::print(stderr, "agentrace sim: {}\n", line); };

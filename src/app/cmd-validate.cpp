@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "race/race.hpp"
-#include "report/table.hpp"
+#include "render/table.hpp"
 
 namespace agentrace::app {
 namespace {
@@ -89,7 +89,7 @@ void register_validate(CLI::App& app) {
       if (!p1.empty()) failures += fmt::format("  {}: {}\n", task, p1);
       if (!p2.empty()) failures += fmt::format("  {}: {}\n", task, p2);
     }
-    fmt::print("{}", report::markdown_from_cells({"task", "oracle", "nop", "verdict"}, {false, false, false, false}, cells));
+    fmt::print("{}", render::markdown_from_cells({"task", "oracle", "nop", "verdict"}, {false, false, false, false}, cells));
     if (!failures.empty()) {
       fmt::print(stderr, "validate: {} does not hold:\n{}", args->suite, failures);
       exit_code() = 1;

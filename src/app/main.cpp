@@ -1,6 +1,6 @@
 // agentrace: race coding agents on real tasks.
 // A race, followed from here: cmd-run.cpp parses the race file and flags ->
-// suite/ loads and validates the tasks -> race/planner makes the attempts ->
+// suite/ loads and validates the tasks -> race::plan (race-spec) makes the attempts ->
 // race/scheduler runs them (workspace/, sandbox/, scaffold/, proc/, grade/) ->
 // store/ keeps every finished attempt -> report/ prints the summary.
 #include <cstdio>

@@ -34,12 +34,7 @@ void write_file(const fs::path& path, std::string_view data) {
   if (!out) throw InfraError(fmt::format("short write to {}", path.string()));
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data) {
-  auto tmp = path;
-  tmp += fmt::format(".tmp{}", getpid());
-  write_file(tmp, data);
-  fs::rename(tmp, path);
-}
+fs::path self_exe() { return fs::read_symlink("/proc/self/exe"); }
 
 std::string read_tail(const fs::path& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);

@@ -10,8 +10,6 @@ namespace fs = std::filesystem;
 
 std::string read_file(const fs::path& path);                 // throws InfraError
 void write_file(const fs::path& path, std::string_view data);  // creates parent folders
-// Writes to a temporary sibling then renames: readers never see half a file.
-void write_file_atomic(const fs::path& path, std::string_view data);
 // Last `max_bytes` of a file (for error excerpts); empty if missing.
 std::string read_tail(const fs::path& path, std::size_t max_bytes);
 // Reads root/rel, a file an agent may have written: no component of rel may be a link
@@ -21,6 +19,8 @@ std::optional<std::string> read_untrusted(const fs::path& root, const fs::path& 
                                           std::string& why);
 // True when path, with every link resolved, lies inside dir (links resolved too).
 bool resolves_inside(const fs::path& dir, const fs::path& path);
+// Where this agentrace binary is (run again as the sim, bound into sandboxes as the relay).
+fs::path self_exe();
 // A fresh folder under the system temp dir, removed by the destructor.
 class TempDir {
  public:

@@ -127,7 +127,6 @@ struct Client::State {
     while (!idle.empty()) {
       auto conn = std::move(idle.back());
       idle.pop_back();
-      --pooled;
       if (now_ns() - conn->idle_since < max_age && conn->usable()) return conn;
     }
     return nullptr;
@@ -138,13 +137,9 @@ struct Client::State {
     if (closed || idle.size() >= options.pool_per_origin || !conn->usable()) return;
     conn->idle_since = now_ns();
     idle.push_back(std::move(conn));
-    ++pooled;
   }
 
-  void clear_pool() {
-    pool.clear();
-    pooled = 0;
-  }
+  void clear_pool() { pool.clear(); }
 
   EventLoop& loop;
   ClientOptions options;
@@ -152,7 +147,6 @@ struct Client::State {
   tcp::resolver resolver;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Conn>>> pool;
   std::unordered_set<Fetch*> live;
-  std::atomic<std::size_t> pooled{0};
   bool closed = false;
 };
 
@@ -517,7 +511,6 @@ std::shared_ptr<Fetch> Client::fetch(const Url& url, ClientRequest request, Fetc
   return op;
 }
 
-std::size_t Client::pooled_connections() const { return state_->pooled; }
 
 void Client::close_idle() {
   loop_.call([s = state_] { s->clear_pool(); });

@@ -74,7 +74,6 @@ class Client {
 
   // Connects to url's origin (its base_path is not used: request.target is sent as is).
   std::shared_ptr<Fetch> fetch(const Url& url, ClientRequest request, FetchCallbacks callbacks);
-  std::size_t pooled_connections() const;
   void close_idle();
 
   struct State;

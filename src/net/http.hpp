@@ -1,6 +1,7 @@
 #pragma once
 // Plain HTTP types shared by the server and the client. No Boost here: everything
-// outside src/net talks to the network through these structs (design habit 6).
+// outside src/net talks to the network through these structs, so the HTTP library stays
+// hidden behind them.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -232,7 +232,7 @@ class Call : public std::enable_shared_from_this<Call> {
     req.total_timeout = p_.options.call_timeout;
     auto self = shared_from_this();
     if (route_->route.cassette) {
-      tape_ = std::make_unique<sim::CassetteCall>();
+      tape_ = std::make_unique<proxy::CassetteCall>();
       secrets_ = secrets_of(ex_->request(), *route_);
     }
     fetch_ = p_.client->fetch(route_->upstream, std::move(req),
@@ -315,7 +315,7 @@ class Call : public std::enable_shared_from_this<Call> {
 
   // Times become offsets from the request's last byte going upstream: when a replaying
   // endpoint starts its clock.
-  sim::CassetteCall take_tape(const CallRecord& r) {
+  proxy::CassetteCall take_tape(const CallRecord& r) {
     auto& t = *tape_;
     const std::int64_t base = timings_.request_sent_ns > 0 ? timings_.request_sent_ns : r.start_mono_ns;
     t.match = rec_.first_user_text();
@@ -340,7 +340,7 @@ class Call : public std::enable_shared_from_this<Call> {
   Recorder rec_;
   std::shared_ptr<std::atomic<std::size_t>> in_flight_;
   std::shared_ptr<net::Fetch> fetch_;
-  std::unique_ptr<sim::CassetteCall> tape_;  // only for a route with a cassette
+  std::unique_ptr<proxy::CassetteCall> tape_;  // only for a route with a cassette
   std::vector<std::string> secrets_;
   net::Error upstream_error_;
   net::FetchTimings timings_;

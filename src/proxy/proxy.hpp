@@ -26,7 +26,7 @@
 #include "net/client.hpp"
 #include "net/http.hpp"
 #include "proxy/call-record.hpp"
-#include "sim/cassette.hpp"
+#include "proxy/cassette.hpp"
 
 namespace agentrace::proxy {
 
@@ -38,7 +38,7 @@ struct Route {
   // Set: each call that got a whole response is also handed here, on the proxy's thread, as
   // a cassette call (docs/sim.md): the response's status, headers and every piece's bytes
   // and time, keys removed. Unset: no byte is kept.
-  std::function<void(sim::CassetteCall)> cassette;
+  std::function<void(proxy::CassetteCall)> cassette;
 };
 
 using RecordSink = std::function<void(CallRecord)>;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/fs.hpp"
 #include "core/hash.hpp"
 #include "net/client.hpp"
 #include "net/http.hpp"
@@ -19,8 +20,6 @@
 
 namespace agentrace::race {
 namespace fs = std::filesystem;
-
-fs::path self_exe() { return fs::read_symlink("/proc/self/exe"); }
 
 namespace {
 
@@ -114,7 +113,7 @@ std::string ModelGateway::upstream_for(const scaffold::EndpointConfig& e) {
   std::lock_guard g(mutex_);
   if (auto it = sim_urls_.find(e.sim); it != sim_urls_.end()) return it->second;
   proc::SpawnSpec spec;
-  spec.argv = {self_exe().string(), "sim", "--listen", "127.0.0.1:0", "--profile", e.sim, "--seed", "1"};
+  spec.argv = {core::self_exe().string(), "sim", "--listen", "127.0.0.1:0", "--profile", e.sim, "--seed", "1"};
   if (!suite_dir_.empty()) spec.argv.insert(spec.argv.end(), {"--suite", suite_dir_.string()});
   spec.env = proc::allowlisted_env();
   spec.stderr_path = run_dir_ / fmt::format("sim-{}.log", e.sim);
@@ -154,7 +153,7 @@ void ModelGateway::record(proxy::CallRecord r) {
 }
 
 std::string ModelGateway::add_route(const std::string& label, const scaffold::EndpointConfig& endpoint,
-                                    std::function<void(sim::CassetteCall)> cassette) {
+                                    std::function<void(proxy::CassetteCall)> cassette) {
   const auto id = core::random_hex(16);
   proxy_->add_route({id, label, upstream_for(endpoint), endpoint.key_env, std::move(cassette)});
   std::lock_guard g(mutex_);
@@ -170,11 +169,11 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
     std::lock_guard g(mutex_);
     calls_.erase(attempt_id);
   }
-  std::function<void(sim::CassetteCall)> cassette;
+  std::function<void(proxy::CassetteCall)> cassette;
   if (!cassette_dir_.empty()) {  // a fresh cassette per run of the attempt
     fs::create_directories(cassette_dir_);
-    auto file = std::make_shared<sim::CassetteFile>(cassette_dir_ / (attempt_id + ".jsonl"));
-    cassette = [file](sim::CassetteCall call) { file->append(call); };
+    auto file = std::make_shared<proxy::CassetteFile>(cassette_dir_ / (attempt_id + ".jsonl"));
+    cassette = [file](proxy::CassetteCall call) { file->append(call); };
   }
   const auto id = add_route(attempt_id, *contender.endpoint, std::move(cassette));
   if (mode_ == sandbox::Mode::none) {
@@ -184,7 +183,7 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
   lease.base_url = fmt::format("http://127.0.0.1:{}", kRelayPort);
   lease.socket_dir = socket_dir_;
   lease.stdin_data = id + "\n";
-  lease.mounts.push_back({self_exe(), "/opt/agentrace/agentrace", false});
+  lease.mounts.push_back({core::self_exe(), "/opt/agentrace/agentrace", false});
   lease.argv_prefix = {"/opt/agentrace/agentrace", "relay", "--listen", fmt::format("127.0.0.1:{}", kRelayPort),
                        "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock", "--token-stdin",
                        "--rusage", fmt::format("{}/{}", sandbox::kHomeMount, kRusageFile), "--"};

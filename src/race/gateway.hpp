@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "proxy/call-record.hpp"
+#include "proxy/cassette.hpp"
 #include "race/race-spec.hpp"
-#include "sim/cassette.hpp"
 #include "sandbox/sandbox.hpp"
 #include "store/store.hpp"
 
@@ -74,7 +74,7 @@ class ModelGateway {
   void record(proxy::CallRecord r);
   // Adds a route labelled `label` under a fresh secret id; returns the id.
   std::string add_route(const std::string& label, const scaffold::EndpointConfig& endpoint,
-                        std::function<void(sim::CassetteCall)> cassette = {});
+                        std::function<void(proxy::CassetteCall)> cassette = {});
   // Waits (up to 1 s) for the route's calls to end, removes it, returns the records
   // stored under `label`.
   std::vector<proxy::CallRecord> close_route(const std::string& label);
@@ -93,8 +93,5 @@ class ModelGateway {
   std::map<std::string, std::vector<proxy::CallRecord>> calls_;
   std::map<std::string, std::string> route_ids_;  // label -> secret route id
 };
-
-// Where this agentrace binary is (bound into the sandbox to run the relay).
-std::filesystem::path self_exe();
 
 }  // namespace agentrace::race

@@ -6,14 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "grade/hygiene.hpp"
-#include "report/scale.hpp"
+#include "render/scale.hpp"
 
 namespace agentrace::report {
 namespace {
 
 using nlohmann::json;
 using S = ContenderSummary;
-using Col = Column<S>;
+using Col = render::Column<S>;
 
 json opt(const std::optional<double>& v) { return v ? json(*v) : json(); }
 
@@ -117,6 +117,7 @@ ContenderColumns time_split() {
 }
 
 std::string one_decimal(double v) { return fmt::format("{:.1f}", v); }
+std::string two_decimals(double v) { return fmt::format("{:.2f}", v); }
 std::string whole(double v) { return fmt::format("{:.0f}", v); }
 std::string dollars(double v) { return v < 1 ? fmt::format("${:.4f}", v) : fmt::format("${:.2f}", v); }
 
@@ -152,7 +153,7 @@ ContenderColumns budget(const RaceSummary& rs) {
   ContenderColumns cols = {name_column()};
   for (double b : rs.budgets) {
     auto share = [b](const S& s) { return budget_shares(s, {b}).front(); };
-    cols.push_back({fmt::format("solid_within_{:g}s", b), "≤ " + duration_label(b),
+    cols.push_back({fmt::format("solid_within_{:g}s", b), "≤ " + render::duration_label(b),
                     [share](const S& s) { return s.graded ? json(share(s)) : json(); },
                     [share](const S& s) { return s.graded ? fmt::format("{:.0f}%", 100 * share(s)) : "-"; }});
   }
@@ -203,7 +204,7 @@ std::string final_sources_text(const RaceSummary& rs) {
   return out.empty() ? "none yet" : out;
 }
 
-std::vector<Column<SourceAgreement>> agreement_columns() {
+std::vector<render::Column<SourceAgreement>> agreement_columns() {
   using G = SourceAgreement;
   return {
       {"first", "", [](const G& g) { return json(g.first); }, nullptr},
@@ -234,7 +235,48 @@ CellTable confusion_table(const SourceAgreement& a) {
   return t;
 }
 
-std::vector<Column<store::AttemptRecord>> attempt_columns() {
+std::vector<render::Column<TamperedAttempt>> tampered_columns() {
+  using T = TamperedAttempt;
+  return {{"task", "task", [](const T& t) { return json(t.task_id); }, [](const T& t) { return t.task_id; }, false},
+          {"contender", "contender", [](const T& t) { return json(t.contender); }, [](const T& t) { return t.contender; }, false},
+          {"repeat", "repeat", [](const T& t) { return json(t.repeat); }, [](const T& t) { return std::to_string(t.repeat); }},
+          {"detail", "what", [](const T& t) { return json(t.detail); }, [](const T& t) { return t.detail; }, false}};
+}
+
+ContenderColumns comparison_columns() {
+  return {{"scaffold", "scaffold", [](const S& s) { return json(s.scaffold); }, [](const S& s) { return s.scaffold; }, false},
+          name_column(),
+          graded_column("mean_grade", "mean grade", &S::mean_grade, two_decimals),
+          split_column("wall_mean_s", "wall (mean)", &TimeSplitMeans::wall_s),
+          split_column("model_s", "model (mean)", &TimeSplitMeans::model_s),
+          split_column("tool_s", "tools (mean)", &TimeSplitMeans::tool_s),
+          split_column("scaffold_s", "scaffold (mean)", &TimeSplitMeans::scaffold_s)};
+}
+
+std::vector<render::Column<SpeedCase>> speed_case_columns() {
+  using C = SpeedCase;
+  const auto figure = [](const char* name, const char* header, std::optional<double> C::*field, const char* format) {
+    return render::Column<C>{name, header, [field](const C& c) { return opt(c.*field); }, [field, format](const C& c) {
+                               return c.*field ? fmt::format(fmt::runtime(format), *(c.*field)) : std::string("-");
+                             }};
+  };
+  return {{"prompt_tokens", "prompt tokens", [](const C& c) { return json(c.prompt_tokens); },
+           [](const C& c) { return std::to_string(c.prompt_tokens); }},
+          {"output_tokens", "output tokens", [](const C& c) { return json(c.output_tokens); },
+           [](const C& c) { return std::to_string(c.output_tokens); }},
+          {"concurrency", "concurrency", [](const C& c) { return json(c.concurrency); },
+           [](const C& c) { return std::to_string(c.concurrency); }},
+          {"rate_per_s", "rate", [](const C& c) { return c.rate > 0 ? json(c.rate) : json(); },
+           [](const C& c) { return c.rate > 0 ? fmt::format("{:g}/s", c.rate) : "closed"; }, false},
+          figure("ttft_ms_median", "TTFT ms", &C::ttft_ms_median, "{:.0f}"),
+          figure("decode_tps_median", "decode t/s", &C::decode_tps_median, "{:.1f}"),
+          figure("output_tps_mean", "output t/s", &C::output_tps_mean, "{:.1f}"),
+          {"ok", "", [](const C& c) { return json(c.ok); }, nullptr},
+          {"requests", "ok/n", [](const C& c) { return json(c.requests); },
+           [](const C& c) { return fmt::format("{}/{}", c.ok, c.requests); }}};
+}
+
+std::vector<render::Column<store::AttemptRecord>> attempt_columns() {
   using A = store::AttemptRecord;
   auto opt_grade = [](const A& a) { return a.grade ? json(*a.grade) : json(); };
   auto opt_int = [](const std::optional<int>& v) { return v ? json(*v) : json(); };

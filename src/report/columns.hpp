@@ -4,13 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "render/table.hpp"
+#include "report/race-data.hpp"
 #include "report/summary.hpp"
-#include "report/table.hpp"
 #include "store/records.hpp"
 
 namespace agentrace::report {
 
-using ContenderColumns = std::vector<Column<ContenderSummary>>;
+using ContenderColumns = std::vector<render::Column<ContenderSummary>>;
 
 // Each section starts with the contender's name; CSV and JSON join them (name once).
 struct ContenderSections {
@@ -23,11 +24,18 @@ struct ContenderSections {
 ContenderSections contender_sections(const RaceSummary& rs);
 ContenderColumns joined(const ContenderSections& s);
 
-std::vector<Column<store::AttemptRecord>> attempt_columns();
+std::vector<render::Column<store::AttemptRecord>> attempt_columns();
+
+// Attempts that changed the task's test harness: task, contender, repeat, what.
+std::vector<render::Column<TamperedAttempt>> tampered_columns();
+// The same model under different scaffolds: one row per contender of a group.
+ContenderColumns comparison_columns();
+// An endpoint speed run: one row per case.
+std::vector<render::Column<SpeedCase>> speed_case_columns();
 
 // One row per pair of grade sources: n, exact match, Cohen's kappa, linear weighted
 // kappa, and (JSON only) the confusion matrix. An undefined kappa is null / "n/a".
-std::vector<Column<SourceAgreement>> agreement_columns();
+std::vector<render::Column<SourceAgreement>> agreement_columns();
 // The pair's confusion matrix as a table: one row per grade of the first source, one
 // column per grade of the second.
 struct CellTable {
@@ -39,22 +47,12 @@ std::string kappa_text(const std::optional<double>& k);  // "0.71" or "n/a"
 // "auto 10, judge 4": where the final grades came from.
 std::string final_sources_text(const RaceSummary& rs);
 
-// Markdown shows only columns that have a header.
-template <typename Row>
-std::vector<Column<Row>> for_markdown(std::vector<Column<Row>> cols) {
-  std::erase_if(cols, [](const auto& c) { return !c.text || c.header.empty(); });
-  return cols;
-}
-
 // Which optional sections hold any figure.
 bool any_split(const RaceSummary& rs);
 bool any_effort(const RaceSummary& rs);
 bool any_repeats(const RaceSummary& rs);
-// Whether some contender's network figure is a lower bound, and the sentence that says so.
+// Whether some contender's network figure is a lower bound (sentence::kNetworkLowerBound says so).
 bool any_network_lower_bound(const RaceSummary& rs);
-inline constexpr const char* kNetworkLowerBoundNote =
-    "≥ marks a lower bound: the endpoint reported no server timings for some calls, so for those only "
-    "connect and TLS time count as network (the wait for the first byte counts as model).";
 
 std::string seconds_text(double s);  // "250 ms", "12.50 s", "340 s"
 

@@ -27,10 +27,21 @@ std::string server_of(std::string url) {
   return url;
 }
 
+SpeedCase speed_case(const store::SpeedCaseRow& row) {
+  const auto j = parse_object(row.result_json);
+  const auto number = [&](const char* key) {
+    return j.contains(key) && j[key].is_number() ? std::optional(j[key].get<double>()) : std::nullopt;
+  };
+  return {row.prompt_tokens,           row.output_tokens,           row.concurrency,
+          row.rate,                    number("ttft_ms_median"),    number("decode_tps_median"),
+          number("output_tps_mean"),   j.value("ok", 0),            j.value("requests", 0)};
+}
+
 std::vector<SpeedRun> load_speed(store::Store& db, const std::vector<store::ContenderRow>& contenders) {
   std::vector<SpeedRun> out;
   for (auto& run : db.speed_runs()) {
-    SpeedRun s{run, db.speed_cases(run.id), {}};
+    SpeedRun s{run, {}, {}};
+    for (const auto& row : db.speed_cases(run.id)) s.cases.push_back(speed_case(row));
     for (const auto& c : contenders) {
       const auto cfg = parse_object(c.config_json);
       const auto url = cfg.value(nlohmann::json::json_pointer("/endpoint/url"), std::string());

@@ -1,6 +1,8 @@
 #pragma once
 // Everything a report reads from the store for one race, loaded once, with the summary
 // computed from it. The printers and the site work from this.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,11 +11,21 @@
 
 namespace agentrace::report {
 
+// One case of a speed run: its sweep point and the figures the report shows, unset where
+// the run did not measure them.
+struct SpeedCase {
+  std::int64_t prompt_tokens = 0, output_tokens = 0;
+  int concurrency = 0;
+  double rate = 0;  // requests per second; 0 = closed loop
+  std::optional<double> ttft_ms_median, decode_tps_median, output_tps_mean;
+  int ok = 0, requests = 0;
+};
+
 // An endpoint speed run (`agentrace speed`) kept in the same store: what the endpoints
 // the contenders used run at.
 struct SpeedRun {
   store::SpeedRunRow run;
-  std::vector<store::SpeedCaseRow> cases;
+  std::vector<SpeedCase> cases;
   std::vector<std::string> contenders;  // whose endpoint url is the run's
 };
 

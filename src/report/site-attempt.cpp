@@ -8,9 +8,10 @@
 
 #include "core/fs.hpp"
 #include "grade/hygiene.hpp"
+#include "render/svg.hpp"
 #include "report/columns.hpp"
+#include "report/plots.hpp"
 #include "report/site-pages.hpp"
-#include "report/svg.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -32,11 +33,11 @@ std::map<std::string, std::pair<std::size_t, std::size_t>> ranges(const std::vec
 // mustache data cost more than the rest of the site together.
 std::string td(const std::string& text, bool right = false, const char* cls = "") {
   return fmt::format("<td{}{}>{}</td>", right ? " class=\"r\"" : "", *cls ? fmt::format(" class=\"{}\"", cls) : "",
-                     xml_escape(text));
+                     render::xml_escape(text));
 }
 
 void fact(std::string& out, const std::string& key, const std::string& value) {
-  if (!value.empty()) out += fmt::format("<dt>{}</dt><dd>{}</dd>\n", xml_escape(key), xml_escape(value));
+  if (!value.empty()) out += fmt::format("<dt>{}</dt><dd>{}</dd>\n", render::xml_escape(key), render::xml_escape(value));
 }
 
 std::string split_text(const std::string& split_json) {
@@ -82,7 +83,7 @@ std::string outcome_rows(const std::vector<store::TestOutcome>& all, std::pair<s
   for (std::size_t i = range.first; i < range.second; ++i) {
     const auto& o = all[i];
     const auto tail = o.output_tail.empty() ? std::string()
-                                            : "<details><summary>show</summary><pre>" + xml_escape(o.output_tail) + "</pre></details>";
+                                            : "<details><summary>show</summary><pre>" + render::xml_escape(o.output_tail) + "</pre></details>";
     out += "<tr>" + td(o.tier) + td(o.name) + td(o.timed_out ? "timed out" : o.passed ? "pass" : "fail", false, o.passed ? "pass" : "fail") +
            td(std::to_string(o.exit_code), true) + td(seconds_text(o.duration_s), true) + "<td>" + tail + "</td></tr>\n";
   }

@@ -168,8 +168,7 @@ HtmlTable coverage_table(const RaceData& d) {
 void set_agreement(Templates& t, const RaceSummary& rs, Data& v) {
   if (rs.agreement.empty()) return;
   v.set("has_agreement", true);
-  v.set("agreement_table", render_table(t, html_table(for_markdown(agreement_columns()), rs.agreement,
-                                                      [](const SourceAgreement&) { return std::string(); })));
+  v.set("agreement_table", plain_table(t, agreement_columns(), rs.agreement));
   Data list = list_data();
   for (const auto& a : rs.agreement) {
     const auto cells = confusion_table(a);
@@ -231,6 +230,7 @@ std::string contenders_body(Templates& t, const RaceData& d) {
 std::string about_body(Templates& t, const RaceData& d) {
   const auto& rs = d.summary;
   Data v;
+  v.set("text", sentence_data());
   v.set("sandbox_text", d.race.sandbox == "none" ? "without a sandbox (--sandbox none)"
                                                   : "in a bubblewrap sandbox with no network but the model proxy");
   v.set("repeats", std::to_string(d.repeats));

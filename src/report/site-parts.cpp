@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
-#include "report/svg.hpp"
+#include "render/svg.hpp"
+#include "report/sentences.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -127,9 +129,20 @@ std::string grade_boxes(const std::vector<const store::AttemptRecord*>& repeats)
                                    a->grade ? store::grade_name(*a->grade) : store::to_string(a->state),
                                    a->grade_detail.empty() ? "" : " — " + a->grade_detail);
     out += fmt::format("<a class=\"g {}\" href=\"{}\" title=\"{}\">{}</a>", a->grade ? fmt::format("g{}", *a->grade) : "gn",
-                       attempt_file(a->id), xml_escape(title), a->grade ? std::to_string(*a->grade) : "·");
+                       attempt_file(a->id), render::xml_escape(title), a->grade ? std::to_string(*a->grade) : "·");
   }
   return out;
+}
+
+Data sentence_data() {
+  Data d;
+  for (const auto& [name, sentence] :
+       {std::pair{"confidence", sentence::kConfidence}, {"time_split", sentence::kTimeSplit}, {"effort", sentence::kEffort},
+        {"consistency", sentence::kConsistency}, {"budget", sentence::kBudget}, {"comparison", sentence::kComparison},
+        {"speed_runs", sentence::kSpeedRuns}, {"tampered", sentence::kTampered}, {"final_grade", sentence::kFinalGrade},
+        {"agreement", sentence::kAgreement}})
+    d.set(name, std::string(sentence));
+  return d;
 }
 
 std::string attempt_file(const std::string& attempt_id) {
@@ -148,8 +161,8 @@ std::string diff_html(const std::string& diff) {
     const auto end = std::min(text.find('\n', pos), text.size());
     const auto l = text.substr(pos, end - pos);
     const char* cls = line_class(l);
-    out += *cls ? fmt::format("<span class=\"{}\">{}</span>", cls, xml_escape(std::string(l)))
-                : xml_escape(std::string(l)) + "\n";
+    out += *cls ? fmt::format("<span class=\"{}\">{}</span>", cls, render::xml_escape(std::string(l)))
+                : render::xml_escape(std::string(l)) + "\n";
     pos = end + 1;
   }
   if (diff.size() > kMaxDiffBytes)

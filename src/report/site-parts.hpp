@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "render/table.hpp"
 #include "report/race-data.hpp"
-#include "report/table.hpp"
 #include "report/templates.hpp"
 
 namespace agentrace::report {
@@ -29,7 +29,7 @@ std::string sort_key(const nlohmann::json& v);
 // A table from a field list (columns with a markdown header); the first column links
 // to `link(row)` when given.
 template <typename Row, typename Link>
-HtmlTable html_table(const std::vector<Column<Row>>& cols, const std::vector<Row>& rows, Link link) {
+HtmlTable html_table(const std::vector<render::Column<Row>>& cols, const std::vector<Row>& rows, Link link) {
   HtmlTable t;
   for (const auto& c : cols) t.headers.push_back({c.header, "", "", c.right_align});
   for (const auto& r : rows) {
@@ -40,11 +40,20 @@ HtmlTable html_table(const std::vector<Column<Row>>& cols, const std::vector<Row
   return t;
 }
 
+// A table of a field list's markdown columns, without links.
+template <typename Row>
+std::string plain_table(Templates& t, const std::vector<render::Column<Row>>& cols, const std::vector<Row>& rows) {
+  return render_table(t, html_table(render::for_markdown(cols), rows, [](const Row&) { return std::string(); }));
+}
+
 // Attempts by task, contender and repeat, for grade boxes and links.
 using AttemptIndex = std::map<std::string, std::map<std::string, std::vector<const store::AttemptRecord*>>>;
 AttemptIndex index_attempts(const std::vector<store::AttemptRecord>& attempts);
 // One box per repeat linking to its attempt page, as HTML.
 std::string grade_boxes(const std::vector<const store::AttemptRecord*>& repeats);
+
+// The sentences of report/sentences.hpp the templates use, by name: {{text.<name>}}.
+Data sentence_data();
 
 std::string attempt_file(const std::string& attempt_id);  // "attempts/<safe id>.html"
 std::string diff_html(const std::string& diff);          // escaped, lines classed, capped

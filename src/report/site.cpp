@@ -4,10 +4,11 @@
 
 #include "core/fs.hpp"
 #include "report/columns.hpp"
+#include "report/plots.hpp"
 #include "report/report.hpp"
+#include "report/sentences.hpp"
 #include "report/site-pages.hpp"
 #include "report/site-parts.hpp"
-#include "report/svg.hpp"
 
 namespace agentrace::report {
 namespace {
@@ -17,7 +18,7 @@ using nlohmann::json;
 std::string contender_link(const ContenderSummary& c) { return "contenders.html#" + c.name; }
 
 std::string section_table(Templates& t, const ContenderColumns& cols, const RaceSummary& rs, const char* id) {
-  auto table = html_table(for_markdown(cols), rs.contenders, contender_link);
+  auto table = html_table(render::for_markdown(cols), rs.contenders, contender_link);
   table.id = id;
   table.sortable = true;
   return render_table(t, table);
@@ -49,6 +50,34 @@ std::string failures_table(Templates& t, const RaceSummary& rs) {
   return render_table(t, table);
 }
 
+Data comparisons(Templates& t, const RaceSummary& rs) {
+  Data out = list_data();
+  for (const auto& g : scaffold_controls(rs)) {
+    Data x;
+    x.set("model", g.model);
+    x.set("endpoint", g.endpoint);
+    x.set("table", plain_table(t, comparison_columns(), g.contenders));
+    out.push_back(x);
+  }
+  return out;
+}
+
+Data speed_runs(Templates& t, const RaceData& d) {
+  Data out = list_data();
+  for (const auto& s : d.speed) {
+    Data x;
+    x.set("endpoint", s.run.endpoint);
+    x.set("protocol", s.run.protocol);
+    if (!s.run.model.empty()) x.set("model", s.run.model);
+    x.set("simulated", s.run.simulated);
+    x.set("started_at", s.run.started_at);
+    if (!s.contenders.empty()) x.set("used_by", join(s.contenders, ", "));
+    x.set("table", plain_table(t, speed_case_columns(), s.cases));
+    out.push_back(x);
+  }
+  return out;
+}
+
 std::string overview_text(const RaceData& d) {
   const auto& rs = d.summary;
   return fmt::format("Suite {} ({} tasks) · {} contenders · {} repeat{} · sandbox {} · {} attempts ({} finished{}).",
@@ -64,9 +93,10 @@ Data string_list(const std::vector<std::string>& xs) {
 
 std::string index_body(Templates& t, const RaceData& d, const AttemptIndex& index) {
   const auto& rs = d.summary;
-  const PlotContext ctx{d.simulated};
+  const render::PlotContext ctx{d.simulated};
   const auto cols = contender_sections(rs);
   Data v;
+  v.set("text", sentence_data());
   v.set("overview", overview_text(d));
   const auto cav = caveats(d);
   v.set("has_caveats", !cav.empty());
@@ -76,11 +106,18 @@ std::string index_body(Templates& t, const RaceData& d, const AttemptIndex& inde
   v.set("leaderboard", section_table(t, cols.leaderboard, rs, "leaderboard-table"));
   v.set("split_svg", time_split_svg(rs, ctx));
   if (any_split(rs)) v.set("split_table", section_table(t, cols.time_split, rs, "split-table"));
-  if (any_network_lower_bound(rs)) v.set("network_note", std::string(kNetworkLowerBoundNote));
+  if (any_network_lower_bound(rs)) v.set("network_note", std::string(sentence::kNetworkLowerBound));
   v.set("budget_svg", budget_svg(rs, ctx));
   if (!rs.budgets.empty()) v.set("budget_table", section_table(t, cols.budget, rs, "budget-table"));
   if (any_effort(rs)) v.set("effort_table", section_table(t, cols.effort, rs, "effort-table"));
   if (any_repeats(rs)) v.set("consistency_table", section_table(t, cols.consistency, rs, "consistency-table"));
+  const auto groups = comparisons(t, rs);
+  v.set("has_comparisons", !groups.is_empty_list());
+  v.set("comparisons", groups);
+  const auto runs = speed_runs(t, d);
+  v.set("has_speed_runs", !runs.is_empty_list());
+  v.set("speed_runs", runs);
+  if (!rs.tampered.empty()) v.set("tampered_table", plain_table(t, tampered_columns(), rs.tampered));
   std::vector<std::string> names;
   for (const auto& c : rs.contenders) names.push_back(c.name);
   v.set("contender_names", string_list(names));

@@ -6,13 +6,16 @@
 
 #include "core/stats.hpp"
 #include "grade/hygiene.hpp"
-#include "report/scale.hpp"
-#include "scaffold/scaffold.hpp"
+#include "render/scale.hpp"
 
 namespace agentrace::report {
 namespace {
 
 using nlohmann::json;
+
+// oracle (the shipped fix) and nop (nothing): the bounds a race carries for reference,
+// not agents; they stay off the Pareto front and out of the budget axis.
+bool is_reference(const std::string& scaffold) { return scaffold == "oracle" || scaffold == "nop"; }
 
 std::optional<double> number(const json& j, const char* key) {
   if (!j.contains(key) || !j[key].is_number()) return std::nullopt;
@@ -191,7 +194,7 @@ void finish_contender(Samples& in, ContenderSummary& s) {
 void mark_front(RaceSummary& rs) {
   const auto any_graded = [&](bool reference) {
     return std::any_of(rs.contenders.begin(), rs.contenders.end(), [&](const ContenderSummary& c) {
-      return c.graded && scaffold::is_reference(c.scaffold) == reference;
+      return c.graded && is_reference(c.scaffold) == reference;
     });
   };
   const bool any_agent = any_graded(false);
@@ -200,7 +203,7 @@ void mark_front(RaceSummary& rs) {
   std::vector<std::size_t> who;
   for (std::size_t i = 0; i < rs.contenders.size(); ++i) {
     const auto& c = rs.contenders[i];
-    if (!c.graded || (any_agent && scaffold::is_reference(c.scaffold))) continue;
+    if (!c.graded || (any_agent && is_reference(c.scaffold))) continue;
     points.push_back({c.wall_median, c.mean_grade});
     who.push_back(i);
   }
@@ -318,13 +321,13 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
     finish_contender(samples[i], rs.contenders[i]);
     if (rs.contenders[i].cost_per_attempt)
       rs.contenders[i].cost_basis = configs[i].input_per_mtok || configs[i].output_per_mtok ? "tokens" : "hourly";
-    auto& walls = scaffold::is_reference(rs.contenders[i].scaffold) ? reference_walls : agent_walls;
+    auto& walls = is_reference(rs.contenders[i].scaffold) ? reference_walls : agent_walls;
     walls.insert(walls.end(), samples[i].walls.begin(), samples[i].walls.end());
   }
   mark_front(rs);
   if (const auto& walls = agent_walls.empty() ? reference_walls : agent_walls; !walls.empty()) {
     const auto [lo, hi] = std::minmax_element(walls.begin(), walls.end());
-    rs.budgets = budget_grid(*lo, *hi);
+    rs.budgets = render::budget_grid(*lo, *hi);
   }
   for (auto& [id, t] : tasks) {
     t.task_id = id;
@@ -346,11 +349,11 @@ std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs) {
     auto it = std::find_if(out.begin(), out.end(),
                            [&](const ScaffoldControl& g) { return g.model == c.model && g.endpoint == c.endpoint; });
     if (it == out.end()) it = out.insert(out.end(), ScaffoldControl{c.model, c.endpoint, {}});
-    it->contenders.push_back(&c);
+    it->contenders.push_back(c);
   }
   std::erase_if(out, [](const ScaffoldControl& g) {
     return std::none_of(g.contenders.begin(), g.contenders.end(),
-                        [&](const ContenderSummary* c) { return c->scaffold != g.contenders.front()->scaffold; });
+                        [&](const ContenderSummary& c) { return c.scaffold != g.contenders.front().scaffold; });
   });
   return out;
 }

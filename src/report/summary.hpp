@@ -115,7 +115,7 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
 // differences between them are the scaffolds' (docs/contenders.md, "cross").
 struct ScaffoldControl {
   std::string model, endpoint;
-  std::vector<const ContenderSummary*> contenders;  // race-file order, two or more scaffolds
+  std::vector<ContenderSummary> contenders;  // race-file order, two or more scaffolds
 };
 std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs);
 

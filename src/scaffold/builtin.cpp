@@ -6,7 +6,6 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/version.hpp"
-#include "race/gateway.hpp"
 #include "scaffold/cli-agent.hpp"
 
 namespace agentrace::scaffold {
@@ -42,7 +41,7 @@ class Builtin final : public Scaffold {
     const sandbox::Spec sb{ctx.workspace, ctx.home, {}, {}, {}};
     const auto home = sandbox::home_path(sb, ctx.mode);
     const auto protocol = protocol_of(ctx.contender);
-    const std::string exe = ctx.mode == sandbox::Mode::bwrap ? kMountedBinary : race::self_exe().string();
+    const std::string exe = ctx.mode == sandbox::Mode::bwrap ? kMountedBinary : core::self_exe().string();
     const std::string base_url = protocol == "openai-chat" ? ctx.base_url + "/v1" : ctx.base_url;
     Launch l;
     l.argv = {exe, "agent", "--protocol", protocol, "--model", ctx.contender.model,

@@ -8,6 +8,4 @@ std::vector<std::string> known_scaffolds() {
   return {"oracle", "nop", "command", "builtin", "claude-code", "opencode", "codex", "qwen-code"};
 }
 
-bool is_reference(const std::string& scaffold) { return scaffold == "oracle" || scaffold == "nop"; }
-
 }  // namespace agentrace::scaffold

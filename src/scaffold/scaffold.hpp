@@ -1,7 +1,8 @@
 #pragma once
 // A scaffold adapter starts one agent for one attempt: it prepares the agent's HOME
 // and config, names the command to run inside the sandbox, and reads the agent's own
-// output afterwards. Built in: oracle, nop, command (and, later, the real agents).
+// output afterwards. Built in: oracle, nop, command, builtin, claude-code, opencode, codex
+// and qwen-code.
 #include <chrono>
 #include <cstdint>
 #include <utility>
@@ -131,8 +132,5 @@ class Scaffold {
 // Throws core::UsageError listing the known scaffolds when `name` is unknown.
 std::unique_ptr<Scaffold> make(const std::string& name);
 std::vector<std::string> known_scaffolds();
-// oracle (the shipped fix) and nop (nothing): the bounds a race carries for reference,
-// not agents; the report keeps them off the Pareto front.
-bool is_reference(const std::string& scaffold);
 
 }  // namespace agentrace::scaffold

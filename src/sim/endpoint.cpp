@@ -181,7 +181,7 @@ void simulate(const Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol
 
 void replay(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
   const Conversation c = read_conversation(protocol, body);
-  const CassetteCall* call = st.replayer->next(c.user_texts);
+  const proxy::CassetteCall* call = st.replayer->next(c.user_texts);
   if (call == nullptr) {
     log_line(st, fmt::format("replay {}: the cassette has no call left for this conversation", ex->request().target));
     return respond_error(*ex, 400, "cassette_exhausted", "agentrace sim: the cassette has no call left for this conversation");

@@ -13,8 +13,9 @@
 
 #include "net/event-loop.hpp"
 #include "net/http.hpp"
-#include "sim/cassette.hpp"
+#include "proxy/cassette.hpp"
 #include "sim/profile.hpp"
+#include "sim/replay.hpp"
 #include "sim/script.hpp"
 
 namespace agentrace::net {
@@ -29,7 +30,7 @@ struct EndpointOptions {
   std::uint64_t seed = 0;
   std::vector<std::string> models{"sim"};  // listed by GET /v1/models
   ScriptBook scripts;
-  std::optional<std::vector<CassetteCall>> cassette;  // set: replay instead of scripts
+  std::optional<std::vector<proxy::CassetteCall>> cassette;  // set: replay instead of scripts
   ReplayPace replay_pace;
   std::function<void(const std::string&)> log;  // one line per request; empty: none
 };

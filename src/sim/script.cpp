@@ -13,15 +13,6 @@
 
 namespace agentrace::sim {
 
-std::string_view tool_kind_name(ToolKind kind) {
-  switch (kind) {
-    case ToolKind::shell: return "shell";
-    case ToolKind::write_file: return "write_file";
-    case ToolKind::read_file: return "read_file";
-  }
-  return "shell";
-}
-
 namespace {
 
 std::optional<ToolStep> read_tool(core::TableReader& r, const std::string& name) {

@@ -18,7 +18,6 @@ namespace agentrace::sim {
 
 // Generic tools, translated per request into the tools the agent offers (tools.hpp).
 enum class ToolKind { shell, write_file, read_file };
-std::string_view tool_kind_name(ToolKind kind);
 
 struct ToolStep {
   ToolKind kind = ToolKind::shell;

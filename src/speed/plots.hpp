@@ -1,5 +1,5 @@
 #pragma once
-// The speed run's plots as SVG text (report::line_chart_svg): decode tokens/s against
+// The speed run's plots as SVG text (render::line_chart_svg): decode tokens/s against
 // context length, TTFT against context length, and the latency CDF per concurrency.
 #include <string>
 #include <utility>

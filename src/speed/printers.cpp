@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "report/columns.hpp"
+#include "render/table.hpp"
 
 namespace agentrace::speed {
 
 namespace {
 
-using Col = report::Column<CaseResult>;
+using Col = render::Column<CaseResult>;
 using Json = nlohmann::json;
 
 std::string num(double v) {
@@ -151,7 +151,7 @@ std::vector<Col> case_columns(bool with_slo) {
 }
 
 std::string markdown(const RunInfo& run, const std::vector<CaseResult>& cases) {
-  auto cols = report::for_markdown(case_columns(run.slo));
+  auto cols = render::for_markdown(case_columns(run.slo));
   std::string constants;
   if (!cases.empty()) {
     std::erase_if(cols, [&](const Col& c) {
@@ -164,12 +164,12 @@ std::string markdown(const RunInfo& run, const std::vector<CaseResult>& cases) {
   }
   std::string out;
   if (!constants.empty()) out += constants + "\n\n";
-  out += report::markdown_table(cols, cases);
+  out += render::markdown_table(cols, cases);
   return out + "\n" + footer(run, cases);
 }
 
 std::string csv(const RunInfo&, const std::vector<CaseResult>& cases) {
-  return report::csv_table(case_columns(true), cases);
+  return render::csv_table(case_columns(true), cases);
 }
 
 Json run_json(const RunInfo& run) {
@@ -192,7 +192,7 @@ Json run_json(const RunInfo& run) {
 
 Json json(const RunInfo& run, const std::vector<CaseResult>& cases) {
   Json j = run_json(run);
-  j["cases"] = report::json_rows(case_columns(run.slo), cases);
+  j["cases"] = render::json_rows(case_columns(run.slo), cases);
   return j;
 }
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "report/table.hpp"
+#include "render/table.hpp"
 #include "speed/load.hpp"
 #include "speed/metrics.hpp"
 
@@ -31,7 +31,7 @@ struct RunInfo {
   nlohmann::json server_metrics;  // vLLM /metrics deltas (null when not scraped)
 };
 
-std::vector<report::Column<CaseResult>> case_columns(bool with_slo);
+std::vector<render::Column<CaseResult>> case_columns(bool with_slo);
 
 std::string markdown(const RunInfo& run, const std::vector<CaseResult>& cases);
 std::string csv(const RunInfo& run, const std::vector<CaseResult>& cases);

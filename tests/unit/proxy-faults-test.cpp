@@ -583,9 +583,9 @@ TEST_F(ProxyFixture, CassetteKeepsEveryByteAndTimeButNoKey) {
   events.insert(events.begin() + 1, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"sk-agent-own-987654 \u00e9\"}}]}\n\n");
   upstream = std::make_unique<RawUpstream>(echoing_stream(events));
   std::mutex mutex;
-  std::vector<agentrace::sim::CassetteCall> tapes;
+  std::vector<agentrace::proxy::CassetteCall> tapes;
   proxy = std::make_unique<proxy::Proxy>(proxy::ProxyOptions{}, records.sink());
-  const auto keep = [&](agentrace::sim::CassetteCall c) {
+  const auto keep = [&](agentrace::proxy::CassetteCall c) {
     std::lock_guard lock(mutex);
     tapes.push_back(std::move(c));
   };
@@ -618,7 +618,7 @@ TEST_F(ProxyFixture, CassetteKeepsEveryByteAndTimeButNoKey) {
       last = c.offset_ns;
     }
     EXPECT_GT(tape.chunks.back().offset_ns - tape.chunks.front().offset_ns, 25'000'000);  // 6 gaps of 5 ms
-    const auto line = agentrace::sim::to_json_line(tape);
+    const auto line = agentrace::proxy::to_json_line(tape);
     EXPECT_EQ(line.find("sk-real-secret"), std::string::npos) << line;
     EXPECT_EQ(line.find("Set-Cookie"), std::string::npos) << line;
     std::string expected = joined(events);

@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "render/scale.hpp"
 #include "report/race-data.hpp"
 #include "report/report.hpp"
-#include "report/scale.hpp"
 #include "report/summary.hpp"
 #include "support/test-support.hpp"
 
@@ -281,32 +281,32 @@ TEST(SummaryFlags, SimulatedFromSpecHostOrLabels) {
 }
 
 TEST(Scale, BudgetGridAndTimeAxes) {
-  EXPECT_EQ(budget_grid(0.3, 45), (std::vector<double>{0.2, 0.5, 1, 2, 5, 10, 20, 50}));
-  EXPECT_EQ(budget_grid(5, 5), (std::vector<double>{5}));
-  const auto wide = budget_grid(0.01, 1000);  // 1-2-5 and 1-3 would be too many: decades
+  EXPECT_EQ(render::budget_grid(0.3, 45), (std::vector<double>{0.2, 0.5, 1, 2, 5, 10, 20, 50}));
+  EXPECT_EQ(render::budget_grid(5, 5), (std::vector<double>{5}));
+  const auto wide = render::budget_grid(0.01, 1000);  // 1-2-5 and 1-3 would be too many: decades
   const std::vector<double> decades = {0.01, 0.1, 1, 10, 100, 1000};
   ASSERT_EQ(wide.size(), decades.size());
   for (std::size_t i = 0; i < wide.size(); ++i) EXPECT_NEAR(wide[i], decades[i], 1e-12);
-  const auto lin = time_scale(2, 15, 0, 100);  // under a decade: linear from 0
+  const auto lin = render::time_scale(2, 15, 0, 100);  // under a decade: linear from 0
   EXPECT_FALSE(lin.log);
   EXPECT_EQ(lin.lo, 0);
   EXPECT_EQ(lin.hi, 20);  // step 5 (15 / 5 = 3 -> 5), 15 x 1.05 rounded up to a step
   EXPECT_EQ(lin.ticks(), (std::vector<double>{0, 5, 10, 15, 20}));
-  const auto log = time_scale(0.5, 120, 0, 100);  // more than a decade: log, widened to decades
+  const auto log = render::time_scale(0.5, 120, 0, 100);  // more than a decade: log, widened to decades
   EXPECT_TRUE(log.log);
   EXPECT_EQ(log.lo, 0.1);
   EXPECT_EQ(log.hi, 1000);
   EXPECT_DOUBLE_EQ(log(1), 25);
   EXPECT_DOUBLE_EQ(log(100), 75);
-  EXPECT_EQ(duration_label(0.25), "250 ms");
-  EXPECT_EQ(duration_label(2), "2 s");
-  EXPECT_EQ(duration_label(1.5), "1.5 s");
-  EXPECT_EQ(duration_label(300), "300 s");
-  EXPECT_EQ(duration_label(1800), "30 min");
-  EXPECT_EQ(duration_label(1000), "1000 s");
-  EXPECT_EQ(duration_label(0), "0");
-  EXPECT_EQ(duration_label(0.0125), "12.5 ms");
-  EXPECT_EQ(duration_label(7200), "2 h");
+  EXPECT_EQ(render::duration_label(0.25), "250 ms");
+  EXPECT_EQ(render::duration_label(2), "2 s");
+  EXPECT_EQ(render::duration_label(1.5), "1.5 s");
+  EXPECT_EQ(render::duration_label(300), "300 s");
+  EXPECT_EQ(render::duration_label(1800), "30 min");
+  EXPECT_EQ(render::duration_label(1000), "1000 s");
+  EXPECT_EQ(render::duration_label(0), "0");
+  EXPECT_EQ(render::duration_label(0.0125), "12.5 ms");
+  EXPECT_EQ(render::duration_label(7200), "2 h");
 }
 
 }  // namespace
@@ -329,8 +329,8 @@ TEST(ScaffoldControls, GroupsOneModelOnOneEndpointUnderSeveralScaffolds) {
   EXPECT_EQ(groups[0].model, "q");
   EXPECT_EQ(groups[0].endpoint, "sim:local");
   ASSERT_EQ(groups[0].contenders.size(), 2u);
-  EXPECT_EQ(groups[0].contenders[0]->name, "q-builtin");
-  EXPECT_EQ(groups[0].contenders[1]->name, "q-opencode");
+  EXPECT_EQ(groups[0].contenders[0].name, "q-builtin");
+  EXPECT_EQ(groups[0].contenders[1].name, "q-opencode");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "report/svg.hpp"
+#include "report/plots.hpp"
 #include "support/test-support.hpp"
 
 namespace agentrace::report {

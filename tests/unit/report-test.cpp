@@ -20,9 +20,9 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "render/table.hpp"
 #include "report/report.hpp"
 #include "report/summary.hpp"
-#include "report/table.hpp"
 #include "store/store.hpp"
 #include "support/test-support.hpp"
 
@@ -197,19 +197,19 @@ TEST(ReportFormat, ParsesNamesAndRejectsOthers) {
 }
 
 TEST(ReportTable, CsvEscapingAndCells) {
-  EXPECT_EQ(csv_escape("plain"), "plain");
-  EXPECT_EQ(csv_escape("a,b"), "\"a,b\"");
-  EXPECT_EQ(csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(csv_escape("two\nlines"), "\"two\nlines\"");
-  EXPECT_EQ(json_to_csv_cell(nlohmann::json()), "");
-  EXPECT_EQ(json_to_csv_cell(nlohmann::json(0.1)), "0.1");
-  EXPECT_EQ(json_to_csv_cell(nlohmann::json(3)), "3");
-  EXPECT_EQ(json_to_csv_cell(nlohmann::json(true)), "true");
-  EXPECT_EQ(json_to_csv_cell(nlohmann::json::array({"a", "b"})), "\"[\"\"a\"\",\"\"b\"\"]\"");
+  EXPECT_EQ(render::csv_escape("plain"), "plain");
+  EXPECT_EQ(render::csv_escape("a,b"), "\"a,b\"");
+  EXPECT_EQ(render::csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(render::csv_escape("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(render::json_to_csv_cell(nlohmann::json()), "");
+  EXPECT_EQ(render::json_to_csv_cell(nlohmann::json(0.1)), "0.1");
+  EXPECT_EQ(render::json_to_csv_cell(nlohmann::json(3)), "3");
+  EXPECT_EQ(render::json_to_csv_cell(nlohmann::json(true)), "true");
+  EXPECT_EQ(render::json_to_csv_cell(nlohmann::json::array({"a", "b"})), "\"[\"\"a\"\",\"\"b\"\"]\"");
 }
 
 TEST(ReportTable, MarkdownAlignsColumns) {
-  const auto text = markdown_from_cells({"name", "n"}, {false, true}, {{"a", "10"}, {"long name", "2"}});
+  const auto text = render::markdown_from_cells({"name", "n"}, {false, true}, {{"a", "10"}, {"long name", "2"}});
   EXPECT_EQ(text,
             "| name      |   n |\n"
             "| --------- | --: |\n"
@@ -217,10 +217,10 @@ TEST(ReportTable, MarkdownAlignsColumns) {
             "| long name |   2 |\n");
 }
 
-// Known bug (src/report/table.cpp): widths count bytes, so cells holding "±", "–" or
-// "·" (2-3 bytes in UTF-8) are padded one or two columns short. Enable once fixed.
+// Widths count code points, not bytes (src/render/table.cpp): cells holding "±", "–" or
+// "·" (2-3 bytes in UTF-8) line up with the others.
 TEST(ReportTable, MarkdownAlignsUtf8Cells) {
-  const auto text = markdown_from_cells({"grade", "task"}, {true, false}, {{"1.80 ± 1.30", "0 ·"}, {"3", "t"}});
+  const auto text = render::markdown_from_cells({"grade", "task"}, {true, false}, {{"1.80 ± 1.30", "0 ·"}, {"3", "t"}});
   EXPECT_EQ(text,
             "|       grade | task |\n"
             "| ----------: | ---- |\n"

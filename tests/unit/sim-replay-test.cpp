@@ -5,14 +5,16 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
-#include "sim/cassette.hpp"
+#include "proxy/cassette.hpp"
+#include "sim/replay.hpp"
 #include "support/test-support.hpp"
 
+namespace proxy = agentrace::proxy;
 namespace sim = agentrace::sim;
 
 namespace {
-std::vector<sim::CassetteCall> sample() {
-  return sim::load_cassette(agentrace::test::data_dir() / "sim" / "cassette.jsonl");
+std::vector<proxy::CassetteCall> sample() {
+  return proxy::load_cassette(agentrace::test::data_dir() / "sim" / "cassette.jsonl");
 }
 }  // namespace
 
@@ -34,9 +36,9 @@ TEST(SimReplay, RoundTripsThroughJsonLines) {
   const auto calls = sample();
   {
     std::ofstream out(tmp.path() / "c.jsonl");
-    for (const auto& c : calls) out << sim::to_json_line(c) << '\n';
+    for (const auto& c : calls) out << proxy::to_json_line(c) << '\n';
   }
-  const auto again = sim::load_cassette(tmp.path() / "c.jsonl");
+  const auto again = proxy::load_cassette(tmp.path() / "c.jsonl");
   ASSERT_EQ(again.size(), calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i) {
     EXPECT_EQ(again[i].headers, calls[i].headers);
@@ -47,16 +49,16 @@ TEST(SimReplay, RoundTripsThroughJsonLines) {
 
 TEST(SimReplay, BytesThatAreNotUtf8RoundTripAsBase64) {
   agentrace::core::TempDir tmp("agentrace-cassette");
-  sim::CassetteCall call;
+  proxy::CassetteCall call;
   call.chunks = {{1, "data: caf\xC3"}, {2, "\xA9\n\n"}, {3, std::string("\0\xFF\x01", 3)}, {4, "plain"}};
   {
-    sim::CassetteFile file(tmp.path() / "c.jsonl");
+    proxy::CassetteFile file(tmp.path() / "c.jsonl");
     file.append(call);
   }
   const std::string line = agentrace::core::read_file(tmp.path() / "c.jsonl");
   EXPECT_NE(line.find(R"("data_b64":"ZGF0YTogY2Fmww==")"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("data":"plain")"), std::string::npos) << line;
-  const auto again = sim::load_cassette(tmp.path() / "c.jsonl");
+  const auto again = proxy::load_cassette(tmp.path() / "c.jsonl");
   ASSERT_EQ(again.size(), 1u);
   ASSERT_EQ(again[0].chunks.size(), 4u);
   for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(again[0].chunks[k].data, call.chunks[k].data) << k;
@@ -66,14 +68,14 @@ TEST(SimReplay, BadLinesNameTheLine) {
   agentrace::core::TempDir tmp("agentrace-cassette");
   agentrace::core::write_file(tmp.path() / "bad.jsonl", "{\"status\":200,\"chunks\":[]}\n{\"status\":\"x\"}\n");
   try {
-    sim::load_cassette(tmp.path() / "bad.jsonl");
+    proxy::load_cassette(tmp.path() / "bad.jsonl");
     FAIL();
   } catch (const agentrace::core::UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("bad.jsonl:2:"), std::string::npos) << e.what();
   }
   agentrace::core::write_file(tmp.path() / "empty.jsonl", "\n");
-  EXPECT_THROW(sim::load_cassette(tmp.path() / "empty.jsonl"), agentrace::core::UsageError);
-  EXPECT_THROW(sim::load_cassette(tmp.path() / "none.jsonl"), agentrace::core::UsageError);
+  EXPECT_THROW(proxy::load_cassette(tmp.path() / "empty.jsonl"), agentrace::core::UsageError);
+  EXPECT_THROW(proxy::load_cassette(tmp.path() / "none.jsonl"), agentrace::core::UsageError);
 }
 
 TEST(SimReplay, AnswersEachConversationInOrder) {

@@ -1,18 +1,16 @@
 #pragma once
-// Cassettes: recorded model calls the simulated endpoint replays (format: docs/sim.md).
-// One JSON object a line; calls are grouped by conversation and answered in order: the
-// n-th request of a conversation gets its n-th recorded call.
+// Cassettes: model calls as the proxy records them, for the simulated endpoint to replay
+// (format: docs/sim.md). One JSON object a line; calls are grouped by conversation.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace agentrace::sim {
+namespace agentrace::proxy {
 
 struct CassetteChunk {
   std::int64_t offset_ns = 0;  // from the start of the call
@@ -51,29 +49,4 @@ class CassetteFile {
   std::ofstream out_;
 };
 
-enum class ReplayTiming { recorded, scaled, zero };
-struct ReplayPace {
-  ReplayTiming timing = ReplayTiming::recorded;
-  double scale = 1.0;
-  std::int64_t apply(std::int64_t offset_ns) const;
-};
-// "recorded", "zero" or "scaled:F" (F > 0); throws core::UsageError.
-ReplayPace parse_replay_timing(const std::string& text);
-
-// Which call answers a request. Not thread-safe: the server uses it on its loop thread.
-class Replayer {
- public:
-  explicit Replayer(std::vector<CassetteCall> calls);
-  // The next call of the conversation the user texts match (longest match; else the
-  // first conversation of the file); nullptr once that conversation is used up.
-  const CassetteCall* next(const std::vector<std::string>& user_texts);
-  std::size_t size() const { return calls_.size(); }
-
- private:
-  std::vector<CassetteCall> calls_;
-  std::map<std::string, std::vector<std::size_t>> by_conversation_;  // call indexes in order
-  std::map<std::string, std::size_t> served_;
-  std::string first_;
-};
-
-}  // namespace agentrace::sim
+}  // namespace agentrace::proxy

@@ -1,11 +1,11 @@
-#include "report/scale.hpp"
+#include "render/scale.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-namespace agentrace::report {
+namespace agentrace::render {
 namespace {
 
 constexpr double kMinTime = 1e-3;  // log axes start at 1 ms at the lowest
@@ -91,4 +91,4 @@ std::string duration_label(double s) {
   return fmt::format("{:g} h", std::round(s / 36) / 100);
 }
 
-}  // namespace agentrace::report
+}  // namespace agentrace::render

@@ -1,8 +1,8 @@
-#include "report/table.hpp"
+#include "render/table.hpp"
 
 #include <algorithm>
 
-namespace agentrace::report {
+namespace agentrace::render {
 
 namespace {
 // Display width of UTF-8 text: one column per code point (continuation bytes skipped).
@@ -58,4 +58,4 @@ std::string json_to_csv_cell(const nlohmann::json& v) {
   return csv_escape(v.dump());
 }
 
-}  // namespace agentrace::report
+}  // namespace agentrace::render

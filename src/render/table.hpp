@@ -1,14 +1,15 @@
 #pragma once
 // One field list per result type drives every printer (llama-bench's habit): a column
-// has a name (CSV/JSON key), a header (markdown) and a value. Printers drop columns
-// whose value is the same in every row when asked to show only what varies.
+// has a name (CSV/JSON key), a header (markdown) and a value. Shared by the race report
+// and the speed printers; a printer that shows only what varies drops the constant
+// columns itself (speed/printers.cpp).
 #include <functional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-namespace agentrace::report {
+namespace agentrace::render {
 
 template <typename Row>
 struct Column {
@@ -19,8 +20,7 @@ struct Column {
   bool right_align = true;
 };
 
-// Markdown pipe table. With only_varying, constant columns are left out (the
-// caller prints them once above the table).
+// Markdown pipe table, every column given (for_markdown picks those with a header).
 template <typename Row>
 std::string markdown_table(const std::vector<Column<Row>>& cols, const std::vector<Row>& rows);
 
@@ -29,6 +29,13 @@ std::string csv_table(const std::vector<Column<Row>>& cols, const std::vector<Ro
 
 template <typename Row>
 nlohmann::json json_rows(const std::vector<Column<Row>>& cols, const std::vector<Row>& rows);
+
+// Markdown shows only columns that have a header.
+template <typename Row>
+std::vector<Column<Row>> for_markdown(std::vector<Column<Row>> cols) {
+  std::erase_if(cols, [](const auto& c) { return !c.text || c.header.empty(); });
+  return cols;
+}
 
 // Shared pieces used by the templates.
 std::string markdown_from_cells(const std::vector<std::string>& headers, const std::vector<bool>& right,
@@ -76,4 +83,4 @@ nlohmann::json json_rows(const std::vector<Column<Row>>& cols, const std::vector
   return arr;
 }
 
-}  // namespace agentrace::report
+}  // namespace agentrace::render

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace agentrace::report {
+namespace agentrace::render {
 
 struct Scale {
   double lo = 0, hi = 1;        // domain
@@ -25,4 +25,4 @@ std::vector<double> budget_grid(double lo, double hi);
 // "0", "250 ms", "2 s", "1.5 s", "300 s", "1000 s", "30 min", "2 h".
 std::string duration_label(double seconds);
 
-}  // namespace agentrace::report
+}  // namespace agentrace::render

@@ -1,0 +1,24 @@
+# The module graph, written once: `agentrace_module(<module> <modules it may include>...)`,
+# lowest first, so a module may only name modules declared above it. Each module is one
+# static library over src/<module>/*.cpp that links exactly the modules it names and sees
+# only their headers (and theirs, transitively): an include of any other module fails the
+# build. scripts/check-deps reads these lines and names the file:line of such an include.
+# docs/architecture.md draws this graph.
+agentrace_module(core)
+agentrace_module(net)
+agentrace_module(wire core)
+agentrace_module(render core)
+agentrace_module(suite core)
+agentrace_module(store core)
+agentrace_module(proc core)
+agentrace_module(sandbox core proc)
+agentrace_module(workspace core proc sandbox suite)
+agentrace_module(proxy core net wire)
+agentrace_module(sim core net proxy suite wire)
+agentrace_module(agent core net wire)
+agentrace_module(grade core net proc sandbox store suite wire workspace)
+agentrace_module(scaffold core proc sandbox suite workspace)
+agentrace_module(race core grade net proc proxy sandbox scaffold store suite workspace)
+agentrace_module(report core grade render store)
+agentrace_module(speed core net render wire)
+# src/app (the agentrace binary) sits on top and may include every module.
