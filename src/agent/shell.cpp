@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/unique-fd.hpp"
 
 namespace agentrace::agent {
 namespace {
@@ -97,11 +98,10 @@ std::string cap_middle(const std::string& text, std::size_t cap) {
 
 ShellResult run_shell(const std::string& command, const std::filesystem::path& cwd, milliseconds timeout,
                       std::size_t output_cap) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("bash tool: pipe failed: {}", std::strerror(errno)));
-  const pid_t pid = start(command, cwd, fds[1]);
+  auto pipe = core::make_pipe("bash tool");
+  const pid_t pid = start(command, cwd, pipe.write.get());
   setpgid(pid, pid);
-  close(fds[1]);
+  pipe.write.reset();
   Keeper keeper(output_cap);
   ShellResult r;
   const auto deadline = Clock::now() + timeout;
@@ -121,11 +121,11 @@ ShellResult run_shell(const std::string& command, const std::filesystem::path& c
       r.timed_out = true;
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{pipe.read.get(), POLLIN, 0};
     if (!open) {
       usleep(2000);
     } else if (poll(&p, 1, wait_ms(deadline)) > 0) {
-      open = read_some(fds[0], keeper);
+      open = read_some(pipe.read.get(), keeper);
     }
   }
   kill(-pid, SIGKILL);
@@ -134,7 +134,6 @@ ShellResult run_shell(const std::string& command, const std::filesystem::path& c
     waitpid(pid, &st, 0);
     status = st;
   }
-  close(fds[0]);
   r.exit_code = status_code(*status);
   r.output = keeper.text();
   r.total_bytes = keeper.total();

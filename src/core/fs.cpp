@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/unique-fd.hpp"
 
 namespace agentrace::core {
 
@@ -47,30 +48,10 @@ std::string read_tail(const fs::path& path, std::size_t max_bytes) {
   return out;
 }
 
-namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(-1); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
-
-}  // namespace
-
 std::optional<std::string> read_untrusted(const fs::path& root, const fs::path& rel, std::size_t max_bytes,
                                           std::string& why) {
   why.clear();
-  Fd dir(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const auto refuse = [&](std::string_view what) {
     why = fmt::format("{}: {}", (root / rel).string(), what);
     return std::nullopt;
@@ -85,7 +66,7 @@ std::optional<std::string> read_untrusted(const fs::path& root, const fs::path& 
     if (next < 0) return refuse(fmt::format("{} is a link or not a folder", parts[i]));
     dir.reset(next);
   }
-  const Fd file(openat(dir.get(), parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  const UniqueFd file(openat(dir.get(), parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (file.get() < 0 && errno == ENOENT) return std::nullopt;
   if (file.get() < 0) return refuse(errno == ELOOP ? "a link" : std::strerror(errno));
   struct stat st {};

@@ -16,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/unique-fd.hpp"
 #include "grade/hygiene.hpp"
 #include "workspace/workspace.hpp"
 
@@ -158,35 +159,21 @@ Verdict judge(const suite::Task& task, const Rules& r, const DiffFile& f, std::s
   return why.empty() ? Verdict::keep : Verdict::tamper;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // openat() from the checkout down, with O_NOFOLLOW at every step.
 void place_file(const fs::path& checkout, const fs::path& rel, const std::string& data, mode_t mode) {
   auto refuse = [&](const std::string& what) {
     throw core::InfraError(fmt::format("grading: the hidden test {} was not placed: {}", rel.string(), what));
   };
-  auto dir = std::make_unique<Fd>(open(checkout.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (dir->get() < 0) refuse("the checkout cannot be opened");
+  core::UniqueFd dir(open(checkout.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) refuse("the checkout cannot be opened");
   for (const auto& part : rel.parent_path()) {
-    if (mkdirat(dir->get(), part.c_str(), 0755) != 0 && errno != EEXIST) refuse(fmt::format("cannot make {}", part.string()));
-    auto next = std::make_unique<Fd>(openat(dir->get(), part.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (next->get() < 0) refuse(fmt::format("{} is a link or not a folder", part.string()));
+    if (mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST) refuse(fmt::format("cannot make {}", part.string()));
+    core::UniqueFd next(openat(dir.get(), part.c_str(), O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next) refuse(fmt::format("{} is a link or not a folder", part.string()));
     dir = std::move(next);
   }
-  Fd out(openat(dir->get(), rel.filename().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
-  if (out.get() < 0) refuse("its path is a link or not a file");
+  const core::UniqueFd out(openat(dir.get(), rel.filename().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!out) refuse("its path is a link or not a file");
   fchmod(out.get(), mode);
   for (std::size_t done = 0; done < data.size();) {
     const auto n = write(out.get(), data.data() + done, data.size() - done);

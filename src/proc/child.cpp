@@ -15,30 +15,18 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/unique-fd.hpp"
 
 namespace agentrace::proc {
 
 Child::Child(const SpawnSpec& spec) : stderr_path_(spec.stderr_path.string()) {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("child: pipe: {}", std::strerror(errno)));
-  const int err = stderr_path_.empty() ? open("/dev/null", O_WRONLY | O_CLOEXEC)
-                                       : open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (err < 0) {
-    close(out[0]);
-    close(out[1]);
-    throw core::InfraError(fmt::format("child: cannot write {}: {}", stderr_path_, std::strerror(errno)));
-  }
-  try {
-    pid_ = start_in_group(spec.argv, spec.env, spec.cwd, out[1], err);
-  } catch (...) {
-    close(out[0]);
-    close(out[1]);
-    close(err);
-    throw;
-  }
-  close(out[1]);
-  close(err);
-  out_fd_ = out[0];
+  auto out = core::make_pipe("child");
+  const core::UniqueFd err(stderr_path_.empty()
+                               ? open("/dev/null", O_WRONLY | O_CLOEXEC)
+                               : open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!err) throw core::InfraError(fmt::format("child: cannot write {}: {}", stderr_path_, std::strerror(errno)));
+  pid_ = start_in_group(spec.argv, spec.env, spec.cwd, out.write.get(), err.get());
+  out_ = std::move(out.read);
 }
 
 Child::~Child() { stop(); }
@@ -52,13 +40,13 @@ std::string Child::read_line(std::chrono::milliseconds timeout) {
       return line;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - core::Clock::now()).count();
-    pollfd p{out_fd_, POLLIN, 0};
+    pollfd p{out_.get(), POLLIN, 0};
     if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) {
       throw core::InfraError(fmt::format("child {} printed no line within {} ms: {}", pid_, timeout.count(),
                                          core::read_tail(stderr_path_, 600)));
     }
     char buf[4096];
-    const ssize_t n = read(out_fd_, buf, sizeof buf);
+    const ssize_t n = read(out_.get(), buf, sizeof buf);
     if (n <= 0) {
       throw core::InfraError(fmt::format("child {} exited before printing a line: {}", pid_,
                                          core::read_tail(stderr_path_, 600)));
@@ -83,8 +71,7 @@ void Child::stop() {
     waitpid(pid_, &status, 0);
     pid_ = -1;
   }
-  if (out_fd_ >= 0) close(out_fd_);
-  out_fd_ = -1;
+  out_.reset();
 }
 
 }  // namespace agentrace::proc

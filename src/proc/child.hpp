@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "core/unique-fd.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::proc {
@@ -25,7 +26,7 @@ class Child {
 
  private:
   int pid_ = -1;
-  int out_fd_ = -1;
+  core::UniqueFd out_;
   std::string buffer_;
   std::string stderr_path_;
 };

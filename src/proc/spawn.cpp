@@ -21,6 +21,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/unique-fd.hpp"
 
 namespace agentrace::proc {
 namespace {
@@ -38,7 +39,7 @@ std::string resolve_program(const std::string& name, const std::map<std::string,
 }
 
 struct Sink {
-  int fd = -1;          // read end of the pipe
+  core::UniqueFd fd;    // read end of the pipe
   std::ofstream file;   // where kept bytes go
   std::ofstream times;  // "<bytes so far> <mono ns>" per read, when asked for
   std::size_t kept = 0;
@@ -46,18 +47,14 @@ struct Sink {
   bool truncated = false;
 };
 
-// A pipe already holding `data` and closed for writing; returns its read end (-1: none).
-int stdin_pipe(const std::string& data) {
-  if (data.empty()) return -1;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
-  const bool whole = write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size());
-  close(fds[1]);
-  if (!whole) {
-    close(fds[0]);
+// A pipe already holding `data` and closed for writing; returns its read end (none when
+// there is no data).
+core::UniqueFd stdin_pipe(const std::string& data) {
+  if (data.empty()) return {};
+  auto pipe = core::make_pipe("spawn");
+  if (write(pipe.write.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
     throw core::InfraError(fmt::format("spawn: stdin of {} bytes does not fit a pipe", data.size()));
-  }
-  return fds[0];
+  return std::move(pipe.read);
 }
 
 void open_sink(Sink& sink, const std::filesystem::path& path) {
@@ -70,7 +67,7 @@ void open_sink(Sink& sink, const std::filesystem::path& path) {
 // Reads what is available; returns false at EOF.
 bool drain(Sink& sink, std::size_t cap) {
   char buf[65536];
-  const ssize_t n = read(sink.fd, buf, sizeof buf);
+  const ssize_t n = read(sink.fd.get(), buf, sizeof buf);
   if (n < 0) return errno == EINTR || errno == EAGAIN;
   if (n == 0) return false;
   const auto got = static_cast<std::size_t>(n);
@@ -84,12 +81,12 @@ bool drain(Sink& sink, std::size_t cap) {
   return true;
 }
 
-int open_pidfd(pid_t pid) {
+core::UniqueFd open_pidfd(pid_t pid) {
 #ifdef SYS_pidfd_open
-  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  return core::UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
 #else
   (void)pid;
-  return -1;
+  return {};
 #endif
 }
 
@@ -167,11 +164,8 @@ pid_t living_parent_of(const char* pid_text) {
   std::size_t n = 6;
   for (const char* c = pid_text; *c != '\0' && n < sizeof path - 6; ++c) path[n++] = *c;
   std::memcpy(path + n, "/stat", 6);
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
   char buf[512];
-  const ssize_t got = read(fd, buf, sizeof buf - 1);
-  close(fd);
+  const ssize_t got = read(core::UniqueFd(open(path, O_RDONLY | O_CLOEXEC)).get(), buf, sizeof buf - 1);
   if (got <= 0) return -1;
   buf[got] = '\0';
   const char* paren = std::strrchr(buf, ')');  // the name may hold ')' itself
@@ -183,11 +177,11 @@ pid_t living_parent_of(const char* pid_text) {
 
 // SIGKILL to every living child of this process.
 void kill_children() {
-  const int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return;
+  const core::UniqueFd dir(open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return;
   const pid_t self = getpid();
   alignas(dirent64) char buf[8192];
-  for (ssize_t n; (n = getdents64(dir, buf, sizeof buf)) > 0;) {
+  for (ssize_t n; (n = getdents64(dir.get(), buf, sizeof buf)) > 0;) {
     for (ssize_t off = 0; off < n;) {
       const auto* d = reinterpret_cast<const dirent64*>(buf + off);
       off += d->d_reclen;
@@ -197,7 +191,6 @@ void kill_children() {
       kill(pid, SIGKILL);
     }
   }
-  close(dir);
 }
 
 // Between run() and the command: a child subreaper, so every process the command
@@ -213,18 +206,20 @@ void kill_children() {
   if (getppid() != parent) _exit(127);
   int exec_pipe[2];
   Report start{0, 0};
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {  // not make_pipe: no allocation after fork
     start.value = errno;
     (void)!write(report_fd, &start, sizeof start);
     _exit(127);
   }
+  const core::UniqueFd exec_read(exec_pipe[0]);
+  core::UniqueFd exec_write(exec_pipe[1]);
   const pid_t self = getpid();
   start.pid = fork();
-  if (start.pid == 0) p.exec(self, stdout_fd, stderr_fd, exec_pipe[1]);
-  close(exec_pipe[1]);
+  if (start.pid == 0) p.exec(self, stdout_fd, stderr_fd, exec_write.get());
+  exec_write.reset();
   Report failed{0, 0};
   if (start.pid < 0) start.value = errno;
-  else if (read(exec_pipe[0], &failed, sizeof failed) == sizeof failed) start.value = failed.value;
+  else if (read(exec_read.get(), &failed, sizeof failed) == sizeof failed) start.value = failed.value;
   (void)!write(report_fd, &start, sizeof start);
   // Hold none of the parent's pipes and sockets while the command runs.
   if (report_fd > 0) close_range(0, static_cast<unsigned>(report_fd) - 1, 0);
@@ -247,43 +242,34 @@ void kill_children() {
 }
 
 struct Started {
-  pid_t pid = -1;        // to wait for
-  pid_t group = -1;      // to signal
-  int report_fd = -1;    // the supervisor's end report; -1 when not supervised
+  pid_t pid = -1;         // to wait for
+  pid_t group = -1;       // to signal
+  core::UniqueFd report;  // the supervisor's end report; none when not supervised
 };
 
 // Forks and execs `p` (under a supervisor when asked); returns once it runs, throws
 // core::InfraError (the child reaped) when it could not start.
 Started start(const Prepared& p, int stdout_fd, int stderr_fd, bool supervised) {
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
+  auto report = core::make_pipe("spawn");
   const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid < 0) {
-    close(report[0]);
-    close(report[1]);
-    throw core::InfraError(fmt::format("spawn: fork failed: {}", std::strerror(errno)));
-  }
+  if (pid < 0) throw core::InfraError(fmt::format("spawn: fork failed: {}", std::strerror(errno)));
   if (pid == 0) {
-    if (supervised) supervise(p, parent, stdout_fd, stderr_fd, report[1]);
-    p.exec(parent, stdout_fd, stderr_fd, report[1]);
+    if (supervised) supervise(p, parent, stdout_fd, stderr_fd, report.write.get());
+    p.exec(parent, stdout_fd, stderr_fd, report.write.get());
   }
   if (!supervised) setpgid(pid, pid);  // also in the parent: no race with kill(-pid)
-  close(report[1]);
+  report.write.reset();
   Report r{0, 0};
-  const ssize_t got = read(report[0], &r, sizeof r);
+  const ssize_t got = read(report.read.get(), &r, sizeof r);
   const bool ok = supervised ? got == sizeof r && r.value == 0 && r.pid > 0 : got == 0;
   if (!ok) {
-    close(report[0]);
     waitpid(pid, nullptr, 0);
     throw core::InfraError(fmt::format("cannot run '{}'{}: {}", p.name(), p.dir().empty() ? "" : " in " + p.dir(),
                                        got == sizeof r ? std::strerror(r.value) : "its supervisor died"));
   }
-  if (!supervised) {
-    close(report[0]);
-    return {pid, pid, -1};
-  }
-  return {pid, r.pid, report[0]};
+  if (!supervised) return {pid, pid, {}};
+  return {pid, r.pid, std::move(report.read)};
 }
 
 }  // namespace
@@ -331,35 +317,26 @@ ProcResult run(const SpawnSpec& spec) {
   open_sink(out, spec.stdout_path);
   if (!spec.stdout_times_path.empty()) out.times.open(spec.stdout_times_path, std::ios::trunc);
   open_sink(err, spec.stderr_path);
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    throw core::InfraError(fmt::format("spawn: pipe failed: {}", std::strerror(errno)));
-  }
+  auto out_pipe = core::make_pipe("spawn");
+  auto err_pipe = core::make_pipe("spawn");
 
   const auto started = core::Clock::now();
   Started child;
-  int in = -1;
-  try {
+  {
     Prepared command(spec.argv, spec.env, spec.cwd);
-    command.stdin_fd = in = stdin_pipe(spec.stdin_data);
-    child = start(command, out_pipe[1], err_pipe[1], true);
-  } catch (...) {
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in}) close(fd);
-    throw;
+    const auto in = stdin_pipe(spec.stdin_data);
+    command.stdin_fd = in.get();
+    child = start(command, out_pipe.write.get(), err_pipe.write.get(), true);
   }
-  if (in >= 0) close(in);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  out.fd = out_pipe[0];
-  err.fd = err_pipe[0];
+  out_pipe.write.reset();
+  err_pipe.write.reset();
+  out.fd = std::move(out_pipe.read);
+  err.fd = std::move(err_pipe.read);
   const pid_t pid = child.pid;      // the supervisor: its rusage counts the command's
   const pid_t group = child.group;  // the command's process group
 
   ProcResult result;
-  const int pidfd = open_pidfd(pid);
+  const auto pidfd = open_pidfd(pid);
   bool exited = false, term_sent = false;
   int status = 0;
   rusage usage{};
@@ -386,10 +363,10 @@ ProcResult run(const SpawnSpec& spec) {
     }
     pollfd fds[3];
     nfds_t n = 0;
-    if (out.fd >= 0) fds[n++] = {out.fd, POLLIN, 0};
-    if (err.fd >= 0) fds[n++] = {err.fd, POLLIN, 0};
-    if (pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
-    int wait_ms = pidfd >= 0 ? 100 : 20;  // also how soon a cancel request is seen
+    if (out.fd) fds[n++] = {out.fd.get(), POLLIN, 0};
+    if (err.fd) fds[n++] = {err.fd.get(), POLLIN, 0};
+    if (pidfd) fds[n++] = {pidfd.get(), POLLIN, 0};
+    int wait_ms = pidfd ? 100 : 20;  // also how soon a cancel request is seen
     const auto next = term_sent ? kill_at : (spec.timeout.count() > 0 ? deadline : core::Clock::time_point::max());
     if (next != core::Clock::time_point::max()) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count() + 1;
@@ -398,31 +375,26 @@ ProcResult run(const SpawnSpec& spec) {
     poll(fds, n, wait_ms);
     for (nfds_t i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
-      Sink* s = fds[i].fd == out.fd ? &out : fds[i].fd == err.fd ? &err : nullptr;
-      if (s != nullptr && !drain(*s, spec.output_cap)) {
-        close(s->fd);
-        s->fd = -1;
-      }
+      Sink* s = fds[i].fd == out.fd.get() ? &out : fds[i].fd == err.fd.get() ? &err : nullptr;
+      if (s != nullptr && !drain(*s, spec.output_cap)) s->fd.reset();
     }
     if (wait4(pid, &status, WNOHANG, &usage) == pid) exited = true;
   }
   result.wall_s = core::seconds_between(started, core::Clock::now());
-  if (pidfd >= 0) close(pidfd);
 
   // The supervisor ended everything the command left, so the pipes reach EOF.
   Ending end{};
-  if (read(child.report_fd, &end, sizeof end) == sizeof end) {
+  if (read(child.report.get(), &end, sizeof end) == sizeof end) {
     status = end.status;
     result.leftovers_killed = end.leftovers;
   }
-  close(child.report_fd);
   for (Sink* s : {&out, &err}) {
-    if (s->fd < 0) continue;
-    fcntl(s->fd, F_SETFL, O_NONBLOCK);
-    pollfd p{s->fd, POLLIN, 0};
+    if (!s->fd) continue;
+    fcntl(s->fd.get(), F_SETFL, O_NONBLOCK);
+    pollfd p{s->fd.get(), POLLIN, 0};
     while (poll(&p, 1, 200) > 0 && drain(*s, spec.output_cap)) {
     }
-    close(s->fd);
+    s->fd.reset();
   }
 
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);

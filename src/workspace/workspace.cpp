@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/hash.hpp"
+#include "core/unique-fd.hpp"
 #include "sandbox/sandbox.hpp"
 #include "workspace/git.hpp"
 
@@ -23,20 +24,16 @@ namespace {
 // Cross-process lock on a file, for shards sharing a cache folder.
 class FileLock {
  public:
-  explicit FileLock(const fs::path& path) {
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw core::InfraError(fmt::format("cannot open lock {}", path.string()));
-    flock(fd_, LOCK_EX);
+  explicit FileLock(const fs::path& path) : fd_(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (!fd_) throw core::InfraError(fmt::format("cannot open lock {}", path.string()));
+    flock(fd_.get(), LOCK_EX);
   }
-  ~FileLock() {
-    flock(fd_, LOCK_UN);
-    close(fd_);
-  }
+  ~FileLock() { flock(fd_.get(), LOCK_UN); }
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
 
  private:
-  int fd_ = -1;
+  core::UniqueFd fd_;
 };
 
 std::string trim(std::string s) {
