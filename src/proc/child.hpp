@@ -2,9 +2,10 @@
 // A long-running helper process (a simulated endpoint for a race): started in its own
 // process group, its first stdout line read (where it listens), ended with the race.
 #include <chrono>
+#include <optional>
 #include <string>
 
-#include "core/unique-fd.hpp"
+#include "proc/sink.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::proc {
@@ -25,9 +26,8 @@ class Child {
   void stop();
 
  private:
-  int pid_ = -1;
-  core::UniqueFd out_;
-  std::string buffer_;
+  LineSink lines_;
+  std::optional<Process> process_;
   std::string stderr_path_;
 };
 

@@ -15,7 +15,6 @@
 #include <csignal>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -38,15 +37,6 @@ std::string resolve_program(const std::string& name, const std::map<std::string,
                                      name, path));
 }
 
-struct Sink {
-  core::UniqueFd fd;    // read end of the pipe
-  std::ofstream file;   // where kept bytes go
-  std::ofstream times;  // "<bytes so far> <mono ns>" per read, when asked for
-  std::size_t kept = 0;
-  std::size_t total = 0;
-  bool truncated = false;
-};
-
 // A pipe already holding `data` and closed for writing; returns its read end (none when
 // there is no data).
 core::UniqueFd stdin_pipe(const std::string& data) {
@@ -55,30 +45,6 @@ core::UniqueFd stdin_pipe(const std::string& data) {
   if (write(pipe.write.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
     throw core::InfraError(fmt::format("spawn: stdin of {} bytes does not fit a pipe", data.size()));
   return std::move(pipe.read);
-}
-
-void open_sink(Sink& sink, const std::filesystem::path& path) {
-  if (path.empty()) return;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  sink.file.open(path, std::ios::binary | std::ios::trunc);
-  if (!sink.file) throw core::InfraError(fmt::format("cannot write {}", path.string()));
-}
-
-// Reads what is available; returns false at EOF.
-bool drain(Sink& sink, std::size_t cap) {
-  char buf[65536];
-  const ssize_t n = read(sink.fd.get(), buf, sizeof buf);
-  if (n < 0) return errno == EINTR || errno == EAGAIN;
-  if (n == 0) return false;
-  const auto got = static_cast<std::size_t>(n);
-  sink.total += got;
-  const std::size_t room = sink.kept < cap ? cap - sink.kept : 0;
-  const std::size_t keep = std::min(room, got);
-  if (keep > 0 && sink.file.is_open()) sink.file.write(buf, static_cast<std::streamsize>(keep));
-  sink.kept += keep;
-  if (keep < got) sink.truncated = true;
-  if (keep > 0 && sink.times.is_open()) sink.times << sink.kept << ' ' << core::mono_ns() << '\n';
-  return true;
 }
 
 core::UniqueFd open_pidfd(pid_t pid) {
@@ -306,106 +272,170 @@ std::map<std::string, std::string> allowlisted_env() {
   return env;
 }
 
-int start_in_group(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                   const std::filesystem::path& cwd, int stdout_fd, int stderr_fd) {
-  return start(Prepared(argv, env, cwd), stdout_fd, stderr_fd, false).pid;
+Process::Process(const SpawnSpec& spec, Sink& out, Sink* err, bool supervised)
+    : out_sink_(out), err_sink_(err), supervised_(supervised) {
+  Prepared command(spec.argv, spec.env, spec.cwd);
+  auto out_pipe = core::make_pipe("spawn");
+  std::optional<core::Pipe> err_pipe;
+  core::UniqueFd err_file;
+  int err_fd = out_pipe.write.get();
+  if (err == nullptr) {
+    const auto path = spec.stderr_path.empty() ? std::string("/dev/null") : spec.stderr_path.string();
+    err_file.reset(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!err_file) throw core::InfraError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    err_fd = err_file.get();
+  } else if (err != &out) {
+    err_pipe = core::make_pipe("spawn");
+    err_fd = err_pipe->write.get();
+  }
+  const auto in = stdin_pipe(spec.stdin_data);
+  command.stdin_fd = in.get();
+  auto started = start(command, out_pipe.write.get(), err_fd, supervised);
+  pid_ = started.pid;
+  group_ = started.group;
+  report_ = std::move(started.report);
+  out_ = std::move(out_pipe.read);
+  if (err_pipe) err_ = std::move(err_pipe->read);
+  pidfd_ = open_pidfd(pid_);
 }
 
-ProcResult run(const SpawnSpec& spec) {
-  if (spec.argv.empty()) throw core::InfraError("spawn: empty command line");
-  Sink out, err;
-  open_sink(out, spec.stdout_path);
-  if (!spec.stdout_times_path.empty()) out.times.open(spec.stdout_times_path, std::ios::trunc);
-  open_sink(err, spec.stderr_path);
-  auto out_pipe = core::make_pipe("spawn");
-  auto err_pipe = core::make_pipe("spawn");
+Process::~Process() {
+  if (!status_ || !supervised_) signal(SIGKILL);  // a supervisor already ended what was left
+  wait();
+}
 
-  const auto started = core::Clock::now();
-  Started child;
-  {
-    Prepared command(spec.argv, spec.env, spec.cwd);
-    const auto in = stdin_pipe(spec.stdin_data);
-    command.stdin_fd = in.get();
-    child = start(command, out_pipe.write.get(), err_pipe.write.get(), true);
+void Process::signal(int sig) const { kill(-group_, sig); }
+
+bool Process::read_into(core::UniqueFd& fd, Sink& sink) {
+  char buf[65536];
+  const ssize_t n = read(fd.get(), buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) {
+    fd.reset();
+    return false;
   }
-  out_pipe.write.reset();
-  err_pipe.write.reset();
-  out.fd = std::move(out_pipe.read);
-  err.fd = std::move(err_pipe.read);
-  const pid_t pid = child.pid;      // the supervisor: its rusage counts the command's
-  const pid_t group = child.group;  // the command's process group
+  sink.write(std::string_view(buf, static_cast<std::size_t>(n)));
+  return true;
+}
 
-  ProcResult result;
-  const auto pidfd = open_pidfd(pid);
-  bool exited = false, term_sent = false;
+void Process::pump(std::chrono::milliseconds wait) {
+  pollfd fds[3];
+  nfds_t n = 0;
+  if (out_) fds[n++] = {out_.get(), POLLIN, 0};
+  if (err_) fds[n++] = {err_.get(), POLLIN, 0};
+  if (pidfd_) fds[n++] = {pidfd_.get(), POLLIN, 0};
+  if (!pidfd_) wait = std::min(wait, std::chrono::milliseconds(20));  // nothing wakes us at the end
+  poll(fds, n, static_cast<int>(std::max<long long>(wait.count(), 0)));
+  for (nfds_t i = 0; i < n; ++i) {
+    if (fds[i].revents == 0) continue;
+    if (out_ && fds[i].fd == out_.get()) read_into(out_, out_sink_);
+    else if (err_ && fds[i].fd == err_.get()) read_into(err_, *err_sink_);
+    else if (pidfd_ && fds[i].fd == pidfd_.get()) pidfd_.reset();  // it ended: try_wait reaps it
+  }
+}
+
+bool Process::try_wait(rusage* usage) {
+  if (status_) return true;
   int status = 0;
-  rusage usage{};
+  if (wait4(pid_, &status, WNOHANG, usage) != pid_) return false;
+  reaped(status);
+  return true;
+}
+
+void Process::wait() {
+  int status = 0;
+  while (!status_ && waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!status_) reaped(status);
+}
+
+// The supervisor ended everything the command left, so the pipes reach EOF; its last
+// words hold the command's own status.
+void Process::reaped(int status) {
+  status_ = status;
+  pidfd_.reset();
+  Ending end{};
+  if (report_ && read(report_.get(), &end, sizeof end) == sizeof end) {
+    status_ = end.status;
+    leftovers_ = end.leftovers;
+  }
+  report_.reset();
+}
+
+void Process::drain(std::chrono::milliseconds quiet) {
+  auto drain_one = [&](core::UniqueFd& fd, Sink& sink) {
+    if (!fd) return;
+    fcntl(fd.get(), F_SETFL, O_NONBLOCK);
+    pollfd p{fd.get(), POLLIN, 0};
+    while (fd && poll(&p, 1, static_cast<int>(quiet.count())) > 0 && read_into(fd, sink)) {
+    }
+    fd.reset();
+  };
+  drain_one(out_, out_sink_);
+  if (err_sink_ != nullptr) drain_one(err_, *err_sink_);
+}
+
+namespace {
+
+// Pumps `command` until it ends, ending its group (TERM, then KILL) at the time limit or
+// on request_cancel().
+void wait_within_limits(Process& command, const SpawnSpec& spec, core::Clock::time_point started,
+                        ProcResult& result, rusage& usage) {
+  bool term_sent = false;
   const auto deadline = started + spec.timeout;
   auto kill_at = core::Clock::time_point::max();
-
-  while (!exited) {
+  while (!command.try_wait(&usage)) {
     auto now = core::Clock::now();
     if (g_cancel != 0 && !term_sent) {
-      result.cancelled = true;
-      term_sent = true;
-      kill(-group, SIGTERM);
+      result.cancelled = term_sent = true;
+      command.signal(SIGTERM);
       kill_at = now + std::chrono::milliseconds(500);
     }
     if (spec.timeout.count() > 0 && !term_sent && now >= deadline) {
-      result.timed_out = true;
-      term_sent = true;
-      kill(-group, SIGTERM);
+      result.timed_out = term_sent = true;
+      command.signal(SIGTERM);
       kill_at = now + spec.kill_grace;
     }
     if (now >= kill_at) {
-      kill(-group, SIGKILL);
+      command.signal(SIGKILL);
       kill_at = core::Clock::time_point::max();
     }
-    pollfd fds[3];
-    nfds_t n = 0;
-    if (out.fd) fds[n++] = {out.fd.get(), POLLIN, 0};
-    if (err.fd) fds[n++] = {err.fd.get(), POLLIN, 0};
-    if (pidfd) fds[n++] = {pidfd.get(), POLLIN, 0};
-    int wait_ms = pidfd ? 100 : 20;  // also how soon a cancel request is seen
+    auto wait = std::chrono::milliseconds(100);  // also how soon a cancel request is seen
     const auto next = term_sent ? kill_at : (spec.timeout.count() > 0 ? deadline : core::Clock::time_point::max());
-    if (next != core::Clock::time_point::max()) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count() + 1;
-      wait_ms = static_cast<int>(std::clamp<long long>(ms, 0, wait_ms));
-    }
-    poll(fds, n, wait_ms);
-    for (nfds_t i = 0; i < n; ++i) {
-      if (fds[i].revents == 0) continue;
-      Sink* s = fds[i].fd == out.fd.get() ? &out : fds[i].fd == err.fd.get() ? &err : nullptr;
-      if (s != nullptr && !drain(*s, spec.output_cap)) s->fd.reset();
-    }
-    if (wait4(pid, &status, WNOHANG, &usage) == pid) exited = true;
+    if (next != core::Clock::time_point::max())
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now) + std::chrono::milliseconds(1),
+                        std::chrono::milliseconds(0), wait);
+    command.pump(wait);
   }
+}
+
+double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
+
+}  // namespace
+
+ProcResult run(const SpawnSpec& spec) {
+  if (spec.argv.empty()) throw core::InfraError("spawn: empty command line");
+  FileSink out(spec.stdout_path, spec.output_cap, spec.stdout_times_path);
+  FileSink err(spec.stderr_path, spec.output_cap);
+  const auto started = core::Clock::now();
+  Process command(spec, out, &err, true);
+  ProcResult result;
+  rusage usage{};
+  wait_within_limits(command, spec, started, result, usage);
   result.wall_s = core::seconds_between(started, core::Clock::now());
+  command.drain(std::chrono::milliseconds(200));
 
-  // The supervisor ended everything the command left, so the pipes reach EOF.
-  Ending end{};
-  if (read(child.report.get(), &end, sizeof end) == sizeof end) {
-    status = end.status;
-    result.leftovers_killed = end.leftovers;
-  }
-  for (Sink* s : {&out, &err}) {
-    if (!s->fd) continue;
-    fcntl(s->fd.get(), F_SETFL, O_NONBLOCK);
-    pollfd p{s->fd.get(), POLLIN, 0};
-    while (poll(&p, 1, 200) > 0 && drain(*s, spec.output_cap)) {
-    }
-    s->fd.reset();
-  }
-
+  const int status = command.status();
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
-  result.user_s = static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
-  result.sys_s = static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
+  result.leftovers_killed = command.leftovers();
+  result.user_s = seconds(usage.ru_utime);
+  result.sys_s = seconds(usage.ru_stime);
   result.max_rss_kb = usage.ru_maxrss;
-  result.stdout_bytes = out.total;
-  result.stderr_bytes = err.total;
-  result.stdout_truncated = out.truncated;
-  result.stderr_truncated = err.truncated;
+  result.stdout_bytes = out.total();
+  result.stderr_bytes = err.total();
+  result.stdout_truncated = out.truncated();
+  result.stderr_truncated = err.truncated();
   return result;
 }
 

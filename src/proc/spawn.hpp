@@ -1,14 +1,20 @@
 #pragma once
-// Runs one command the way an attempt needs: its own process group, stdin from
-// /dev/null (or given bytes), an explicit environment, stdout/stderr to files with a
-// size cap, a time limit that ends the whole group (TERM, then KILL), and resource
-// usage recorded.
+// The one way a command is started: its own process group, stdin from /dev/null (or
+// given bytes), an explicit environment, stdout/stderr to sinks (proc/sink.hpp), ended
+// as a whole group. run() adds a size cap, a time limit (TERM, then KILL) and resource
+// usage; proc::Child and the built-in agent's bash tool drive a Process themselves.
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "core/unique-fd.hpp"
+#include "proc/sink.hpp"
 
 namespace agentrace::proc {
 
@@ -51,15 +57,49 @@ struct ProcResult {
 // core::InfraError when the command cannot be started (e.g. argv[0] not found).
 ProcResult run(const SpawnSpec& spec);
 
-// The fork + exec under Child: argv[0] looked up on env's PATH, the child leads its own
-// process group, dies with the thread that started it (PR_SET_PDEATHSIG: start it from
-// a thread that lives as long as the child should), reads /dev/null, writes stdout_fd /
-// stderr_fd, holds no other descriptor of ours and has SIGPIPE at its default. Returns
-// the pid once exec succeeded; when it could not start, the child is reaped and
-// core::InfraError says why. run() starts its command the same way, under a supervisor
-// (a child subreaper) that ends whatever the command leaves behind.
-int start_in_group(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                   const std::filesystem::path& cwd, int stdout_fd, int stderr_fd);
+// One running command: spec's argv (looked up on spec.env's PATH), cwd, env and
+// stdin_data; the command leads its own process group, dies with the thread that
+// started it (PR_SET_PDEATHSIG: start it from a thread that lives as long as the
+// command should), holds no other descriptor of ours and has SIGPIPE at its default.
+// Its stdout goes to `out`; its stderr to `err` (the same sink: one merged stream), or,
+// when err is null, straight into spec.stderr_path (empty: /dev/null), for a long-lived
+// helper whose stderr nobody pumps. When `supervised`, a supervisor (a child subreaper)
+// sits between us and the command and ends whatever the command leaves behind once its
+// leader ends. Throws core::InfraError (the child reaped) when it cannot start.
+class Process {
+ public:
+  Process(const SpawnSpec& spec, Sink& out, Sink* err, bool supervised);
+  ~Process();  // KILL to the group (what is left of it) and reap
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;  // to the whole group
+  bool reading() const { return static_cast<bool>(out_) || static_cast<bool>(err_); }
+  // Waits up to `wait` for output or the end and hands what arrived to the sinks.
+  void pump(std::chrono::milliseconds wait);
+  // True once the command ended (blocking: waits for it); `usage` is the supervisor's
+  // when supervised, which counts the command's.
+  bool try_wait(rusage* usage = nullptr);
+  void wait();
+  int status() const { return status_.value_or(0); }  // the command's wait status
+  int leftovers() const { return leftovers_; }        // ended by the supervisor
+  // After the end: what is still in the pipes, until EOF or `quiet` without a byte.
+  void drain(std::chrono::milliseconds quiet);
+
+ private:
+  void reaped(int status);
+  bool read_into(core::UniqueFd& fd, Sink& sink);
+
+  pid_t pid_ = -1;    // to wait for
+  pid_t group_ = -1;  // to signal
+  core::UniqueFd out_, err_, pidfd_, report_;
+  Sink& out_sink_;
+  Sink* err_sink_;
+  bool supervised_;
+  std::optional<int> status_;
+  int leftovers_ = 0;
+};
 
 // Ends every running command (TERM, then KILL) and makes new ones end at once:
 // for SIGINT/SIGTERM handlers (async-signal-safe: sets a flag).
