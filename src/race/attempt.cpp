@@ -11,9 +11,12 @@
 #include "proc/rusage.hpp"
 #include "proc/spawn.hpp"
 #include "proxy/time-split.hpp"
+#include "race/classify.hpp"
 #include "race/gateway.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <utility>
 
 namespace agentrace::race {
 namespace fs = std::filesystem;
@@ -28,62 +31,68 @@ void fail(store::AttemptRecord& r, store::FailureClass f, const std::string& det
   r.grade.reset();
 }
 
-// When the agent failed and its last model call failed on the endpoint's side, the
-// attempt is the infrastructure's failure, not the model's (wrk's classes).
-std::optional<store::FailureClass> endpoint_failure(const std::vector<proxy::CallRecord>& calls) {
-  if (calls.empty()) return std::nullopt;
-  using E = proxy::ErrorClass;
-  switch (calls.back().error) {
-    case E::connect:
-    case E::tls: return store::FailureClass::connect;
-    case E::status_429:
-    case E::status_5xx: return store::FailureClass::status;
-    case E::reset:
-    case E::malformed:
-    case E::timeout: return store::FailureClass::stream;
-    default: return std::nullopt;
+// A failure of one step of the attempt, already given its class.
+struct StepFailure : std::runtime_error {
+  StepFailure(store::FailureClass f, const std::string& what) : std::runtime_error(what), failure(f) {}
+  store::FailureClass failure;
+};
+
+// Runs one step; its exceptions become that step's failure class.
+template <class Fn>
+auto step(store::FailureClass f, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    throw StepFailure(f, e.what());
   }
 }
 
-// The agent left its last call (stopped at its limit) after the endpoint had sent no
-// byte for `window`, before the first one or mid-stream. A model still streaming is not
-// a stall, nor a call the agent dropped long before it was stopped.
-bool left_waiting(const std::vector<proxy::CallRecord>& calls, std::chrono::milliseconds window) {
-  if (calls.empty() || calls.back().error != proxy::ErrorClass::client_gone) return false;
-  const auto& c = calls.back();
-  return c.end_ms - std::max(0.0, c.last_byte_ms) >= static_cast<double>(window.count());
-}
-
-// The endpoint refused the key: 401/403 to a model call for the contender's own model
-// (an agent asking for another model or path cannot void its attempt this way).
-bool key_refused(const proxy::CallRecord& c, const std::string& model) {
-  return (c.status == 401 || c.status == 403) && !c.protocol.empty() && (model.empty() || c.model == model);
-}
-
-// Endpoint faults that void the attempt whatever the agent did next: a key the endpoint
-// refused, a call the proxy cut after its stall timeout, or the agent stopped while
-// waiting on a silent endpoint for the stall timeout or half its limit, whichever is
-// shorter (a limit under the stall timeout ends the attempt before the proxy can see it).
-std::optional<std::pair<store::FailureClass, std::string>> endpoint_fault(
-    const std::vector<proxy::CallRecord>& calls, const std::string& model, bool timed_out,
-    std::chrono::seconds limit, std::chrono::seconds stall) {
-  using F = store::FailureClass;
-  for (const auto& c : calls) {
-    if (key_refused(c, model))
-      return std::pair{F::auth,
-                       fmt::format("the endpoint refused the key: HTTP {} on call {}", c.status, c.sequence + 1)};
+// The attempt's model route, closed on every way out (a throwing prepare() included).
+class RouteLease {
+ public:
+  RouteLease(ModelGateway* gateway, const std::string& attempt_id, const scaffold::ContenderConfig& contender) {
+    if (gateway == nullptr || !contender.endpoint) return;
+    lease_ = gateway->open(attempt_id, contender);
+    gateway_ = gateway;
+    id_ = attempt_id;
   }
-  for (const auto& c : calls) {
-    if (c.error == proxy::ErrorClass::stalled)
-      return std::pair{F::stream, fmt::format("the endpoint's stream stalled: no byte for {} s on call {}",
-                                              stall.count(), c.sequence + 1)};
+  RouteLease(const RouteLease&) = delete;
+  RouteLease& operator=(const RouteLease&) = delete;
+  ~RouteLease() {
+    try {
+      close();
+    } catch (...) {  // a destructor cannot report; the route dies with the proxy anyway
+    }
   }
-  const auto window = std::min<std::chrono::milliseconds>(stall, std::chrono::milliseconds(limit) / 2);
-  if (timed_out && left_waiting(calls, window))
-    return std::pair{F::stream, fmt::format("the endpoint's stream stalled; the agent hit its {} s limit waiting",
-                                            limit.count())};
-  return std::nullopt;
-}
+  bool opened() const { return !id_.empty(); }
+  const Lease& lease() const { return lease_; }
+  // Closes the route once its calls are over; returns its call records.
+  std::vector<proxy::CallRecord> close() {
+    if (gateway_ == nullptr) return {};
+    return std::exchange(gateway_, nullptr)->close(id_);
+  }
+
+ private:
+  ModelGateway* gateway_ = nullptr;
+  std::string id_;
+  Lease lease_;
+};
+
+// The attempt's folders; its workspace and HOME go on every way out unless the race keeps them.
+struct AttemptDirs {
+  AttemptDirs(fs::path d, bool keep_them)
+      : dir(std::move(d)), ws(dir / "workspace"), home(dir / "home"), keep(keep_them) {}
+  AttemptDirs(const AttemptDirs&) = delete;
+  AttemptDirs& operator=(const AttemptDirs&) = delete;
+  ~AttemptDirs() {
+    if (keep) return;
+    std::error_code ec;
+    fs::remove_all(ws, ec);
+    fs::remove_all(home, ec);
+  }
+  fs::path dir, ws, home;
+  bool keep;
+};
 
 std::string split_json(const proxy::TimeSplit& t, double setup_s, const std::string& rusage_note) {
   const auto s = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
@@ -143,156 +152,191 @@ void judge_attempt(const AttemptEnv& env, const suite::Task& task, const std::ve
   }
 }
 
-}  // namespace
-
-AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
-                           const scaffold::ContenderConfig& contender, store::AttemptRecord record) {
-  AttemptOutcome out;
-  auto& r = record;
-  const auto dir = env.work_dir / "attempts" / r.id;
-  const auto ws = dir / "workspace";
-  const auto home = dir / "home";
-  const auto limit = std::chrono::seconds(
-      contender.agent_seconds.value_or(env.race_agent_seconds.value_or(task.agent_seconds)));
-  r.started_at = core::wall_now_rfc3339();
-
-  // 1. Workspace and HOME.
+// 1. A fresh workspace from the task's base and an empty HOME; nullopt once failed.
+std::optional<workspace::BaseRepo> prepare_workspace(const AttemptEnv& env, const suite::Task& task,
+                                                     const AttemptDirs& d, store::AttemptRecord& r) {
   const auto t0 = core::Clock::now();
-  workspace::BaseRepo base;
   try {
-    fs::remove_all(dir);
-    fs::create_directories(home);
-    base = env.repos.base(task);
-    workspace::create_workspace(base, ws);
+    fs::remove_all(d.dir);
+    fs::create_directories(d.home);
+    auto base = env.repos.base(task);
+    workspace::create_workspace(base, d.ws);
+    r.setup_s = core::seconds_between(t0, core::Clock::now());
+    return base;
   } catch (const std::exception& e) {
     fail(r, store::FailureClass::workspace, e.what());
-    r.ended_at = core::wall_now_rfc3339();
-    out.record = std::move(record);
-    return out;
+    return std::nullopt;
   }
-  r.setup_s = core::seconds_between(t0, core::Clock::now());
+}
 
-  // 2. The agent, in its sandbox.
-  auto scaffold = scaffold::make(contender.scaffold);
-  scaffold::AttemptContext ctx{task, contender, ws, home, dir, env.mode, limit};
+// What the agent's run left: its process, its route's call records, its start and end.
+struct AgentRun {
+  proc::ProcResult pr;
   std::vector<proxy::CallRecord> calls;
+  core::Clock::time_point start = core::Clock::now(), end = start;
+  std::int64_t start_ns = core::mono_ns(), end_ns = start_ns;
+};
+
+// The scaffold's command in the attempt's sandbox, behind the route's relay.
+proc::SpawnSpec sandboxed(const AttemptEnv& env, const AttemptDirs& d, const scaffold::Launch& launch,
+                          const Lease& lease, std::chrono::seconds limit) {
+  auto mounts = launch.mounts;
+  mounts.insert(mounts.end(), lease.mounts.begin(), lease.mounts.end());
+  auto argv = lease.argv_prefix;
+  argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
+  const sandbox::Spec sb{d.ws, d.home, mounts, lease.socket_dir, launch.env};
+  auto spec = step(store::FailureClass::sandbox, [&] { return sandbox::wrap(sb, env.mode, argv); });
+  spec.stdin_data = lease.stdin_data;
+  spec.stdout_path = d.dir / "agent.stdout";
+  spec.stdout_times_path = d.dir / "agent.stdout.times";
+  spec.stderr_path = d.dir / "agent.stderr";
+  spec.timeout = limit;
+  spec.output_cap = kOutputCap;
+  return spec;
+}
+
+// Prepares and runs the agent; its end is taken before waiting on the route's last records.
+void run_agent(const AttemptEnv& env, const AttemptDirs& d, scaffold::Scaffold& scaffold,
+               const scaffold::AttemptContext& ctx, RouteLease& route, AgentRun& run) {
+  const auto launch = step(store::FailureClass::spawn, [&] { return scaffold.prepare(ctx); });
+  run.end = core::Clock::now();
+  run.end_ns = core::mono_ns();
+  if (launch.argv.empty()) {
+    run.pr.exit_code = 0;
+    return;
+  }
+  const auto spec = sandboxed(env, d, launch, route.lease(), ctx.limit);
+  run.pr = step(store::FailureClass::spawn, [&] { return proc::run(spec); });
+  run.end = core::Clock::now();
+  run.end_ns = core::mono_ns();
+  run.calls = route.close();
+}
+
+// What the agent's process did, into the record; returns a note on its rusage file.
+std::string record_process(store::AttemptRecord& r, AgentRun& run, const fs::path& home, const Lease& lease) {
+  r.wall_s = core::seconds_between(run.start, run.end);
+  r.calls = static_cast<int>(run.calls.size());
+  r.exit_code = run.pr.exit_code;
+  r.term_signal = run.pr.term_signal;
+  r.timed_out = run.pr.timed_out;
+  auto note = use_agent_rusage(home, lease, run.pr);
+  r.user_s = run.pr.user_s;
+  r.sys_s = run.pr.sys_s;
+  r.max_rss_kb = run.pr.max_rss_kb;
+  r.stdout_bytes = static_cast<std::int64_t>(run.pr.stdout_bytes);
+  r.stderr_bytes = static_cast<std::int64_t>(run.pr.stderr_bytes);
+  r.output_truncated = run.pr.stdout_truncated || run.pr.stderr_truncated;
+  return note;
+}
+
+std::vector<proxy::ToolSpan> tool_spans(const scaffold::AgentReport& report) {
+  std::vector<proxy::ToolSpan> spans;
+  for (const auto& t : report.tools) {
+    if (t.timed()) spans.push_back({t.span->start_ns, t.span->end_ns});
+  }
+  return spans;
+}
+
+// How the run ended (race/classify.hpp), into the record.
+void classify(const AttemptEnv& env, const scaffold::AttemptContext& ctx, const AgentRun& run,
+              const scaffold::AgentReport& report, store::AttemptRecord& r) {
+  AgentFacts facts{run.pr.ok(), run.pr.timed_out, run.pr.describe(), {}, report.reported_error, report.error_message};
+  if (!facts.ok) facts.stderr_tail = core::read_tail(ctx.logs / "agent.stderr", 300);
+  const auto stall = env.gateway != nullptr ? env.gateway->stall_timeout() : ctx.limit;
+  const auto c = classify_attempt(facts, run.calls, ctx.contender.model, ctx.limit, stall);
+  if (c.state == store::AttemptState::infra_error) return fail(r, c.failure, c.detail);
+  r.state = c.state;
+  if (c.failure == store::FailureClass::none) return;
+  r.failure = c.failure;
+  r.failure_detail = c.detail;
+}
+
+// 2. The agent in its sandbox, its route open only while it runs; false when cancelled.
+bool agent_phase(const AttemptEnv& env, const scaffold::AttemptContext& base_ctx, const AttemptDirs& d,
+                 store::AttemptRecord& r) {
+  auto scaffold = scaffold::make(base_ctx.contender.scaffold);
+  auto ctx = base_ctx;
   try {
-    const auto agent_start = core::Clock::now();
-    const auto agent_start_ns = core::mono_ns();
-    Lease lease;
-    if (env.gateway != nullptr && contender.endpoint) {
-      lease = env.gateway->open(r.id, contender);
-      ctx.base_url = lease.base_url;
+    AgentRun run;
+    auto route = step(store::FailureClass::spawn, [&] { return RouteLease(env.gateway, r.id, ctx.contender); });
+    if (route.opened()) {
+      ctx.base_url = route.lease().base_url;
       ctx.api_key = kDummyKey;
     }
-    auto launch = scaffold->prepare(ctx);
-    proc::ProcResult pr;
-    // The agent's end, taken before waiting on its route's last call records.
-    auto agent_end = core::Clock::now();
-    std::int64_t agent_end_ns = core::mono_ns();
-    if (!launch.argv.empty()) {
-      auto mounts = launch.mounts;
-      mounts.insert(mounts.end(), lease.mounts.begin(), lease.mounts.end());
-      auto argv = lease.argv_prefix;
-      argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
-      sandbox::Spec sb{ws, home, mounts, lease.socket_dir, launch.env};
-      auto spec = sandbox::wrap(sb, env.mode, argv);
-      spec.stdin_data = lease.stdin_data;
-      spec.stdout_path = dir / "agent.stdout";
-      spec.stdout_times_path = dir / "agent.stdout.times";
-      spec.stderr_path = dir / "agent.stderr";
-      spec.timeout = limit;
-      spec.output_cap = kOutputCap;
-      pr = proc::run(spec);
-      agent_end = core::Clock::now();
-      agent_end_ns = core::mono_ns();
-      if (env.gateway != nullptr && contender.endpoint) calls = env.gateway->close(r.id);
-      if (pr.cancelled) {
-        out.cancelled = true;
-        out.record = std::move(record);
-        return out;
-      }
-    } else {
-      pr.exit_code = 0;
-    }
-    r.wall_s = core::seconds_between(agent_start, agent_end);
-    r.calls = static_cast<int>(calls.size());
-    r.exit_code = pr.exit_code;
-    r.term_signal = pr.term_signal;
-    r.timed_out = pr.timed_out;
-    const auto rusage_note = use_agent_rusage(home, lease, pr);
-    r.user_s = pr.user_s;
-    r.sys_s = pr.sys_s;
-    r.max_rss_kb = pr.max_rss_kb;
-    r.stdout_bytes = static_cast<std::int64_t>(pr.stdout_bytes);
-    r.stderr_bytes = static_cast<std::int64_t>(pr.stderr_bytes);
-    r.output_truncated = pr.stdout_truncated || pr.stderr_truncated;
-    const auto report = scaffold->parse_output(ctx, pr);
+    run_agent(env, d, *scaffold, ctx, route, run);
+    if (run.pr.cancelled) return false;
+    const auto rusage_note = record_process(r, run, d.home, route.lease());
+    const auto report = scaffold->parse_output(ctx, run.pr);
     r.agent_json = report.to_json();
-    std::vector<proxy::ToolSpan> spans;
-    for (const auto& t : report.tools) {
-      if (t.timed()) spans.push_back({t.span->start_ns, t.span->end_ns});
-    }
-    r.time_split_json = split_json(proxy::split_time(agent_start_ns, agent_end_ns, calls, spans), r.setup_s, rusage_note);
-    const auto stall = env.gateway != nullptr ? env.gateway->stall_timeout() : limit;
-    if (const auto fault = endpoint_fault(calls, contender.model, pr.timed_out, limit, stall)) {
-      fail(r, fault->first, fault->second);
-    } else if (pr.timed_out) {
-      r.state = store::AttemptState::timed_out;
-      r.failure = store::FailureClass::timeout;
-      r.failure_detail = fmt::format("agent stopped at its {} s limit", limit.count());
-    } else {
-      r.state = store::AttemptState::done;
-      const auto infra = endpoint_failure(calls);
-      if ((!pr.ok() || report.reported_error) && infra) {
-        fail(r, *infra, fmt::format("the endpoint failed ({}): {}",
-                                    proxy::error_class_name(calls.back().error), calls.back().error_detail));
-      } else if (!pr.ok() || report.reported_error) {
-        r.failure = store::FailureClass::agent_error;
-        r.failure_detail = report.reported_error ? report.error_message
-                                                 : fmt::format("agent {}: {}", pr.describe(),
-                                                               core::read_tail(dir / "agent.stderr", 300));
-      }
-    }
+    r.time_split_json =
+        split_json(proxy::split_time(run.start_ns, run.end_ns, run.calls, tool_spans(report)), r.setup_s, rusage_note);
+    classify(env, ctx, run, report, r);
+  } catch (const StepFailure& e) {
+    fail(r, e.failure, e.what());
   } catch (const core::InfraError& e) {
     fail(r, store::FailureClass::spawn, e.what());
   } catch (const std::exception& e) {
     fail(r, store::FailureClass::sandbox, e.what());
   }
+  return true;
+}
 
-  // 3. Diff and grade (a timed-out attempt is graded on what it left).
-  if (r.state != store::AttemptState::infra_error) {
-    try {
-      r.diff = workspace::capture_diff(base, ws, env.mode);
-      r.changed_files = workspace::diff_paths(r.diff);
-    } catch (const std::exception& e) {
-      fail(r, store::FailureClass::workspace, fmt::format("diff capture: {}", e.what()));
-    }
+// 3. The diff the agent left (a timed-out attempt is graded on what it left).
+void capture_diff(const AttemptEnv& env, const workspace::BaseRepo& base, const AttemptDirs& d,
+                  store::AttemptRecord& r) {
+  try {
+    r.diff = workspace::capture_diff(base, d.ws, env.mode);
+    r.changed_files = workspace::diff_paths(r.diff);
+  } catch (const std::exception& e) {
+    fail(r, store::FailureClass::workspace, fmt::format("diff capture: {}", e.what()));
   }
-  if (r.state != store::AttemptState::infra_error) {
-    try {
-      auto g = grade::grade_diff(task, base, r.diff, dir / "grading", env.mode);
-      r.grade = g.grade;
-      r.auto_grade = g.auto_grade;
-      r.hygiene_json = g.hygiene_json;
-      r.grade_source = "auto";
-      r.grade_detail = g.detail;
-      r.grade_s = g.seconds;
-      for (auto& o : g.outcomes) o.attempt_id = r.id;
-      out.tests = std::move(g.outcomes);
-      if (env.judge != nullptr && env.gateway != nullptr) judge_attempt(env, task, out.tests, r);
-      if (proc::cancel_requested()) out.cancelled = true;
-    } catch (const std::exception& e) {
-      fail(r, store::FailureClass::grading, e.what());
-    }
+}
+
+// 4. The hidden tests in their own sandbox, then the judge, who can only lower the grade.
+void grade_attempt(const AttemptEnv& env, const suite::Task& task, const workspace::BaseRepo& base,
+                   const AttemptDirs& d, AttemptOutcome& out) {
+  auto& r = out.record;
+  try {
+    auto g = grade::grade_diff(task, base, r.diff, d.dir / "grading", env.mode);
+    r.grade = g.grade;
+    r.auto_grade = g.auto_grade;
+    r.hygiene_json = g.hygiene_json;
+    r.grade_source = "auto";
+    r.grade_detail = g.detail;
+    r.grade_s = g.seconds;
+    for (auto& o : g.outcomes) o.attempt_id = r.id;
+    out.tests = std::move(g.outcomes);
+    if (env.judge != nullptr && env.gateway != nullptr) judge_attempt(env, task, out.tests, r);
+    if (proc::cancel_requested()) out.cancelled = true;
+  } catch (const std::exception& e) {
+    fail(r, store::FailureClass::grading, e.what());
   }
-  r.ended_at = core::wall_now_rfc3339();
-  if (!env.keep_workspaces) {
-    std::error_code ec;
-    fs::remove_all(ws, ec);
-    fs::remove_all(home, ec);
-  }
+}
+
+}  // namespace
+
+AttemptOutcome run_attempt(const AttemptEnv& env, const suite::Task& task,
+                           const scaffold::ContenderConfig& contender, store::AttemptRecord record) {
+  AttemptOutcome out;
   out.record = std::move(record);
+  auto& r = out.record;
+  const AttemptDirs dirs(env.work_dir / "attempts" / r.id, env.keep_workspaces);
+  const auto limit = std::chrono::seconds(
+      contender.agent_seconds.value_or(env.race_agent_seconds.value_or(task.agent_seconds)));
+  r.started_at = core::wall_now_rfc3339();
+  const auto base = prepare_workspace(env, task, dirs, r);
+  if (!base) {
+    r.ended_at = core::wall_now_rfc3339();
+    return out;
+  }
+  const scaffold::AttemptContext ctx{task, contender, dirs.ws, dirs.home, dirs.dir, env.mode, limit};
+  if (!agent_phase(env, ctx, dirs, r)) {
+    out.cancelled = true;
+    return out;
+  }
+  if (r.state != store::AttemptState::infra_error) capture_diff(env, *base, dirs, r);
+  if (r.state != store::AttemptState::infra_error) grade_attempt(env, task, *base, dirs, out);
+  r.ended_at = core::wall_now_rfc3339();
   return out;
 }
 
