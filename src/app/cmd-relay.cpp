@@ -44,7 +44,9 @@ std::string take_token_line() {
   std::string line;
   char c = 0;
   while (line.size() < 256 && read(0, &c, 1) == 1 && c != '\n') line += c;
-  dup2(open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0 || dup2(null_fd, 0) < 0) throw core::InfraError("--token-stdin: cannot put /dev/null on stdin");
+  if (null_fd != 0) close(null_fd);
   if (line.empty()) throw core::UsageError("--token-stdin: stdin held no token line");
   return line + "\n";
 }

@@ -16,6 +16,7 @@
 #include "app/common.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "core/fs.hpp"
 #include "grade/review.hpp"
 #include "net/server.hpp"
@@ -34,13 +35,6 @@ struct ReviewArgs {
   std::string token;
   bool exit_when_done = false;
 };
-
-std::string random_token() {
-  std::random_device rd;
-  std::string t;
-  for (int i = 0; i < 4; ++i) t += fmt::format("{:08x}", rd());
-  return t;
-}
 
 std::string query_param(const std::string& target, const std::string& name) {
   const auto q = target.find('?');
@@ -158,7 +152,7 @@ void register_review(CLI::App& app) {
     const auto race = args->race.empty() ? std::optional(races.back()) : db.race(args->race);
     if (!race) throw core::UsageError(fmt::format("--race {}: not in {}", args->race, args->db));
     const auto page_file = report::templates_dir() / "review.html";
-    const auto token = args->token.empty() ? random_token() : args->token;
+    const auto token = args->token.empty() ? core::random_hex(16) : args->token;
     ReviewService service(db, race->id, args->reviewer, token, core::read_file(page_file));
     net::EventLoop loop;
     net::Server server(loop, listen, [&service](std::shared_ptr<net::Exchange> ex) { service.handle(ex); });

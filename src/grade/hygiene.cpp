@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "workspace/workspace.hpp"
+
 namespace agentrace::grade {
 namespace {
 
@@ -47,45 +49,6 @@ std::string join_first(const std::vector<std::string>& items, std::size_t n) {
   return out;
 }
 
-// Git's C-quoted name ("a/x\ty") starting at s[i]; i ends after the closing quote.
-std::string unquote(const std::string& s, std::size_t& i) {
-  static const std::string from = "abtnvfr", to = "\a\b\t\n\v\f\r";
-  std::string out;
-  for (++i; i < s.size() && s[i] != '"'; ++i) {
-    if (s[i] != '\\' || i + 1 >= s.size()) {
-      out += s[i];
-      continue;
-    }
-    const char c = s[++i];
-    if (c >= '0' && c <= '7' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i, 3), nullptr, 8));
-      i += 2;
-    } else {
-      const auto k = from.find(c);
-      out += k == std::string::npos ? c : to[k];
-    }
-  }
-  ++i;
-  return out;
-}
-
-// The b/ path of a `diff --git a/X b/Y` line; X == Y without renames, which lets names
-// with spaces split in the middle.
-std::string header_path(const std::string& line) {
-  const std::string rest = line.substr(11);
-  std::size_t i = 0;
-  if (!rest.empty() && rest[0] == '"') {
-    unquote(rest, i);
-    ++i;  // the space between the names
-    const auto b = i < rest.size() && rest[i] == '"' ? unquote(rest, i) : rest.substr(std::min(i, rest.size()));
-    return b.substr(std::min<std::size_t>(2, b.size()));
-  }
-  const auto n = rest.size() >= 5 ? (rest.size() - 5) / 2 : 0;
-  if (rest.size() >= 5 && rest.compare(2 + n, 3, " b/") == 0) return rest.substr(2, n);
-  const auto b = rest.find(" b/");
-  return b == std::string::npos ? rest.substr(std::min<std::size_t>(2, rest.size())) : rest.substr(b + 3);
-}
-
 }  // namespace
 
 bool is_test_path(const std::string& path) {
@@ -100,7 +63,7 @@ std::vector<DiffFile> parse_diff(const std::string& diff) {
   while (std::getline(in, line)) {
     if (line.rfind("diff --git ", 0) == 0) {
       DiffFile f;
-      f.path = header_path(line);
+      f.path = workspace::diff_header_path(line);
       f.text = line + "\n";
       files.push_back(std::move(f));
       continue;

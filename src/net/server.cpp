@@ -383,7 +383,7 @@ template <class Socket>
 class ExchangeImpl : public Exchange {
  public:
   ExchangeImpl(std::shared_ptr<Session<Socket>> s, std::uint64_t seq)
-      : s_(std::move(s)), seq_(seq), request_(s_->request()), token_(s_->token()), received_(s_->received_ns()) {}
+      : s_(std::move(s)), seq_(seq), request_(s_->request()), received_(s_->received_ns()) {}
   ~ExchangeImpl() override {
     // Dropped without finish: end the connection rather than hang the client.
     if (!s_->current(seq_)) return;
@@ -399,7 +399,7 @@ class ExchangeImpl : public Exchange {
 
   const RequestHead& request() const override { return request_; }
   std::int64_t received_ns() const override { return received_; }
-  const std::string& connection_token() const override { return token_; }
+  const std::string& connection_token() const override { return s_->token(); }  // set once, before any request
   EventLoop& loop() override { return s_->loop(); }
 
   void read_body(BodyPiece fn) override {
@@ -473,7 +473,6 @@ class ExchangeImpl : public Exchange {
   std::shared_ptr<Session<Socket>> s_;
   std::uint64_t seq_;
   RequestHead request_;
-  std::string token_;
   std::int64_t received_;
 };
 

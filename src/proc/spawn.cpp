@@ -196,12 +196,12 @@ void kill_children() {
   }
   for (;;) {  // the leader is gone: end its group and everything that was orphaned
     if (start.pid > 0) kill(-start.pid, SIGKILL);
+    pid_t reaped = 0;
+    while ((reaped = waitpid(-1, nullptr, WNOHANG)) > 0) ++end.leftovers;
+    if (reaped < 0 && errno == ECHILD) break;  // the usual case: nothing left, no /proc scan
+    if (reaped < 0) continue;                  // EINTR
     kill_children();
-    if (waitpid(-1, nullptr, 0) > 0) {
-      ++end.leftovers;
-    } else if (errno == ECHILD) {
-      break;
-    }
+    if (waitpid(-1, nullptr, 0) > 0) ++end.leftovers;
   }
   (void)!write(report_fd, &end, sizeof end);
   _exit(0);

@@ -129,7 +129,7 @@ void refuse(net::Exchange& ex) {
 bool answered_probe(net::Exchange& ex) {
   const auto& method = ex.request().method;
   const auto& target = ex.request().target;
-  const auto path = target.substr(0, target.find('?'));
+  const auto path = std::string_view(target).substr(0, target.find('?'));
   if ((method == "HEAD" || method == "GET") && path == "/") {
     net::respond(ex, 200, "agentrace proxy: model routes are at /r/<route-id>/\n");
     return true;

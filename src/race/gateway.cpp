@@ -204,8 +204,7 @@ std::vector<proxy::CallRecord> ModelGateway::close_route(const std::string& labe
   std::string id;
   {
     std::lock_guard g(mutex_);
-    id = route_ids_[label];
-    route_ids_.erase(label);
+    if (auto n = route_ids_.extract(label)) id = std::move(n.mapped());
   }
   // A call's record arrives when the call is over for the client; give the proxy's
   // thread a moment to hand over the route's last ones (other attempts' calls go on).

@@ -104,8 +104,8 @@ int count_in(const std::map<std::string, store::AttemptState>& state, std::initi
 
 std::map<std::string, store::AttemptState> states(store::Store& db, const std::string& race_id,
                                                   const std::vector<store::AttemptRecord>& planned) {
-  std::map<std::string, store::AttemptState> all, out;
-  for (const auto& a : db.attempts(race_id)) all[a.id] = a.state;
+  auto all = db.attempt_states(race_id);
+  std::map<std::string, store::AttemptState> out;
   for (const auto& a : planned) out[a.id] = all[a.id];
   return out;
 }
@@ -130,6 +130,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
     by_id[a.id] = &a;
     ids.push_back(a.id);
   }
+  const store::ClaimOrder order(ids);
   std::map<std::string, const scaffold::ContenderConfig*> contenders;
   for (const auto& c : spec.contenders) contenders[c.name] = &c;
 
@@ -168,7 +169,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
           if (proc::cancel_requested() || summary.cancelled || store_error) return;
         }
         const auto now = core::wall_now_ms();
-        const auto id = db.claim(ids, {owner, host, now, keeper.lease_until()});
+        const auto id = db.claim(order, {owner, host, now, keeper.lease_until()});
         if (!id) return;
         run_one(*id);
       }

@@ -1,10 +1,13 @@
 #include "store/records.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 
 namespace agentrace::store {
+
+ClaimOrder::ClaimOrder(const std::vector<std::string>& ids) : ids_json(nlohmann::json(ids).dump()) {}
 
 std::string to_string(AttemptState s) {
   switch (s) {

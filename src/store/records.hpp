@@ -2,6 +2,7 @@
 // The rows a race produces. One struct per result type; the store, the printers and
 // the report all work from these (one record, many printers).
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +89,14 @@ struct AttemptRecord {
 
 // A lease on an attempt: owner "host:pid:random" (store/lease.hpp), times in wall-clock
 // epoch ms so that workers on several machines agree.
+// The attempts a process may claim, in the order it wants them; built once per run (the
+// store reads it as a JSON array on every claim).
+struct ClaimOrder {
+  ClaimOrder(const std::vector<std::string>& ids);  // NOLINT: a list of ids is an order
+  ClaimOrder(std::initializer_list<std::string> ids) : ClaimOrder(std::vector<std::string>(ids)) {}
+  std::string ids_json;
+};
+
 struct Claim {
   std::string owner;
   std::string host;

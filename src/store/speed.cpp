@@ -6,7 +6,7 @@
 namespace agentrace::store {
 
 void Store::put_speed_run(const SpeedRunRow& r, const std::vector<SpeedCaseRow>& cases,
-                          const std::vector<SpeedSampleRow>& samples) {
+                          const std::vector<SpeedSampleRow>& samples) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
   SQLite::Statement run(*db_, "INSERT OR REPLACE INTO speed_runs(id, started_at, endpoint, protocol, model, simulated, "
@@ -44,6 +44,8 @@ void Store::put_speed_run(const SpeedRunRow& r, const std::vector<SpeedCaseRow>&
     s.reset();
   }
   tx.commit();
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 std::vector<SpeedRunRow> Store::speed_runs() try {

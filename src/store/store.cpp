@@ -290,7 +290,7 @@ int Store::reset_unfinished(const std::string& race_id, std::int64_t now_ms) try
   fail(e);
 }
 
-std::optional<std::string> Store::claim(const std::vector<std::string>& ids, const Claim& c) try {
+std::optional<std::string> Store::claim(const ClaimOrder& order, const Claim& c) try {
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_,
                       "UPDATE attempts SET state='running', owner=?1, lease_until=?2, host=?3, started_at=?4, "
@@ -301,7 +301,7 @@ std::optional<std::string> Store::claim(const std::vector<std::string>& ids, con
   q.bind(2, c.lease_until_ms);
   q.bind(3, c.host);
   q.bind(4, core::wall_now_rfc3339());
-  q.bind(5, nlohmann::json(ids).dump());
+  q.bind(5, order.ids_json);
   q.bind(6, c.now_ms);
   if (!q.executeStep()) return std::nullopt;
   auto id = q.getColumn(0).getString();
@@ -620,6 +620,17 @@ std::vector<AttemptRecord> Store::attempts(const std::string& race_id) try {
                                         kAttemptColumns));
   q.bind(1, race_id);
   while (q.executeStep()) out.push_back(read_attempt(q));
+  return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
+}
+
+std::map<std::string, AttemptState> Store::attempt_states(const std::string& race_id) try {
+  std::lock_guard g(mutex_);
+  std::map<std::string, AttemptState> out;
+  SQLite::Statement q(*db_, "SELECT id, state FROM attempts WHERE race_id=?");
+  q.bind(1, race_id);
+  while (q.executeStep()) out[q.getColumn(0).getString()] = parse_state(q.getColumn(1).getString());
   return out;
 } catch (const SQLite::Exception& e) {
   fail(e);

@@ -7,6 +7,7 @@
 // core::InfraError naming the file.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,7 +46,7 @@ class Store {
   // Makes the first of `ids` that is planned, or running with a lease expired before
   // c.now_ms, running for c.owner until c.lease_until_ms, in one statement: two
   // processes never claim the same attempt. Returns its id, nullopt when none is left.
-  std::optional<std::string> claim(const std::vector<std::string>& ids, const Claim& c);
+  std::optional<std::string> claim(const ClaimOrder& order, const Claim& c);
   // Extends the lease of every attempt `owner` is running; returns how many.
   int renew(const std::string& owner, std::int64_t lease_until_ms);
   // Puts the attempts `owner` is running back to planned (it died, or was interrupted).
@@ -62,6 +63,8 @@ class Store {
   std::vector<ContenderRow> contenders(const std::string& race_id);
   std::vector<TaskRow> tasks(const std::string& race_id);
   std::vector<AttemptRecord> attempts(const std::string& race_id);
+  // Each attempt's state alone (no diffs or JSON read): id -> state.
+  std::map<std::string, AttemptState> attempt_states(const std::string& race_id);
   std::vector<TestOutcome> outcomes(const std::string& race_id);
 
   // Model calls (from the recording proxy). A re-run attempt first clears its calls.

@@ -41,7 +41,10 @@ void create_workspace(const BaseRepo& base, const std::filesystem::path& dest);
 std::string capture_diff(const BaseRepo& base, const std::filesystem::path& workspace, sandbox::Mode mode);
 // Applies a diff (the shipped fix or a captured diff) to a checkout; throws on failure.
 void apply_patch(const std::filesystem::path& checkout, const std::filesystem::path& patch_file);
-// Paths the diff touches ("a/x" and "b/x" names, deduplicated, sorted).
+// The path of a `diff --git a/X b/Y` header line, unquoted (git C-quotes unusual names);
+// X == Y in diffs without renames, which lets names with spaces split in the middle.
+std::string diff_header_path(const std::string& line);
+// Paths the diff touches (unquoted, deduplicated, sorted).
 std::vector<std::string> diff_paths(const std::string& diff);
 
 }  // namespace agentrace::workspace

@@ -10,6 +10,7 @@
 #include "core/fs.hpp"
 #include "grade/hygiene.hpp"
 #include "grade/judge.hpp"
+#include "workspace/workspace.hpp"
 #include "support/test-support.hpp"
 
 namespace agentrace::grade {
@@ -61,6 +62,13 @@ TEST(Harness, QuotedAndSpacedNamesAreParsedAsGitWroteThem) {
   EXPECT_EQ(files[1].path, "a b/c d.txt");
   EXPECT_EQ(files[0].text + files[1].text,
             "diff --git \"a/x\\ty/conftest.py\" \"b/x\\ty/conftest.py\"\nnew file mode 100644\n" + section("a b/c d.txt"));
+}
+
+// The changed-files list the store keeps reads the same names as grading does.
+TEST(Harness, ChangedFilesListsQuotedAndSpacedNamesWhole) {
+  const auto diff = "diff --git \"a/x\\ty/conftest.py\" \"b/x\\ty/conftest.py\"\nnew file mode 100644\n" +
+                    section("a b/c d.txt");
+  EXPECT_EQ(workspace::diff_paths(diff), (std::vector<std::string>{"a b/c d.txt", "x\ty/conftest.py"}));
 }
 
 TEST(Harness, ChangesToTheHarnessAreLeftOutAndMarkTampered) {
