@@ -174,6 +174,65 @@ void read_grades(core::TableReader& root, Task& t) {
   r.finish();
 }
 
+void read_identity(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  t.id = r.string("id", true).value_or("");
+  if (t.id.size() > kMaxIdLength) {
+    errors.add(r.where("id"), fmt::format("'id' is {} characters long; use at most {}", t.id.size(), kMaxIdLength));
+  } else if (!t.id.empty() && !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9-]*"))) {
+    errors.add(r.where("id"), fmt::format("'id' = \"{}\" may hold only lowercase letters, digits and dashes", t.id));
+  }
+  t.title = r.string("title", true).value_or("");
+  t.language = r.string("language", true).value_or("");
+  if (!t.language.empty() && std::find(kLanguages.begin(), kLanguages.end(), t.language) == kLanguages.end()) {
+    errors.add(r.where("language"), fmt::format("'language' = \"{}\" is not one of cpp, c, python, javascript, "
+                                                "typescript, shell, java, rust, go, other", t.language));
+  }
+  t.tags = r.string_list("tags", false);
+}
+
+void read_statement(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  if (auto p = inside(r, "statement", t.dir, true, false)) {
+    t.statement_file = *p;
+    t.statement = core::read_file(*p);
+    if (t.statement.find_first_not_of(" \n\t\r") == std::string::npos)
+      errors.add(r.where("statement"), fmt::format("'statement': {} is empty", p->string()));
+  }
+}
+
+void read_fix(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  if (const auto* fix = r.table("fix", true)) {
+    core::TableReader fr(*fix, "fix", errors);
+    if (auto p = inside(fr, "patch", t.dir, true, false)) t.fix_patch = *p;
+    fr.finish();
+  }
+}
+
+void read_hidden(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  const auto* hidden = r.table("hidden_tests", true);
+  if (!hidden) return;
+  core::TableReader hr(*hidden, "hidden_tests", errors);
+  if (hr.has("dir") == hr.has("patch")) {
+    hr.raw("dir");
+    hr.raw("patch");
+    errors.add(hidden->source(), "[hidden_tests] needs exactly one of 'dir' or 'patch'");
+  } else if (hr.has("dir")) {
+    t.hidden_kind = HiddenKind::dir;
+    if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
+  } else {
+    t.hidden_kind = HiddenKind::patch;
+    if (auto p = inside(hr, "patch", t.dir, true, false)) t.hidden = *p;
+  }
+  hr.finish();
+}
+
+void read_limits(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  if (const auto* limits = r.table("limits", false)) {
+    core::TableReader lr(*limits, "limits", errors);
+    t.agent_seconds = static_cast<int>(lr.integer("agent_seconds", false, 1, 86400).value_or(900));
+    lr.finish();
+  }
+}
+
 }  // namespace
 
 std::string to_string(Tier t) {
@@ -228,6 +287,7 @@ Task load_task(const fs::path& task_dir) {
   return parse_task(core::read_file(spec_file), task_dir);
 }
 
+// One reader per part of task.toml, in the order docs/task-format.md lists them.
 Task parse_task(std::string_view spec, const fs::path& task_dir) {
   Task t;
   t.dir = fs::absolute(task_dir).lexically_normal();
@@ -236,56 +296,16 @@ Task parse_task(std::string_view spec, const fs::path& task_dir) {
   const auto parsed = core::parse_toml(spec, errors);
   errors.throw_if_any();
   core::TableReader r(*parsed, "", errors);
-
-  t.id = r.string("id", true).value_or("");
-  if (t.id.size() > kMaxIdLength) {
-    errors.add(r.where("id"), fmt::format("'id' is {} characters long; use at most {}", t.id.size(), kMaxIdLength));
-  } else if (!t.id.empty() && !std::regex_match(t.id, std::regex("[a-z0-9][a-z0-9-]*"))) {
-    errors.add(r.where("id"), fmt::format("'id' = \"{}\" may hold only lowercase letters, digits and dashes", t.id));
-  }
-  t.title = r.string("title", true).value_or("");
-  t.language = r.string("language", true).value_or("");
-  if (!t.language.empty() && std::find(kLanguages.begin(), kLanguages.end(), t.language) == kLanguages.end()) {
-    errors.add(r.where("language"), fmt::format("'language' = \"{}\" is not one of cpp, c, python, javascript, "
-                                                "typescript, shell, java, rust, go, other", t.language));
-  }
-  t.tags = r.string_list("tags", false);
+  read_identity(r, t, errors);
   read_protected(r, t);
-  if (auto p = inside(r, "statement", t.dir, true, false)) {
-    t.statement_file = *p;
-    t.statement = core::read_file(*p);
-    if (t.statement.find_first_not_of(" \n\t\r") == std::string::npos)
-      errors.add(r.where("statement"), fmt::format("'statement': {} is empty", p->string()));
-  }
+  read_statement(r, t, errors);
   t.toolchain = r.string_list("toolchain", false);
   read_repo(r, t);
-  if (const auto* fix = r.table("fix", true)) {
-    core::TableReader fr(*fix, "fix", errors);
-    if (auto p = inside(fr, "patch", t.dir, true, false)) t.fix_patch = *p;
-    fr.finish();
-  }
-  if (const auto* hidden = r.table("hidden_tests", true)) {
-    core::TableReader hr(*hidden, "hidden_tests", errors);
-    if (hr.has("dir") == hr.has("patch")) {
-      hr.raw("dir");
-      hr.raw("patch");
-      errors.add(hidden->source(), "[hidden_tests] needs exactly one of 'dir' or 'patch'");
-    } else if (hr.has("dir")) {
-      t.hidden_kind = HiddenKind::dir;
-      if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
-    } else {
-      t.hidden_kind = HiddenKind::patch;
-      if (auto p = inside(hr, "patch", t.dir, true, false)) t.hidden = *p;
-    }
-    hr.finish();
-  }
+  read_fix(r, t, errors);
+  read_hidden(r, t, errors);
   read_tests(r, t);
   read_grades(r, t);
-  if (const auto* limits = r.table("limits", false)) {
-    core::TableReader lr(*limits, "limits", errors);
-    t.agent_seconds = static_cast<int>(lr.integer("agent_seconds", false, 1, 86400).value_or(900));
-    lr.finish();
-  }
+  read_limits(r, t, errors);
   r.finish();
   errors.throw_if_any();
   t.hash = content_hash(t, spec);
