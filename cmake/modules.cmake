@@ -21,4 +21,5 @@ agentrace_module(scaffold core proc sandbox suite workspace)
 agentrace_module(race core grade net proc proxy sandbox scaffold store suite workspace)
 agentrace_module(report core grade render store)
 agentrace_module(speed core net render wire)
+agentrace_module(interop core grade race store suite workspace)
 # src/app (the agentrace binary) sits on top and may include every module.

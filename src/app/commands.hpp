@@ -17,6 +17,7 @@ void register_agents(CLI::App& app);    // cmd-agents.cpp: installed agent CLIs 
 void register_review(CLI::App& app);    // cmd-review.cpp: blind human grading page
 void register_agent(CLI::App& app);     // cmd-agent.cpp: the built-in agent (runs inside the sandbox)
 void register_speed(CLI::App& app);     // cmd-speed.cpp: endpoint speed test (load generator)
+void register_task(CLI::App& app);      // cmd-task.cpp: task new (a task from a fix commit)
 
 // Set by main: the process exit code a command wants (0 unless it sets one).
 int& exit_code();

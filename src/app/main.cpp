@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   app::register_review(app);
   app::register_agent(app);
   app::register_speed(app);
+  app::register_task(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,61 @@
+#include "interop/task-writer.hpp"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "core/fs.hpp"
+
+namespace agentrace::interop {
+
+std::string toml_quote(const std::string& s) {
+  std::ostringstream os;
+  os << toml::value<std::string>(s);
+  return os.str();
+}
+
+std::string id_from(const std::string& text) {
+  std::string id;
+  for (const unsigned char ch : text) {
+    if (std::isalnum(ch) && ch < 0x80) {
+      id += static_cast<char>(std::tolower(ch));
+    } else if (!id.empty() && id.back() != '-') {
+      id += '-';
+    }
+    if (id.size() >= 48) break;
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  return id.empty() ? "task" : id;
+}
+
+namespace {
+
+std::string toml_text(const TaskDraft& d) {
+  std::string t;
+  for (const auto& n : d.notes) t += "# " + n + "\n";
+  t += fmt::format("id = {}\ntitle = {}\nlanguage = {}\nstatement = \"statement.md\"\n\n", toml_quote(d.id),
+                   toml_quote(d.title), toml_quote(d.language));
+  t += fmt::format("[repo]\nurl = {}\ncommit = {}\n\n", toml_quote(d.repo_url), toml_quote(d.base_commit));
+  t += "[fix]\npatch = \"fix.patch\"\n\n[hidden_tests]\npatch = \"hidden.patch\"\n\n[tests]\n";
+  if (d.setup) t += fmt::format("setup = {}\n", toml_quote(*d.setup));
+  t += fmt::format("timeout_seconds = {}\n", d.test_timeout_s);
+  for (const auto& test : d.tests)
+    t += fmt::format("\n[[tests.{}]]\nname = {}\ncmd = {}\n", test.tier, toml_quote(test.name), toml_quote(test.cmd));
+  t += fmt::format("\n[grades]\nmiss = {}\nbasic = {}\nsolid = {}\ncomplete = {}\n", toml_quote(d.miss),
+                   toml_quote(d.basic), toml_quote(d.solid), toml_quote(d.complete));
+  return t;
+}
+
+}  // namespace
+
+std::filesystem::path write_task(const TaskDraft& d, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  core::write_file(dir / "statement.md", d.statement);
+  core::write_file(dir / "fix.patch", d.fix_patch);
+  core::write_file(dir / "hidden.patch", d.hidden_patch);
+  core::write_file(dir / "task.toml", toml_text(d));
+  return dir / "task.toml";
+}
+
+}  // namespace agentrace::interop

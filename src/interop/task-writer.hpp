@@ -1,0 +1,33 @@
+#pragma once
+// Writes a task folder (task.toml, statement.md, fix.patch, hidden.patch) from parts,
+// the way docs/task-format.md lays it out, with values quoted by toml++.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentrace::interop {
+
+struct TaskDraft {
+  std::string id, title, language;
+  std::string statement;
+  std::string repo_url, base_commit;
+  std::string fix_patch, hidden_patch;
+  std::optional<std::string> setup;
+  int test_timeout_s = 120;
+  struct Test {
+    std::string tier, name, cmd;  // tier: fail_to_pass | strict | pass_to_pass
+  };
+  std::vector<Test> tests;
+  std::string miss, basic, solid, complete;  // grade meanings
+  std::vector<std::string> notes;            // comments written at the top of task.toml
+};
+
+// Writes the draft into dir (created); returns dir / "task.toml".
+std::filesystem::path write_task(const TaskDraft& d, const std::filesystem::path& dir);
+// A TOML value for s (a basic, literal or multi-line string as toml++ picks).
+std::string toml_quote(const std::string& s);
+// A task id from free text: lowercase letters, digits and dashes, at most 48 characters.
+std::string id_from(const std::string& text);
+
+}  // namespace agentrace::interop
