@@ -22,4 +22,5 @@ agentrace_module(race core grade net proc proxy sandbox scaffold store suite wor
 agentrace_module(report core grade render store)
 agentrace_module(speed core net render wire)
 agentrace_module(interop core grade race store suite workspace)
+agentrace_module(cluster core proc race store suite)
 # src/app (the agentrace binary) sits on top and may include every module.

@@ -18,6 +18,8 @@ void register_review(CLI::App& app);    // cmd-review.cpp: blind human grading p
 void register_agent(CLI::App& app);     // cmd-agent.cpp: the built-in agent (runs inside the sandbox)
 void register_speed(CLI::App& app);     // cmd-speed.cpp: endpoint speed test (load generator)
 void register_task(CLI::App& app);      // cmd-task.cpp: task new (a task from a fix commit)
+void register_worker(CLI::App& app);    // cmd-worker.cpp: one shard of a plan (Slurm, Kubernetes)
+void register_merge(CLI::App& app);     // cmd-merge.cpp: fold shard stores into one
 
 // Set by main: the process exit code a command wants (0 unless it sets one).
 int& exit_code();

@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   app::register_agent(app);
   app::register_speed(app);
   app::register_task(app);
+  app::register_worker(app);
+  app::register_merge(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

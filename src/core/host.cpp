@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -16,6 +17,16 @@ std::string host_name() {
   char buf[256] = {};
   gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+std::string batch_job() {
+  const auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  if (auto job = env("AGENTRACE_JOB"); !job.empty()) return job;
+  if (auto array = env("SLURM_ARRAY_JOB_ID"); !array.empty()) return array + "_" + env("SLURM_ARRAY_TASK_ID");
+  return env("SLURM_JOB_ID");
 }
 
 std::string host_info_json() {

@@ -23,6 +23,7 @@ struct RaceSpec {
   std::filesystem::path suite_dir;
   std::vector<std::string> task_filter;  // empty = every task
   int tasks_line = 0, tasks_column = 0;  // where the race file lists them (0: from --task)
+  std::vector<std::string> attempt_filter;  // empty = every attempt; else a worker's shard
   std::vector<scaffold::ContenderConfig> contenders;
   int repeats = 1;
   int jobs = 1;

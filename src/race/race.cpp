@@ -50,7 +50,7 @@ void check_toolchains(const suite::Suite& suite, const std::vector<std::string>&
     throw core::UsageError("toolchain missing on this machine (run scripts/setup or install it):" + missing);
 }
 
-RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts) {
+RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   RaceRun run;
   run.suite = suite::load_suite(spec.suite_dir);
   check_toolchains(run.suite, spec.task_filter);
@@ -92,6 +92,12 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
         std::find(spec.task_filter.begin(), spec.task_filter.end(), t.id) != spec.task_filter.end())
       db.put_task(task_row(t), run.race_id);
   }
+  return run;
+}
+
+RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts) {
+  auto run = open_race(spec, db);
+  const auto mode = sandbox::parse_mode(spec.sandbox);
   workspace::RepoCache repos(opts.work_dir / "repos");
   ModelGateway gateway(spec, opts.work_dir / "run", db, mode, opts.cassette_dir);
   AttemptEnv env{repos, gateway.active() ? &gateway : nullptr, opts.work_dir, mode, spec.agent_seconds,

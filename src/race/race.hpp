@@ -26,6 +26,9 @@ struct RaceRun {
 // Throws core::UsageError before any attempt runs when the race cannot run as given
 // (bad suite, missing toolchain, sandbox unavailable without --sandbox none).
 RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts);
+// The same checks, and the race, contenders and tasks recorded, without running any
+// attempt (run --on slurm plans here and runs on the cluster).
+RaceRun open_race(const RaceSpec& spec, store::Store& db);
 
 // Checks the tasks' toolchains are on PATH; throws UsageError naming task and command.
 void check_toolchains(const suite::Suite& suite, const std::vector<std::string>& task_filter);

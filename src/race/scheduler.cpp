@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/error.hpp"
 #include "core/host.hpp"
 #include "proc/spawn.hpp"
 #include "store/lease.hpp"
@@ -110,6 +111,23 @@ std::map<std::string, store::AttemptState> states(store::Store& db, const std::s
   return out;
 }
 
+// A worker's shard of the race; an id the race does not plan means the plan is stale.
+std::vector<store::AttemptRecord> only_these(std::vector<store::AttemptRecord> planned,
+                                             const std::vector<std::string>& filter) {
+  if (filter.empty()) return planned;
+  std::map<std::string, store::AttemptRecord> by_id;
+  for (auto& a : planned) by_id.emplace(a.id, std::move(a));
+  std::vector<store::AttemptRecord> out;
+  for (const auto& id : filter) {
+    auto it = by_id.find(id);
+    if (it == by_id.end())
+      throw core::UsageError(fmt::format("attempt {} of the plan is not in this race: the suite or the race file "
+                                         "changed since the plan was written; write the plan again", id));
+    out.push_back(std::move(it->second));
+  }
+  return out;
+}
+
 }  // namespace
 
 RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::string& race_id,
@@ -117,7 +135,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
   using S = store::AttemptState;
   const auto started = core::Clock::now();
   RunSummary summary;
-  const auto planned = plan(spec, race_id, suite);
+  const auto planned = only_these(plan(spec, race_id, suite), spec.attempt_filter);
   db.plan(planned);
   release_gone_owners(db, race_id);
   db.reset_unfinished(race_id, core::wall_now_ms());
@@ -138,6 +156,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
   std::mutex summary_mutex;
   std::exception_ptr store_error;
   const std::string host = core::host_name();
+  const std::string job = core::batch_job();
   const std::string owner = store::new_owner();
   LeaseKeeper keeper(db, owner);
   auto run_one = [&](const std::string& id) {
@@ -169,7 +188,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
           if (proc::cancel_requested() || summary.cancelled || store_error) return;
         }
         const auto now = core::wall_now_ms();
-        const auto id = db.claim(order, {owner, host, now, keeper.lease_until()});
+        const auto id = db.claim(order, {owner, host, now, keeper.lease_until(), job});
         if (!id) return;
         run_one(*id);
       }

@@ -79,6 +79,7 @@ struct AttemptRecord {
   std::string grade_detail;   // why: which tier failed
   std::string agent_json;     // what the scaffold reported (turns, tokens, its own timing)
   std::string host;
+  std::string job;              // the batch job it ran in (Slurm array task, Kubernetes index)
   std::string time_split_json;  // model / tools / scaffold / network seconds (sum = wall)
   int calls = 0;                // model calls the proxy recorded
   std::optional<int> auto_grade;  // the test tiers' grade before hygiene
@@ -102,6 +103,7 @@ struct Claim {
   std::string host;
   std::int64_t now_ms = 0;
   std::int64_t lease_until_ms = 0;
+  std::string job;  // the batch job (Slurm array task, Kubernetes index), "" when none
 };
 
 struct TestOutcome {

@@ -87,6 +87,10 @@ CREATE TABLE speed_samples(
 ALTER TABLE attempts ADD COLUMN owner TEXT;
 ALTER TABLE attempts ADD COLUMN lease_until INTEGER;
 )sql",
+    // 8: the batch job an attempt ran in (Slurm "<array job>_<task>", a Kubernetes index).
+    R"sql(
+ALTER TABLE attempts ADD COLUMN job TEXT;
+)sql",
 };
 
 AttemptRecord read_attempt(SQLite::Statement& q) {
@@ -134,6 +138,7 @@ AttemptRecord read_attempt(SQLite::Statement& q) {
   if (!q.getColumn(i).isNull()) a.judge_grade = q.getColumn(i).getInt();
   ++i;
   a.judge_json = q.getColumn(i++).getString();
+  a.job = q.getColumn(i++).getString();
   return a;
 }
 
@@ -141,7 +146,7 @@ const char* const kAttemptColumns =
     "id, race_id, task_id, task_hash, contender, repeat, state, failure, failure_detail, "
     "started_at, ended_at, runs, wall_s, setup_s, grade_s, exit_code, term_signal, timed_out, "
     "user_s, sys_s, max_rss_kb, stdout_bytes, stderr_bytes, output_truncated, diff, "
-    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls, auto_grade, hygiene_json, judge_grade, judge_json";
+    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls, auto_grade, hygiene_json, judge_grade, judge_json, job";
 
 }  // namespace
 
@@ -294,7 +299,7 @@ std::optional<std::string> Store::claim(const ClaimOrder& order, const Claim& c)
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_,
                       "UPDATE attempts SET state='running', owner=?1, lease_until=?2, host=?3, started_at=?4, "
-                      "updated_at=?4, runs=runs+1 WHERE id=(SELECT a.id FROM json_each(?5) j JOIN attempts a ON "
+                      "updated_at=?4, runs=runs+1, job=?7 WHERE id=(SELECT a.id FROM json_each(?5) j JOIN attempts a ON "
                       "a.id=j.value WHERE a.state='planned' OR (a.state='running' AND a.lease_until<?6) "
                       "ORDER BY j.key LIMIT 1) RETURNING id");
   q.bind(1, c.owner);
@@ -303,6 +308,7 @@ std::optional<std::string> Store::claim(const ClaimOrder& order, const Claim& c)
   q.bind(4, core::wall_now_rfc3339());
   q.bind(5, order.ids_json);
   q.bind(6, c.now_ms);
+  q.bind(7, c.job);
   if (!q.executeStep()) return std::nullopt;
   auto id = q.getColumn(0).getString();
   q.executeStep();  // runs the statement to its end: the claim is written
