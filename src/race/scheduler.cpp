@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stop_token>
 #include <thread>
 
@@ -91,10 +92,25 @@ class LeaseKeeper {
 
 // Attempts claimed by a process of this host that is gone go back to planned at once;
 // those of other hosts when their lease expires.
-void release_gone_owners(store::Store& db, const std::string& race_id) {
+int release_gone_owners(store::Store& db, const std::string& race_id) {
+  int released = 0;
   for (const auto& owner : db.owners(race_id)) {
-    if (store::owner_gone_here(owner)) db.release(owner);
+    if (store::owner_gone_here(owner)) released += db.release(owner);
   }
+  return released;
+}
+
+// When nothing is left to claim but others still run some of `ids`: waits a moment and
+// says to try again, after putting back what owners that died on this host held, so a
+// worker finishes what a killed one left (others' expire with their lease).
+bool others_still_running(store::Store& db, const std::string& race_id, const std::set<std::string>& ids) {
+  if (release_gone_owners(db, race_id) > 0) return true;  // to claim at once
+  bool running = false;
+  for (const auto& [id, state] : db.attempt_states(race_id))
+    running = running || (state == store::AttemptState::running && ids.count(id) > 0);
+  for (int i = 0; running && i < 10 && !proc::cancel_requested(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return running;
 }
 
 int count_in(const std::map<std::string, store::AttemptState>& state, std::initializer_list<store::AttemptState> of) {
@@ -149,6 +165,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
     ids.push_back(a.id);
   }
   const store::ClaimOrder order(ids);
+  const std::set<std::string> id_set(ids.begin(), ids.end());
   std::map<std::string, const scaffold::ContenderConfig*> contenders;
   for (const auto& c : spec.contenders) contenders[c.name] = &c;
 
@@ -189,8 +206,11 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
         }
         const auto now = core::wall_now_ms();
         const auto id = db.claim(order, {owner, host, now, keeper.lease_until(), job});
-        if (!id) return;
-        run_one(*id);
+        if (id) {
+          run_one(*id);
+        } else if (!others_still_running(db, race_id, id_set)) {
+          return;
+        }
       }
     } catch (const std::exception&) {  // the store failed (e.g. a full disk): stop the race, say why
       std::lock_guard g(summary_mutex);

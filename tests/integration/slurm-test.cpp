@@ -1,0 +1,268 @@
+// `agentrace run --on slurm` against a real single-node Slurm cluster (Debian's slurm-wlm
+// and munge, brought up in a private folder and torn down by the test): a job array of 4
+// shards races oracle, nop and the built-in agent on a simulated endpoint; one shard is
+// cancelled mid-attempt, a rerun is interrupted (Ctrl-C cancels its job), the next rerun
+// finishes, and the race has exactly the attempt ids and grades of the same race run
+// locally, with nothing left running.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include "core/fs.hpp"
+#include "proc/spawn.hpp"
+#include "store/store.hpp"
+#include "support/test-support.hpp"
+
+namespace agentrace {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  for (auto waited = 0ms; waited < limit; waited += 100ms) {
+    if (done()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return done();
+}
+
+// The processes whose command line holds `needle`.
+std::vector<pid_t> processes_with(const std::string& needle) {
+  std::vector<pid_t> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == getpid()) continue;
+    std::ifstream cmdline(entry.path() / "cmdline", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (text.find(needle) != std::string::npos) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// munged, slurmctld and slurmd on a private folder and private ports.
+class SlurmCluster {
+ public:
+  explicit SlurmCluster(const fs::path& root) : root_(root) {
+    for (const char* d : {"munge", "state", "spool", "run", "log"}) fs::create_directories(root / d);
+    fs::permissions(root / "munge", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
+    core::write_file(root / "munge" / "munge.key", random_key());
+    fs::permissions(root / "munge" / "munge.key", fs::perms::owner_read | fs::perms::owner_write);
+    core::write_file(conf(), config());
+    setenv("SLURM_CONF", conf().c_str(), 1);
+    up_ = start(fmt::format("munged --socket={0}/munge/munge.socket.2 --key-file={0}/munge/munge.key "
+                            "--pid-file={0}/run/munged.pid --log-file={0}/log/munged.log --seed-file={0}/munge/seed",
+                            root.string())) &&
+          start("slurmctld -f " + conf().string()) && start("slurmd -f " + conf().string()) &&
+          eventually([] { return test::run_command("sinfo -h -o %T").out == "idle\n"; }, 30s);
+  }
+  ~SlurmCluster() {
+    test::run_command("scancel --user=root 2>/dev/null");
+    for (const char* daemon : {"slurmd", "slurmctld", "munged"}) stop(daemon);
+    unsetenv("SLURM_CONF");
+  }
+  bool up() const { return up_; }
+  fs::path conf() const { return root_ / "slurm.conf"; }
+  std::string log(const std::string& daemon) const { return core::read_file(root_ / "log" / (daemon + ".log")); }
+
+ private:
+  static std::string random_key() {
+    std::ifstream in("/dev/urandom", std::ios::binary);
+    std::string key(1024, '\0');
+    in.read(key.data(), static_cast<std::streamsize>(key.size()));
+    return key;
+  }
+  static bool start(const std::string& command) { return test::run_command(command).exit_code == 0; }
+  std::string config() const {
+    const auto host = test::run_command("hostname").out;
+    return fmt::format(R"(ClusterName=ci
+SlurmctldHost=localhost
+SlurmctldPort={1}
+SlurmdPort={2}
+SlurmUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket={0}/munge/munge.socket.2
+StateSaveLocation={0}/state
+SlurmdSpoolDir={0}/spool
+SlurmctldPidFile={0}/run/slurmctld.pid
+SlurmdPidFile={0}/run/slurmd.pid
+SlurmctldLogFile={0}/log/slurmctld.log
+SlurmdLogFile={0}/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MpiDefault=none
+MailProg=/bin/true
+ReturnToService=2
+KillWait=5
+SchedulerParameters=batch_sched_delay=0
+NodeName={3} NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
+PartitionName=debug Nodes={3} Default=YES MaxTime=INFINITE State=UP
+)",
+                       root_.string(), free_port(), free_port(), host.substr(0, host.find('\n')));
+  }
+  // By its pid file, after checking the pid is still that daemon (pids are reused).
+  void stop(const std::string& daemon) const {
+    const auto file = root_ / "run" / (daemon + ".pid");
+    if (!fs::exists(file)) return;
+    const pid_t pid = std::stoi(core::read_file(file));
+    const auto comm = [pid] {
+      std::ifstream in(fmt::format("/proc/{}/comm", pid));
+      std::string name;
+      std::getline(in, name);
+      return name;
+    };
+    if (comm() != daemon) return;
+    kill(pid, SIGTERM);
+    if (!eventually([&] { return comm() != daemon; }, 10s)) kill(pid, SIGKILL);
+  }
+  fs::path root_;
+  bool up_ = false;
+};
+
+class Slurm : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* program : {"munged", "slurmctld", "slurmd", "sbatch"}) {
+      if (!proc::find_program(program, "/usr/sbin:/usr/bin:/sbin:/bin"))
+        GTEST_SKIP() << program << " is not installed (slurm-wlm, munge: scripts/setup installs them)";
+    }
+    if (geteuid() != 0) GTEST_SKIP() << "a private slurmd needs root";
+    setenv("AGENTRACE_AGENTS_DIR", (test::source_dir() / "agents").c_str(), 0);
+    core::write_file(race_file(), fmt::format(R"(name = "sharded"
+suite = "{}"
+tasks = ["sh-rotate-error-path", "py-csvkit-quoted-newline"]
+[[contenders]]
+name = "oracle"
+scaffold = "oracle"
+[[contenders]]
+name = "nop"
+scaffold = "nop"
+[[contenders]]
+name = "builtin-sim"
+scaffold = "builtin"
+model = "sim-model"
+[contenders.endpoint]
+sim = "zero"
+)", (test::source_dir() / "suites" / "starter").string()));
+  }
+  fs::path race_file() const { return tmp.path() / "race.toml"; }
+  fs::path db() const { return tmp.path() / "main.db"; }
+  fs::path shared() const { return tmp.path() / "shared"; }
+  std::vector<std::string> slurm_run() const {
+    return {test::binary().string(), "run", race_file().string(), "--db", db().string(), "--on", "slurm",
+            "--nodes", "4", "--shared", shared().string(), "-q"};
+  }
+  static std::map<std::string, std::optional<int>> grades(const fs::path& file) {
+    store::Store s(file);
+    std::map<std::string, std::optional<int>> out;
+    for (const auto& a : s.attempts(s.races().at(0).id)) out[a.id] = a.state == store::AttemptState::done ? a.grade : -1;
+    return out;
+  }
+  static std::string running_shard(const fs::path& dir) {
+    for (int k = 0; k < 4; ++k) {
+      const auto file = dir / fmt::format("shard-{}.db", k);
+      if (!fs::exists(file)) continue;
+      try {
+        SQLite::Database d(file.string(), SQLite::OPEN_READONLY);
+        if (d.execAndGet("SELECT count(*) FROM attempts WHERE state='running'").getInt() > 0) return std::to_string(k);
+      } catch (const std::exception&) {  // still being created
+      }
+    }
+    return "";
+  }
+  core::TempDir tmp{"slurm"};
+};
+
+TEST_F(Slurm, AShardedRaceWithAKilledShardAndARerunEqualsTheLocalRace) {
+  std::optional<SlurmCluster> cluster;
+  cluster.emplace(tmp.path() / "cluster");
+  ASSERT_TRUE(cluster->up()) << cluster->log("slurmctld") << cluster->log("slurmd");
+  setenv("AGENTRACE_NODE_WORK", (tmp.path() / "node").c_str(), 1);
+
+  // First submission: one array task is cancelled while an attempt of it runs.
+  const auto submit = shared() / "submit-1";
+  test::Process first(slurm_run(), tmp.path() / "first.out", tmp.path() / "first.err");
+  std::string shard;
+  ASSERT_TRUE(eventually([&] { return fs::exists(submit / "job-id") && !(shard = running_shard(submit)).empty(); }, 120s))
+      << core::read_file(tmp.path() / "first.err");
+  const auto job = core::read_file(submit / "job-id");
+  ASSERT_EQ(test::run_command(fmt::format("scancel {}_{}", job, shard)).exit_code, 0);
+  EXPECT_EQ(first.wait(), 3) << core::read_file(tmp.path() / "first.err");
+  const auto first_err = core::read_file(tmp.path() / "first.err");
+  EXPECT_NE(first_err.find("unfinished"), std::string::npos) << first_err;
+  EXPECT_NE(core::read_file(submit / fmt::format("shard-{}.log", shard)).find("interrupted"), std::string::npos);
+
+  // Second: Ctrl-C right after submitting cancels its job.
+  test::Process second(slurm_run(), tmp.path() / "second.out", tmp.path() / "second.err");
+  ASSERT_TRUE(eventually([&] { return fs::exists(shared() / "submit-2" / "job-id"); }, 60s))
+      << core::read_file(tmp.path() / "second.err");
+  kill(second.pid(), SIGINT);
+  EXPECT_EQ(second.wait(), 130) << core::read_file(tmp.path() / "second.err");
+  const auto job2 = core::read_file(shared() / "submit-2" / "job-id");
+  EXPECT_EQ(test::run_command("squeue -h -j " + job2 + " 2>/dev/null").out, "");
+
+  // Third: only what is unfinished is sent again, and the race completes.
+  const auto third = test::run_command(fmt::format("'{}' 2>&1", fmt::join(slurm_run(), "' '")));
+  ASSERT_EQ(third.exit_code, 0) << third.out;
+  EXPECT_EQ(third.out.find("submitted 6 attempts"), std::string::npos) << third.out;
+
+  const auto local_db = tmp.path() / "local.db";
+  const auto local = test::run_command(fmt::format("'{}' run '{}' --db '{}' -q 2>&1", test::binary().string(),
+                                                   race_file().string(), local_db.string()));
+  ASSERT_EQ(local.exit_code, 0) << local.out;
+  const auto sharded = grades(db());
+  EXPECT_EQ(sharded.size(), 6u);
+  EXPECT_EQ(sharded, grades(local_db));
+  store::Store s(db());
+  std::set<std::string> jobs;  // where each attempt ran: "<array job>_<task>"
+  for (const auto& a : s.attempts(s.races().at(0).id)) {
+    EXPECT_TRUE(std::regex_match(a.job, std::regex("[0-9]+_[0-3]"))) << a.id << " ran in job '" << a.job << "'";
+    jobs.insert(a.job.substr(0, a.job.find('_')));
+  }
+  EXPECT_TRUE(jobs.count(job)) << "the first submission's finished attempts are kept";
+  EXPECT_GE(jobs.size(), 2u);
+
+  // Nothing of the race or the cluster is left: no worker, no daemon, no socket, no work folder.
+  cluster.reset();
+  EXPECT_TRUE(eventually([&] { return processes_with(tmp.path().string()).empty(); }, 15s))
+      << processes_with(tmp.path().string()).size() << " processes left";
+  EXPECT_FALSE(fs::exists(tmp.path() / "cluster" / "munge" / "munge.socket.2"));
+  EXPECT_TRUE(!fs::exists(tmp.path() / "node") || fs::is_empty(tmp.path() / "node"));
+}
+
+}  // namespace
+}  // namespace agentrace
