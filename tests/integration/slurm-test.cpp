@@ -72,6 +72,8 @@ class SlurmCluster {
  public:
   explicit SlurmCluster(const fs::path& root) : root_(root) {
     for (const char* d : {"munge", "state", "spool", "run", "log"}) fs::create_directories(root / d);
+    // munged wants every folder above its socket searchable by all
+    fs::permissions(root.parent_path(), fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
     fs::permissions(root / "munge", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                         fs::perms::others_read | fs::perms::others_exec);
     core::write_file(root / "munge" / "munge.key", random_key());
@@ -91,7 +93,10 @@ class SlurmCluster {
   }
   bool up() const { return up_; }
   fs::path conf() const { return root_ / "slurm.conf"; }
-  std::string log(const std::string& daemon) const { return core::read_file(root_ / "log" / (daemon + ".log")); }
+  std::string log(const std::string& daemon) const {
+    const auto file = root_ / "log" / (daemon + ".log");
+    return fs::exists(file) ? core::read_file(file) : daemon + " wrote no log";
+  }
 
  private:
   static std::string random_key() {
@@ -210,7 +215,7 @@ sim = "zero"
 TEST_F(Slurm, AShardedRaceWithAKilledShardAndARerunEqualsTheLocalRace) {
   std::optional<SlurmCluster> cluster;
   cluster.emplace(tmp.path() / "cluster");
-  ASSERT_TRUE(cluster->up()) << cluster->log("slurmctld") << cluster->log("slurmd");
+  ASSERT_TRUE(cluster->up()) << cluster->log("munged") << cluster->log("slurmctld") << cluster->log("slurmd");
   setenv("AGENTRACE_NODE_WORK", (tmp.path() / "node").c_str(), 1);
 
   // First submission: one array task is cancelled while an attempt of it runs.
