@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include "report/placement.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
@@ -132,6 +134,7 @@ std::string render_markdown(const RaceData& d) {
   out += optional_sections(d, cols);
   out += comparison_section(d);
   out += speed_section(d);
+  out += placement_section(placement(d.attempts));
   if (!rs.failures.empty()) {
     out += "## Failures by class\n\n";
     std::vector<std::vector<std::string>> cells;
@@ -197,6 +200,7 @@ std::string render_json(const RaceData& d) {
   j["agreement"] = render::json_rows(agreement_columns(), rs.agreement);
   j["scaffold_comparisons"] = comparisons_json(d);
   j["speed_runs"] = speed_runs_json(d);
+  if (auto where = placement_json(placement(d.attempts)); !where.is_null()) j["placement"] = where;
   return j.dump(2) + "\n";
 }
 

@@ -260,6 +260,10 @@ TEST_F(Slurm, AShardedRaceWithAKilledShardAndARerunEqualsTheLocalRace) {
   }
   EXPECT_TRUE(jobs.count(job)) << "the first submission's finished attempts are kept";
   EXPECT_GE(jobs.size(), 2u);
+  const auto report = test::run_command(fmt::format("'{}' report --db '{}'", test::binary().string(), db().string()));
+  EXPECT_NE(report.out.find("## Where attempts ran"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find(fmt::format("| {}_", job)), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("speed-up"), std::string::npos) << report.out;
 
   // Nothing of the race or the cluster is left: no worker, no daemon, no socket, no work folder.
   cluster.reset();
