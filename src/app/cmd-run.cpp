@@ -55,7 +55,12 @@ void register_run(CLI::App& app) {
   cmd->callback([args] {
     auto spec = cluster::build_spec(args->race);
     store::Store db(args->db);
-    if (args->elsewhere.active()) return run_elsewhere(args->race, spec, db, args->elsewhere, args->quiet);
+    if (args->elsewhere.active()) {
+      if (args->keep || !args->cassettes.empty() || !args->work.empty())
+        throw core::UsageError("--keep-workspaces, --cassettes and --work are for a local run; with --on or "
+                               "--plan-only the workers' folders are node-local (docs/scale-out.md)");
+      return run_elsewhere(args->race, spec, db, args->elsewhere, args->quiet);
+    }
     race::RaceOptions opts{args->work.empty() ? default_work_dir(args->db) : std::filesystem::path(args->work),
                            args->keep, args->cassettes};
     install_signal_handlers();
