@@ -58,13 +58,15 @@ std::vector<fs::path> earlier_submissions(const fs::path& shared) {
   return out;
 }
 
-void merge_shard(const fs::path& db, const fs::path& shard, const std::string& what) {
+// Says what the shard brought; an earlier shard merged before brings nothing and says nothing.
+void merge_shard(const fs::path& db, const fs::path& shard, const std::string& what, bool earlier = false) {
   if (!fs::exists(shard)) {
-    fmt::print(stderr, "{}: no store (it never started a worker; see its log)\n", what);
+    if (!earlier) fmt::print(stderr, "{}: no store (it never started a worker; see its log)\n", what);
     return;
   }
   const auto n = merge_store(db, shard);
-  fmt::print(stderr, "{} merged: {} attempts added, {} replaced\n", what, n.added, n.replaced);
+  if (!earlier || n.added + n.replaced > 0)
+    fmt::print(stderr, "{} merged: {} attempts added, {} replaced\n", what, n.added, n.replaced);
 }
 
 // What earlier submissions left goes into the store first, so a rerun sends only what
@@ -76,7 +78,7 @@ void merge_earlier(const fs::path& shared, store::Store& db) {
       throw core::UsageError(fmt::format("job {} of an earlier submission ({}) is still queued or running: wait for "
                                          "it, or cancel it with `scancel {}`, then run again", job, dir.string(), job));
     for (const auto& e : fs::directory_iterator(dir)) {
-      if (e.path().extension() == ".db") merge_shard(db.file(), e.path(), fmt::format("earlier shard {}", e.path().string()));
+      if (e.path().extension() == ".db") merge_shard(db.file(), e.path(), fmt::format("earlier shard {}", e.path().string()), true);
     }
   }
 }

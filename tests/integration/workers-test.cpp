@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.hpp"
 #include "core/host.hpp"
@@ -133,6 +134,23 @@ TEST_F(Workers, ShardStoresMergeIntoTheRaceOfOneLocalRunAndMergingTwiceChangesNo
   for (const auto& [id, s] : attempts(local)) by_local[id] = s.first;
   EXPECT_EQ(by_merge, by_local);
   EXPECT_EQ(by_merge.size(), 6u);
+}
+
+TEST_F(Workers, KubernetesEmitsAnIndexedJobForTheUnfinishedAttempts) {
+  const auto dir = tmp.path() / "k8s";
+  const auto r = run({"run", race_file().string(), "--db", db().string(), "--on", "kubernetes", "--emit", dir.string(),
+                      "--image", "example/agentrace:1", "--nodes", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto list = nlohmann::json::parse(core::read_file(dir / "race.json"));
+  const auto& items = list.at("items");
+  ASSERT_EQ(items.size(), 3u);
+  const auto plan = nlohmann::json::parse(items.at(0).at("data").at("plan.json").get<std::string>());
+  EXPECT_EQ(plan.at("attempts").size(), 6u);
+  EXPECT_EQ(items.at(2).at("spec").at("completions"), 3);
+  EXPECT_TRUE(fs::exists(dir / "merge.json") && fs::exists(dir / "README.md"));
+  const auto missing = run({"run", race_file().string(), "--db", db().string(), "--on", "kubernetes"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--emit DIR and --image IMAGE"), std::string::npos) << missing.err;
 }
 
 TEST_F(Workers, AStalePlanOrABadShardIsNamed) {
