@@ -25,7 +25,7 @@ struct PlacementSummary {
   double speedup() const { return wall_s > 0 ? attempt_s / wall_s : 0; }
 };
 
-// nullopt-like: empty places when the race is not sharded.
+// Empty places when the race is not sharded.
 PlacementSummary placement(const std::vector<store::AttemptRecord>& attempts);
 std::string placement_section(const PlacementSummary& p);  // markdown, "" when empty
 nlohmann::json placement_json(const PlacementSummary& p);   // null when empty
