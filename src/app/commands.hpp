@@ -18,6 +18,7 @@ void register_review(CLI::App& app);    // cmd-review.cpp: blind human grading p
 void register_agent(CLI::App& app);     // cmd-agent.cpp: the built-in agent (runs inside the sandbox)
 void register_speed(CLI::App& app);     // cmd-speed.cpp: endpoint speed test (load generator)
 void register_task(CLI::App& app);      // cmd-task.cpp: task new (a task from a fix commit)
+void register_import(CLI::App& app);    // cmd-import.cpp: SWE-bench (and other suites) as tasks
 
 // Set by main: the process exit code a command wants (0 unless it sets one).
 int& exit_code();

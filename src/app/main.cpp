@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   app::register_agent(app);
   app::register_speed(app);
   app::register_task(app);
+  app::register_import(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

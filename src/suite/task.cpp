@@ -225,6 +225,20 @@ void read_hidden(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   hr.finish();
 }
 
+void read_origin(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  const auto* origin = r.table("origin", false);
+  if (!origin) return;
+  core::TableReader o(*origin, "origin", errors);
+  Origin out{o.string("kind", true).value_or(""), o.string("id", true).value_or(""), {}};
+  for (const auto& [key, node] : *origin) {
+    const std::string k(key.str());
+    if (k == "kind" || k == "id") continue;
+    if (auto v = o.string(k, false)) out.fields.emplace_back(k, *v);
+  }
+  o.finish();
+  t.origin = std::move(out);
+}
+
 void read_limits(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   if (const auto* limits = r.table("limits", false)) {
     core::TableReader lr(*limits, "limits", errors);
@@ -306,6 +320,7 @@ Task parse_task(std::string_view spec, const fs::path& task_dir) {
   read_tests(r, t);
   read_grades(r, t);
   read_limits(r, t, errors);
+  read_origin(r, t, errors);
   r.finish();
   errors.throw_if_any();
   t.hash = content_hash(t, spec);

@@ -26,6 +26,13 @@ struct TestCommand {
   std::string cmd;
 };
 
+// Where a task came from ([origin]): kind (swe-bench, harbor, commit) and its id there,
+// plus that source's own fields (repo, version, ...), kept for exports such as predictions.
+struct Origin {
+  std::string kind, id;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
 struct GradeMeanings {
   std::string miss, basic, solid, complete;
 };
@@ -50,6 +57,7 @@ struct Task {
   std::vector<std::string> protected_globs;  // harness files the agent may not touch (default: the language's)
   GradeMeanings grades;
   int agent_seconds = 900;
+  std::optional<Origin> origin;
   std::string hash;                 // content hash (sha256 hex)
 
   std::vector<const TestCommand*> tier(Tier t) const;
