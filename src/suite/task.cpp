@@ -112,6 +112,9 @@ void read_repo(core::TableReader& root, Task& t) {
   } else if (r.has("url")) {
     t.repo.kind = RepoKind::url;
     t.repo.url = r.string("url", true).value_or("");
+    if (!t.repo.url.empty() && is_local_url(t.repo.url) && !fs::exists(local_url_path(t)))
+      r.errors().add(r.where("url"), fmt::format("'repo.url': {} does not exist (a relative path is read from the "
+                                                 "task folder)", local_url_path(t).string()));
     auto commit = r.string("commit", false);
     if (!commit) {
       r.errors().add(table->source(), "'repo.commit' is required with 'repo.url': the base commit (40 hex digits)");
@@ -297,6 +300,13 @@ std::optional<Runner> parse_runner(std::string_view name) {
     if (name == n) return kind;
   return std::nullopt;
 }
+
+bool is_local_url(std::string_view url) {
+  const auto colon = url.find(':');
+  return url.find("://") == std::string_view::npos && (colon == std::string_view::npos || url.find('/') < colon);
+}
+
+fs::path local_url_path(const Task& task) { return (task.dir / task.repo.url).lexically_normal(); }
 
 std::vector<std::string> default_protected(const std::string& language) {
   static const std::map<std::string, std::vector<std::string>> defaults = {

@@ -73,6 +73,11 @@ struct Suite {
 // The protected globs of a task that names none (docs/task-format.md lists them).
 std::vector<std::string> default_protected(const std::string& language);
 
+// A `[repo] url` that names a local path rather than a git URL (scheme:// or host:path);
+// a relative one is read from the task folder.
+bool is_local_url(std::string_view url);
+std::filesystem::path local_url_path(const Task& task);
+
 // Throws core::UsageError listing every problem as file:line:col: message.
 Task load_task(const std::filesystem::path& task_dir);
 // The same for the text of the task.toml in task_dir, already read.

@@ -422,6 +422,18 @@ TEST_F(TaskSpec, UrlRepoAndHiddenPatchLoad) {
   EXPECT_EQ(t.hidden, t.dir / "hidden.patch");
 }
 
+TEST_F(TaskSpec, LocalUrlIsReadFromTheTaskFolder) {
+  write_with("patches = \"history\"", "url = \"../upstream\"\ncommit = \"3f2a9c1d\"");
+  expect_error(9, 7, fmt::format("'repo.url': {} does not exist (a relative path is read from the task folder)",
+                                 (tmp_.path() / "upstream").string()));
+  fs::create_directories(tmp_.path() / "upstream");
+  EXPECT_EQ(local_url_path(load_task(dir())), tmp_.path() / "upstream");
+  EXPECT_TRUE(is_local_url("/srv/git/repo.git"));
+  EXPECT_TRUE(is_local_url("repos/a:b"));
+  EXPECT_FALSE(is_local_url("git@github.com:org/repo.git"));
+  EXPECT_FALSE(is_local_url("file:///srv/repo"));
+}
+
 TEST_F(TaskSpec, HashIsStableForTheSameContent) {
   EXPECT_EQ(load_task(dir()).hash, load_task(kFixture).hash);
 }
