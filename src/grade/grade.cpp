@@ -9,6 +9,7 @@
 #include "core/fs.hpp"
 #include "grade/harness.hpp"
 #include "grade/hygiene.hpp"
+#include "grade/offline.hpp"
 #include "grade/runner.hpp"
 #include "proc/spawn.hpp"
 
@@ -189,6 +190,7 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
   if (try_apply(checkout, diff_file, error)) {
     place_hidden_tests(task, checkout);
     g = auto_grade(task, run_tiers(task, checkout, scratch, mode));
+    if (const auto note = offline_note(g.outcomes); !note.empty()) g.detail += "; " + note;
   } else if (!screened.tampered.empty()) {
     g.detail = "the rest of the diff does not apply without its harness changes: no test ran";
   } else {

@@ -121,5 +121,19 @@ TEST_F(Runners, AProgramThatExitsEarlyReportsNoIds) {
   }
 }
 
+// A setup step that needs the network fails at grading, and the grade detail says why.
+TEST_F(Runners, AnOfflineFailureIsNamed) {
+  add_task("needs-net", "language = \"shell\"\n", {{"a.sh", "echo a\n"}}, {{"a.sh", "echo b\n"}},
+           {{"t/check.sh", "[ \"$(bash a.sh)\" = b ]\n"}},
+           "setup = \"git ls-remote https://github.com/agentrace/none.git\"\n"
+           "[[tests.fail_to_pass]]\nname = \"b\"\ncmd = \"bash t/check.sh\"\n");
+  const auto r = test::run_command(fmt::format("{} validate {}", test::binary().string(), suite().string()));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("setup 'setup' failed as a missing network does (\"Could not resolve host\"): grading is "
+                       "offline, so what the tests download belongs in [environment] setup"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace agentrace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/fs.hpp"
+#include "grade/offline.hpp"
 #include "grade/runner.hpp"
 #include "support/test-support.hpp"
 
@@ -186,6 +187,37 @@ TEST(RunnerPlans, DefaultCommandsQuoteIdsAndTheReport) {
   tc.report.clear();
   tc.cmd = "prove -v t/";
   EXPECT_TRUE(plan_run(tc, {"x"}, "/r").report_is_output);
+}
+
+// Output captured under `bwrap --unshare-net` on this machine.
+TEST(OfflineGrading, NetworkFailuresAreNamed) {
+  EXPECT_EQ(network_symptom("npm error errno EAI_AGAIN\nnpm error request to https://registry.npmjs.org/is-odd failed, "
+                            "reason: getaddrinfo EAI_AGAIN registry.npmjs.org\n"),
+            "EAI_AGAIN");
+  EXPECT_EQ(network_symptom("curl: (6) Could not resolve host: registry.npmjs.org\n"), "Could not resolve host");
+  EXPECT_EQ(network_symptom("fatal: unable to access 'https://github.com/x/y.git/': Could not resolve host: github.com"),
+            "Could not resolve host");
+  EXPECT_EQ(network_symptom("go: golang.org/x/text@v0.3.0: Get \"https://proxy.golang.org/golang.org/x/text/@v/v0.3.0.info\": "
+                            "dial tcp: lookup proxy.golang.org on 10.255.255.53:53: dial udp 10.255.255.53:53: connect: "
+                            "network is unreachable"),
+            "network is unreachable");
+  EXPECT_EQ(network_symptom("AssertionError: 2 != 3"), std::nullopt);
+}
+
+TEST(OfflineGrading, TheFirstFailedStepWithSuchOutputIsNamed) {
+  store::TestOutcome ok, failed, offline;
+  ok.passed = true;
+  ok.output_tail = "getaddrinfo ENOTFOUND (but it passed)";
+  failed.tier = "fail_to_pass";
+  failed.name = "unit";
+  failed.output_tail = "AssertionError";
+  offline.tier = "setup";
+  offline.name = "setup";
+  offline.output_tail = "npm error getaddrinfo ENOTFOUND registry.npmjs.org";
+  EXPECT_EQ(offline_note({ok, failed}), "");
+  EXPECT_EQ(offline_note({ok, failed, offline}),
+            "setup 'setup' failed as a missing network does (\"ENOTFOUND\"): grading is offline, so what the tests "
+            "download belongs in [environment] setup");
 }
 
 }  // namespace
