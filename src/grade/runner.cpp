@@ -41,6 +41,7 @@ std::string pytest_junit_id(const std::string& id) {
 std::string ids_argument(Runner runner, const std::vector<std::string>& ids) {
   std::vector<std::string> args;
   for (const auto& id : ids) {
+    if (id == kEveryTest) continue;  // the runner's whole suite
     auto arg = runner == Runner::pytest ? id.substr(0, id.find("::")) : id;
     if (std::find(args.begin(), args.end(), arg) == args.end()) args.push_back(std::move(arg));
   }
@@ -141,6 +142,11 @@ RunPlan plan_run(const suite::TestCommand& tc, const std::vector<std::string>& i
 std::vector<store::TestOutcome> outcomes_for_ids(Runner runner, const std::string& tier, const std::vector<std::string>& ids,
                                                  const std::vector<CaseResult>& cases, const store::TestOutcome& run) {
   std::vector<store::TestOutcome> out;
+  if (ids == std::vector<std::string>{kEveryTest}) {  // one outcome per test the run reported
+    for (const auto& c : cases) out.push_back(outcome_of(tier, c.id, {&c}, run));
+    if (cases.empty()) out.push_back(outcome_of(tier, kEveryTest, {}, run));
+    return out;
+  }
   for (const auto& id : ids) {
     const auto want = runner == Runner::pytest ? pytest_junit_id(id) : id;
     std::vector<const CaseResult*> found;

@@ -49,6 +49,10 @@ struct RunPlan {
 // `report` is the report file's path as the command sees it.
 RunPlan plan_run(const suite::TestCommand& tc, const std::vector<std::string>& ids, const std::string& report);
 
+// `ids = ["*"]`: the whole suite the runner finds, one outcome per test it reports, named
+// by the report's id (`task new` sorts a fix's tests with it).
+inline constexpr const char* kEveryTest = "*";
+
 // One outcome per id, in order: the case reported for it, or failed with "not run" (a run
 // that stopped early does not report its ids). `run` is the run's own outcome (exit code,
 // timeout, output tail), whose tail explains ids that were not run.

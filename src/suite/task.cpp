@@ -148,6 +148,8 @@ void read_runner(core::TableReader& tr, TestCommand& tc) {
   else tr.errors().add(tr.where("runner"), fmt::format("'{}' = \"{}\" is not one of {}", tr.field("runner"), *name, kRunnerNames));
   if (tc.ids.empty())
     tr.errors().add(tr.node().source(), fmt::format("'{}' is required with a runner: the test ids it must report", tr.field("ids")));
+  if (tc.ids.size() > 1 && std::find(tc.ids.begin(), tc.ids.end(), "*") != tc.ids.end())
+    tr.errors().add(tr.where("ids"), fmt::format("'{}': \"*\" (every test the run reports) stands alone", tr.field("ids")));
   const bool custom = tc.runner == Runner::junit || tc.runner == Runner::tap;
   if (custom && tc.cmd.empty())
     tr.errors().add(tr.node().source(), fmt::format("'{}' is required with runner \"{}\"", tr.field("cmd"), *name));
