@@ -8,9 +8,10 @@ find_package(CLI11 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(tinyxml2 REQUIRED)  # JUnit XML reports of test runners
 
 add_library(agentrace_deps INTERFACE)
 target_link_libraries(agentrace_deps INTERFACE
   Threads::Threads OpenSSL::Crypto nlohmann_json::nlohmann_json
-  tomlplusplus::tomlplusplus CLI11::CLI11 fmt::fmt SQLiteCpp SQLite::SQLite3)
+  tomlplusplus::tomlplusplus CLI11::CLI11 fmt::fmt SQLiteCpp SQLite::SQLite3 tinyxml2::tinyxml2)
 target_compile_definitions(agentrace_deps INTERFACE TOML_EXCEPTIONS=1)

@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "interop/predictions.hpp"
 #include "report/race-data.hpp"
 #include "report/report.hpp"
 
@@ -21,7 +22,7 @@ void register_report(CLI::App& app) {
   auto* cmd = app.add_subcommand("report", "Print the results of a race");
   cmd->add_option("--db", args->db, "Results store (SQLite)")->capture_default_str();
   cmd->add_option("--race", args->race, "Race name or id (default: the latest race in the store)");
-  cmd->add_option("--format", args->format, "markdown, json or csv")->capture_default_str();
+  cmd->add_option("--format", args->format, "markdown, json, csv, or swe-bench (predictions JSONL)")->capture_default_str();
   cmd->add_flag("--attempts", args->attempts, "One row per attempt instead of per contender");
   cmd->add_option("--html", args->html,
                   "Write a static site (overview, tasks, contenders, about, one page per attempt) into this folder");
@@ -36,6 +37,10 @@ void register_report(CLI::App& app) {
       std::string names;
       for (const auto& r : races) names += " " + r.name;
       throw core::UsageError(fmt::format("--race {}: not in {}; races there:{}", args->race, args->db, names));
+    }
+    if (args->format == "swe-bench") {
+      fmt::print("{}", interop::swe_bench_predictions(db, race->id));
+      return;
     }
     report::ReportOptions opts{report::parse_format(args->format), args->attempts};
     const auto data = report::load_race(db, *race);

@@ -13,6 +13,7 @@ void print_result(const interop::TaskNewResult& r, double seconds) {
   for (const auto& t : r.fail_to_pass) fmt::print("  fail_to_pass  {}\n", t);
   for (const auto& t : r.pass_to_pass) fmt::print("  pass_to_pass  {}\n", t);
   for (const auto& t : r.left_out) fmt::print("  left out      {}\n", t);
+  for (const auto& t : r.strict) fmt::print("  strict?       {}\n", t);
   fmt::print("validate: {}\n", r.validated ? "holds (oracle Complete, nop Miss)"
                                            : fmt::format("does NOT hold; run `agentrace validate {}` to see why",
                                                          r.dir.parent_path().string()));
@@ -32,6 +33,8 @@ void register_task(CLI::App& app) {
   cmd->add_option("--fix", o->fix, "The commit that fixed the bug (one parent)")->required();
   cmd->add_option("--out", o->out, "The task folder to write (new or empty)")->required();
   cmd->add_option("--tests-cmd", o->tests, "A test command (bash -c at the repository root); repeat for each");
+  cmd->add_option("--runner", o->runner, "A suite runner (pytest, unittest, go, node:test, mocha, jest, ctest): one test per id it reports");
+  cmd->add_option("--runner-cmd", o->runner_cmd, "The runner's command, when not its default (docs/task-format.md)");
   cmd->add_option("--setup", o->setup, "A build step run before the tests");
   cmd->add_option("--test-path", o->test_globs, "Glob of test files (repeat; replaces the defaults)");
   cmd->add_option("--id", o->id, "Task id (default: the folder's name)");

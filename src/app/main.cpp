@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app::register_task(app);
   app::register_worker(app);
   app::register_merge(app);
+  app::register_import(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,8 @@
 #include "core/fs.hpp"
 #include "grade/harness.hpp"
 #include "grade/hygiene.hpp"
+#include "grade/offline.hpp"
+#include "grade/runner.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::grade {
@@ -28,7 +30,7 @@ store::TestOutcome run_test(const std::string& tier, const std::string& name, co
   spec.stdout_path = log;
   spec.stderr_path = scratch / fmt::format("test-{}.err", index);
   spec.timeout = std::chrono::seconds(timeout_s);
-  spec.output_cap = 1u << 20;
+  spec.output_cap = kMaxReportBytes;
   const auto r = proc::run(spec);
   store::TestOutcome o;
   o.tier = tier;
@@ -49,7 +51,9 @@ GradeResult auto_grade(const suite::Task& task, std::vector<store::TestOutcome> 
     return std::count_if(outcomes.begin(), outcomes.end(),
                          [&](const auto& o) { return o.tier == tier && o.passed == passed; });
   };
-  const auto f2p_total = static_cast<long>(task.tier(suite::Tier::fail_to_pass).size());
+  long f2p_total = 0;  // an entry with ids counts each id; ["*"] each test its run reported
+  for (const auto* t : task.tier(suite::Tier::fail_to_pass)) f2p_total += t->ids.empty() ? 1 : static_cast<long>(t->ids.size());
+  f2p_total = std::max<long>(f2p_total, count("fail_to_pass", true) + count("fail_to_pass", false));
   const auto f2p_pass = count("fail_to_pass", true);
   const auto setup_failed = count("setup", false) > 0;
   const auto strict_failed = count("strict", false);
@@ -91,17 +95,59 @@ bool try_apply(const fs::path& checkout, const fs::path& diff_file, std::string&
   }
 }
 
+// Entries of one runner with the same command share one run.
+bool one_run(const suite::TestCommand& a, const suite::TestCommand& b) {
+  return a.runner == b.runner && a.cmd == b.cmd && a.report == b.report;
+}
+
+// One run of a runner for every entry of the task that shares its command, then one
+// outcome per listed id (grade/runner.hpp).
+std::vector<store::TestOutcome> run_by_ids(const suite::Task& task, const suite::TestCommand& first,
+                                           const fs::path& checkout, const fs::path& scratch, int index,
+                                           sandbox::Mode mode) {
+  const auto same_run = [&](const suite::TestCommand& t) { return one_run(t, first); };
+  std::vector<std::string> ids;
+  for (const auto& t : task.tests)
+    if (same_run(t)) ids.insert(ids.end(), t.ids.begin(), t.ids.end());
+  const auto home = scratch / fmt::format("home-{}", index);
+  const auto report = sandbox::home_path(sandbox::Spec{checkout, home, {}, {}, {}}, mode) / "agentrace-report";
+  const auto plan = plan_run(first, ids, report.string());
+  const auto run = run_test(suite::to_string(first.tier), first.name, plan.cmd, task.test_timeout_s, checkout, scratch,
+                            index, mode);
+  std::string why;
+  const auto text = plan.report_is_output
+                        ? core::read_tail(scratch / fmt::format("test-{}.log", index), kMaxReportBytes) +
+                              core::read_tail(scratch / fmt::format("test-{}.err", index), kMaxReportBytes)
+                        : core::read_untrusted(first.report.empty() ? home : checkout,
+                                               first.report.empty() ? "agentrace-report" : first.report,
+                                               kMaxReportBytes, why).value_or("");
+  const auto cases = parse_report(first.runner, text);
+  std::vector<store::TestOutcome> out;
+  for (const auto& t : task.tests) {
+    if (!same_run(t)) continue;
+    auto some = outcomes_for_ids(t.runner, suite::to_string(t.tier), t.ids, cases, run);
+    out.insert(out.end(), some.begin(), some.end());
+  }
+  return out;
+}
+
 std::vector<store::TestOutcome> run_tiers(const suite::Task& task, const fs::path& checkout, const fs::path& scratch,
                                           sandbox::Mode mode) {
   std::vector<store::TestOutcome> outcomes;
   int index = 0;
   if (task.setup) {
-    outcomes.push_back(run_test("setup", "setup", *task.setup, task.test_timeout_s, checkout, scratch, index++, mode));
+    outcomes.push_back(run_test("setup", "setup", *task.setup, task.setup_timeout_s, checkout, scratch, index++, mode));
   }
-  if (outcomes.empty() || outcomes.front().passed) {
-    for (const auto& t : task.tests) {
+  if (!outcomes.empty() && !outcomes.front().passed) return outcomes;
+  std::vector<const suite::TestCommand*> runs;  // the first entry of each runner's run
+  for (const auto& t : task.tests) {
+    if (t.runner == suite::Runner::none) {
       outcomes.push_back(run_test(suite::to_string(t.tier), t.name, t.cmd, task.test_timeout_s, checkout, scratch,
                                   index++, mode));
+    } else if (std::none_of(runs.begin(), runs.end(), [&](const auto* r) { return one_run(*r, t); })) {
+      runs.push_back(&t);
+      auto some = run_by_ids(task, t, checkout, scratch, index++, mode);
+      outcomes.insert(outcomes.end(), some.begin(), some.end());
     }
   }
   return outcomes;
@@ -145,6 +191,7 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
   if (try_apply(checkout, diff_file, error)) {
     place_hidden_tests(task, checkout);
     g = auto_grade(task, run_tiers(task, checkout, scratch, mode));
+    if (const auto note = offline_note(g.outcomes); !note.empty()) g.detail += "; " + note;
   } else if (!screened.tampered.empty()) {
     g.detail = "the rest of the diff does not apply without its harness changes: no test ran";
   } else {

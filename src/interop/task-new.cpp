@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,6 +12,7 @@
 #include "core/fs.hpp"
 #include "interop/fix-commit.hpp"
 #include "interop/task-writer.hpp"
+#include "grade/runner.hpp"
 #include "race/validate.hpp"
 #include "workspace/git.hpp"
 
@@ -36,6 +38,14 @@ Source open_repo(const std::string& repo, const fs::path& scratch) {
   return {local, repo};
 }
 
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (auto end = text.find('\n'); end != std::string::npos; start = end + 1, end = text.find('\n', start))
+    if (end > start) out.push_back(text.substr(start, end - start));
+  return out;
+}
+
 std::string test_name(const std::string& cmd) { return cmd.size() <= 80 ? cmd : cmd.substr(0, 77) + "..."; }
 
 TaskDraft draft_of(const TaskNewOptions& o, const FixCommit& c, const Source& src, const std::string& id) {
@@ -51,11 +61,13 @@ TaskDraft draft_of(const TaskNewOptions& o, const FixCommit& c, const Source& sr
   d.hidden_patch = c.test_patch;
   d.setup = o.setup;
   d.test_timeout_s = o.test_timeout_s;
-  for (const auto& cmd : o.tests) d.tests.push_back({"fail_to_pass", test_name(cmd), cmd});
+  for (const auto& cmd : o.tests) d.tests.push_back({"fail_to_pass", test_name(cmd), cmd, "", {}});
+  if (!o.runner.empty()) d.tests.push_back({"fail_to_pass", "every test", o.runner_cmd, o.runner, {grade::kEveryTest}});
   d.miss = "DRAFT: what an attempt that does not fix the bug looks like";
   d.basic = "DRAFT: the symptom is patched but a tier still fails";
   d.solid = "DRAFT: the fix works; fail-to-pass and pass-to-pass tests pass";
   d.complete = "DRAFT: edge cases handled, a diff you would merge";
+  d.origin = {{"kind", "commit"}, {"id", c.fix}, {"repo", src.url}};
   d.notes = {fmt::format("Drafted by `agentrace task new` from {} (fix {}, base = its parent).", src.url, c.fix),
              "Lines holding DRAFT and statement.md (the commit message) are yours to write."};
   return d;
@@ -116,6 +128,64 @@ void require_fail_to_pass(const std::map<std::string, Outcome>& sorted, const ra
       tails));
 }
 
+// pytest's JUnit ids are dotted ("tests.test_x.Class.test"); its node ids name the file
+// ("tests/test_x.py::Class::test"), which the runner needs to select them. The file is
+// the longest dotted prefix that is a .py file of the fix's tree.
+std::string pytest_node_id(const std::string& junit_id, const std::set<std::string>& files) {
+  const auto bracket = junit_id.find('[');
+  const auto head = junit_id.substr(0, bracket);
+  for (auto dot = head.rfind('.'); dot != std::string::npos && dot > 0; dot = head.rfind('.', dot - 1)) {
+    auto file = head.substr(0, dot);
+    std::replace(file.begin(), file.end(), '.', '/');
+    if (!files.count(file + ".py")) continue;
+    auto rest = junit_id.substr(dot + 1);
+    for (auto at = rest.find('.'); at != std::string::npos && at < rest.find('['); at = rest.find('.', at))
+      rest.replace(at, 1, "::");
+    return file + ".py::" + rest;
+  }
+  return junit_id;
+}
+
+bool looks_edge(const std::string& id) {
+  static const std::regex edge("edge|corner|empty|unicode|large|huge|overflow|nested|escape|negative|zero|boundary|"
+                               "limit|crlf|multi|special|invalid", std::regex::icase);
+  return std::regex_search(id, edge);
+}
+
+// The final tiers: command tests where their runs put them; the runner's tests grouped by tier,
+// one entry a tier listing its ids.
+std::vector<TaskDraft::Test> tiers_of(const std::vector<TaskDraft::Test>& probe, const std::map<std::string, Outcome>& sorted,
+                                      const TaskNewOptions& o, const FixCommit& c, TaskNewResult& r) {
+  std::vector<TaskDraft::Test> out;
+  std::set<std::string> commands;
+  auto place = [&](const std::string& name, const Outcome& s) {
+    if (s.tier.empty()) r.left_out.push_back(fmt::format("{}: {}", name, s.why));
+    else (s.tier == "fail_to_pass" ? r.fail_to_pass : r.pass_to_pass).push_back(name);
+    return !s.tier.empty();
+  };
+  for (const auto& t : probe) {
+    if (!t.runner.empty()) continue;
+    commands.insert(t.name);
+    if (auto it = sorted.find(t.name); it != sorted.end() && place(t.name, it->second))
+      out.push_back({it->second.tier, t.name, t.cmd, "", {}});
+  }
+  if (o.runner.empty()) return out;
+  std::set<std::string> files;
+  if (o.runner == "pytest")
+    for (auto& f : split_lines(workspace::git(c.repo, {"ls-tree", "-r", "--name-only", c.fix}))) files.insert(f);
+  std::map<std::string, std::vector<std::string>> ids;  // tier -> ids
+  for (const auto& [name, s] : sorted) {
+    if (commands.count(name) || name == grade::kEveryTest) continue;
+    const auto id = o.runner == "pytest" ? pytest_node_id(name, files) : name;
+    if (place(id, s)) ids[s.tier].push_back(id);
+  }
+  for (const auto& id : ids["fail_to_pass"])
+    if (ids["fail_to_pass"].size() > 1 && looks_edge(id)) r.strict.push_back(id);
+  for (const auto& [tier, list] : ids) out.push_back({tier, tier + " (" + o.runner + ")", o.runner_cmd, o.runner, list});
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.tier < b.tier; });
+  return out;
+}
+
 race::TaskCheck check_in(const fs::path& suite, const std::string& id, const TaskNewOptions& o) {
   race::ValidateOptions v;
   v.suite_dir = suite;
@@ -137,9 +207,13 @@ std::string task_id(const TaskNewOptions& o) {
 }  // namespace
 
 TaskNewResult new_task(const TaskNewOptions& o) {
-  if (o.tests.empty())
-    throw core::UsageError("give the test commands to sort: --tests-cmd CMD, once per test (each runs with bash -c "
-                           "at the repository root)");
+  if (o.tests.empty() && o.runner.empty())
+    throw core::UsageError("give the tests to sort: --runner NAME (pytest, unittest, go, node:test, mocha, jest, ctest; "
+                           "one run, one test per id it reports) or --tests-cmd CMD, once per test (bash -c at the "
+                           "repository root)");
+  if (!o.runner.empty() && !suite::parse_runner(o.runner))
+    throw core::UsageError(fmt::format("--runner {}: not one of pytest, unittest, go, node:test, mocha, jest, junit, "
+                                       "tap, ctest", o.runner));
   if (fs::exists(o.out) && !fs::is_empty(o.out))
     throw core::UsageError(fmt::format("--out {} exists and is not empty; name a new folder", o.out.string()));
   const auto id = task_id(o);
@@ -154,19 +228,9 @@ TaskNewResult new_task(const TaskNewOptions& o) {
   const auto sorted = sort_tests(probe);
   require_fail_to_pass(sorted, probe);
   TaskNewResult r;
-  std::vector<TaskDraft::Test> kept;
-  for (const auto& t : draft.tests) {
-    const auto& s = sorted.at(t.name);
-    if (s.tier.empty()) {
-      r.left_out.push_back(fmt::format("{}: {}", t.name, s.why));
-      draft.notes.push_back(fmt::format("Left out: {} ({})", t.name, s.why));
-      continue;
-    }
-    kept.push_back({s.tier, t.name, t.cmd});
-    (s.tier == "fail_to_pass" ? r.fail_to_pass : r.pass_to_pass).push_back(t.name);
-  }
-  std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.tier < b.tier; });
-  draft.tests = kept;
+  draft.tests = tiers_of(draft.tests, sorted, o, commit, r);
+  for (const auto& l : r.left_out) draft.notes.push_back("Left out: " + l);
+
   write_task(draft, tmp.path() / "final" / id);
   r.validated = check_in(tmp.path() / "final", id, o).problems.empty();
   fs::create_directories(o.out);
@@ -176,7 +240,10 @@ TaskNewResult new_task(const TaskNewOptions& o) {
   r.fix = commit.fix;
   r.drafts = {"statement.md: it is the commit message; say what is wrong as a user met it, not how it was fixed",
               "task.toml [grades]: the four meanings are placeholders (DRAFT)", "task.toml title"};
-  if (r.fail_to_pass.size() > 1)
+  if (!r.strict.empty())
+    r.drafts.push_back(fmt::format("task.toml: of the fail-to-pass tests, these look like edge cases a partial fix "
+                                   "could miss; move them to [[tests.strict]] if so: {}", fmt::join(r.strict, ", ")));
+  else if (r.fail_to_pass.size() > 1)
     r.drafts.push_back("task.toml: move the fail-to-pass tests a partial fix could miss to [[tests.strict]]");
   return r;
 }

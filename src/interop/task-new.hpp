@@ -16,6 +16,8 @@ struct TaskNewOptions {
   std::string repo;                      // local path or git URL
   std::string fix;                       // the fix commit
   std::vector<std::string> tests;        // test commands, one test each (bash -c at the root)
+  std::string runner;                    // a suite runner: one run, one outcome per test it reports
+  std::string runner_cmd;                // its command, when not the runner's default
   std::optional<std::string> setup;      // build step before the tests
   std::vector<std::string> test_globs;   // what counts as a test file (empty = defaults)
   std::filesystem::path out;             // the task folder to write (must not exist or be empty)
@@ -31,6 +33,7 @@ struct TaskNewResult {
   std::string base, fix;
   std::vector<std::string> fail_to_pass, pass_to_pass;
   std::vector<std::string> left_out;  // "name: why"
+  std::vector<std::string> strict;    // fail-to-pass ids proposed for the strict tier
   std::vector<std::string> drafts;    // what the user still has to write
   bool validated = false;
 };

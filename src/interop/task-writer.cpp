@@ -31,20 +31,34 @@ std::string id_from(const std::string& text) {
 
 namespace {
 
+std::string toml_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& i : items) out += fmt::format("\n  {},", toml_quote(i));
+  return out + (items.empty() ? "]" : "\n]");
+}
+
 std::string toml_text(const TaskDraft& d) {
   std::string t;
   for (const auto& n : d.notes) t += "# " + n + "\n";
   t += fmt::format("id = {}\ntitle = {}\nlanguage = {}\nstatement = \"statement.md\"\n\n", toml_quote(d.id),
                    toml_quote(d.title), toml_quote(d.language));
+  if (!d.origin.empty()) {
+    t += "[origin]\n";
+    for (const auto& [k, v] : d.origin) t += fmt::format("{} = {}\n", k, toml_quote(v));
+    t += "\n";
+  }
   t += fmt::format("[repo]\nurl = {}\ncommit = {}\n\n", toml_quote(d.repo_url), toml_quote(d.base_commit));
   t += "[fix]\npatch = \"fix.patch\"\n\n[hidden_tests]\npatch = \"hidden.patch\"\n\n[tests]\n";
   if (d.setup) t += fmt::format("setup = {}\n", toml_quote(*d.setup));
   t += fmt::format("timeout_seconds = {}\n", d.test_timeout_s);
-  for (const auto& test : d.tests)
-    t += fmt::format("\n[[tests.{}]]\nname = {}\ncmd = {}\n", test.tier, toml_quote(test.name), toml_quote(test.cmd));
+  for (const auto& test : d.tests) {
+    t += fmt::format("\n[[tests.{}]]\nname = {}\n", test.tier, toml_quote(test.name));
+    if (!test.cmd.empty()) t += fmt::format("cmd = {}\n", toml_quote(test.cmd));
+    if (!test.runner.empty()) t += fmt::format("runner = {}\nids = {}\n", toml_quote(test.runner), toml_list(test.ids));
+  }
   t += fmt::format("\n[grades]\nmiss = {}\nbasic = {}\nsolid = {}\ncomplete = {}\n", toml_quote(d.miss),
                    toml_quote(d.basic), toml_quote(d.solid), toml_quote(d.complete));
-  return t;
+  return t + d.extra_toml;
 }
 
 }  // namespace
@@ -54,6 +68,7 @@ std::filesystem::path write_task(const TaskDraft& d, const std::filesystem::path
   core::write_file(dir / "statement.md", d.statement);
   core::write_file(dir / "fix.patch", d.fix_patch);
   core::write_file(dir / "hidden.patch", d.hidden_patch);
+  for (const auto& [name, content] : d.files) core::write_file(dir / name, content);
   core::write_file(dir / "task.toml", toml_text(d));
   return dir / "task.toml";
 }

@@ -17,10 +17,15 @@ struct TaskDraft {
   int test_timeout_s = 120;
   struct Test {
     std::string tier, name, cmd;  // tier: fail_to_pass | strict | pass_to_pass
+    std::string runner;           // with ids: one outcome per id (docs/task-format.md, "Tests by id")
+    std::vector<std::string> ids;
   };
   std::vector<Test> tests;
   std::string miss, basic, solid, complete;  // grade meanings
   std::vector<std::string> notes;            // comments written at the top of task.toml
+  std::vector<std::pair<std::string, std::string>> origin;  // [origin]: where the task came from
+  std::string extra_toml;                    // tables written as they are (e.g. [environment])
+  std::vector<std::pair<std::string, std::string>> files;   // more files: name, content
 };
 
 // Writes the draft into dir (created); returns dir / "task.toml".

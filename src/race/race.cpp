@@ -31,6 +31,10 @@ store::TaskRow task_row(const suite::Task& t) {
   for (const auto& tc : t.tests) tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", tc.cmd}});
   j["tests"] = tests;
   j["agent_seconds"] = t.agent_seconds;
+  if (t.origin) {
+    j["origin"] = {{"kind", t.origin->kind}, {"id", t.origin->id}};
+    for (const auto& [k, v] : t.origin->fields) j["origin"][k] = v;
+  }
   j["fix"] = core::read_file(t.fix_patch);  // shown beside attempts' diffs (report, review)
   return {t.hash, t.id, t.title, t.language, j.dump()};
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -94,12 +95,36 @@ Script default_script() {
   return script;
 }
 
+namespace {
+
+// Agent CLIs refuse a command with control characters (Claude Code: "command contains
+// control characters" for a patch of CRLF files), so such text travels as base64.
+bool plain_text(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return c == '\n' || c == '\t' || (u >= 0x20 && u != 0x7f);
+  });
+}
+
+std::string base64_lines(std::string_view text) {
+  std::string encoded(4 * ((text.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  encoded.resize(static_cast<std::size_t>(n));
+  std::string out;
+  for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string heredoc_command(std::string_view command, std::string_view text) {
   std::string delimiter = "AGENTRACE_EOF";
   const auto occurs = [&] {
     return text.find(delimiter) != std::string_view::npos;
   };
   for (int n = 1; occurs(); ++n) delimiter = fmt::format("AGENTRACE_EOF_{}", n);
+  if (!plain_text(text)) return fmt::format("base64 -d <<'{}' | ({})\n{}{}", delimiter, command, base64_lines(text), delimiter);
   std::string body(text);
   if (!body.empty() && body.back() != '\n') body.push_back('\n');
   return fmt::format("{} <<'{}'\n{}{}", command, delimiter, body, delimiter);

@@ -46,7 +46,8 @@ Script default_script();
 // One script per task: apply the task's fix with `git apply`, show `git diff --stat`, finish.
 std::vector<Script> suite_scripts(const suite::Suite& suite);
 // A shell command that feeds `text` to `command` through a quoted heredoc whose
-// delimiter does not occur in the text.
+// delimiter does not occur in the text; text with control characters (CR of CRLF files)
+// goes as base64, decoded by `base64 -d`, so the command holds none.
 std::string heredoc_command(std::string_view command, std::string_view text);
 
 // Runs of whitespace become one space, ends trimmed: matching ignores line wrapping.

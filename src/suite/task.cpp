@@ -19,6 +19,12 @@ namespace {
 // before the pattern is tried (one of 200,000 characters overflowed the stack).
 constexpr std::size_t kMaxIdLength = 100;
 
+constexpr const char* kRunnerNames = "pytest, unittest, go, node:test, mocha, jest, junit, tap, ctest";
+constexpr std::pair<Runner, const char*> kRunners[] = {
+    {Runner::pytest, "pytest"}, {Runner::unittest, "unittest"}, {Runner::go_test, "go"},
+    {Runner::node_test, "node:test"}, {Runner::mocha, "mocha"}, {Runner::jest, "jest"},
+    {Runner::junit, "junit"}, {Runner::tap, "tap"}, {Runner::ctest, "ctest"}};
+
 const std::vector<std::string> kLanguages = {"cpp", "c", "python", "javascript", "typescript",
                                              "shell", "java", "rust", "go", "other"};
 
@@ -106,6 +112,9 @@ void read_repo(core::TableReader& root, Task& t) {
   } else if (r.has("url")) {
     t.repo.kind = RepoKind::url;
     t.repo.url = r.string("url", true).value_or("");
+    if (!t.repo.url.empty() && is_local_url(t.repo.url) && !fs::exists(local_url_path(t)))
+      r.errors().add(r.where("url"), fmt::format("'repo.url': {} does not exist (a relative path is read from the "
+                                                 "task folder)", local_url_path(t).string()));
     auto commit = r.string("commit", false);
     if (!commit) {
       r.errors().add(table->source(), "'repo.commit' is required with 'repo.url': the base commit (40 hex digits)");
@@ -122,13 +131,51 @@ void read_repo(core::TableReader& root, Task& t) {
   r.finish();
 }
 
+// The runner fields of one test entry: `runner` and `ids` go together, and then `cmd` is optional.
+void read_runner(core::TableReader& tr, TestCommand& tc) {
+  const auto name = tr.string("runner", false);
+  tc.ids = tr.string_list("ids", false);
+  tc.report = tr.string("report", false).value_or("");
+  if (!name) {
+    if (tr.has("ids") || tr.has("report"))
+      tr.errors().add(tr.where(tr.has("ids") ? "ids" : "report"),
+                      fmt::format("'{}' needs a 'runner' (one of {})", tr.field(tr.has("ids") ? "ids" : "report"), kRunnerNames));
+    if (!tr.has("cmd"))
+      tr.errors().add(tr.node().source(), fmt::format("missing required field '{}' (a string)", tr.field("cmd")));
+    return;
+  }
+  if (auto kind = parse_runner(*name)) tc.runner = *kind;
+  else tr.errors().add(tr.where("runner"), fmt::format("'{}' = \"{}\" is not one of {}", tr.field("runner"), *name, kRunnerNames));
+  if (tc.ids.empty())
+    tr.errors().add(tr.node().source(), fmt::format("'{}' is required with a runner: the test ids it must report", tr.field("ids")));
+  if (tc.ids.size() > 1 && std::find(tc.ids.begin(), tc.ids.end(), "*") != tc.ids.end())
+    tr.errors().add(tr.where("ids"), fmt::format("'{}': \"*\" (every test the run reports) stands alone", tr.field("ids")));
+  const bool custom = tc.runner == Runner::junit || tc.runner == Runner::tap;
+  if (custom && tc.cmd.empty())
+    tr.errors().add(tr.node().source(), fmt::format("'{}' is required with runner \"{}\"", tr.field("cmd"), *name));
+  // These runners' reports are files; the others' are what the command prints.
+  const bool file_report = tc.runner != Runner::unittest && tc.runner != Runner::go_test && tc.runner != Runner::tap;
+  if (file_report && !tc.cmd.empty() && tc.report.empty() && tc.cmd.find("{report}") == std::string::npos)
+    tr.errors().add(tr.where("cmd"), fmt::format("runner \"{}\": '{}' must write its report to {{report}}, or name "
+                                                 "the file it writes in 'report'", *name, tr.field("cmd")));
+  const fs::path rel(tc.report);
+  if (!tc.report.empty() && (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& p) { return p == ".."; })))
+    tr.errors().add(tr.where("report"), fmt::format("'{}' = \"{}\" must be a path inside the repository", tr.field("report"), tc.report));
+}
+
 void read_tests(core::TableReader& root, Task& t) {
   const auto* table = root.table("tests", true);
   if (table == nullptr) return;
   core::TableReader r(*table, "tests", root.errors());
   if (auto setup = r.string("setup", false)) t.setup = *setup;
   t.test_timeout_s = static_cast<int>(r.integer("timeout_seconds", false, 1, 3600).value_or(120));
+  t.setup_timeout_s = static_cast<int>(r.integer("setup_timeout_seconds", false, 1, 86400).value_or(600));
   std::map<std::string, bool> names;
+  const auto unique = [&](core::TableReader& tr, const std::string& name, const char* key) {
+    if (!name.empty() && names[name])
+      tr.errors().add(tr.where(key), fmt::format("test name '{}' is used twice; names must be unique in a task", name));
+    names[name] = true;
+  };
   const std::pair<const char*, Tier> tiers[] = {
       {"fail_to_pass", Tier::fail_to_pass}, {"strict", Tier::strict}, {"pass_to_pass", Tier::pass_to_pass}};
   for (const auto& [key, tier] : tiers) {
@@ -138,11 +185,10 @@ void read_tests(core::TableReader& root, Task& t) {
       TestCommand tc;
       tc.tier = tier;
       tc.name = tr.string("name", true).value_or("");
-      tc.cmd = tr.string("cmd", true).value_or("");
-      if (!tc.name.empty() && names[tc.name]) {
-        tr.errors().add(tr.where("name"), fmt::format("test name '{}' is used twice; names must be unique in a task", tc.name));
-      }
-      names[tc.name] = true;
+      tc.cmd = tr.string("cmd", false).value_or("");
+      read_runner(tr, tc);
+      unique(tr, tc.name, "name");
+      for (const auto& id : tc.ids) unique(tr, id, "ids");
       tr.finish();
       t.tests.push_back(std::move(tc));
     }
@@ -225,6 +271,20 @@ void read_hidden(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   hr.finish();
 }
 
+void read_origin(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  const auto* origin = r.table("origin", false);
+  if (!origin) return;
+  core::TableReader o(*origin, "origin", errors);
+  Origin out{o.string("kind", true).value_or(""), o.string("id", true).value_or(""), {}};
+  for (const auto& [key, node] : *origin) {
+    const std::string k(key.str());
+    if (k == "kind" || k == "id") continue;
+    if (auto v = o.string(k, false)) out.fields.emplace_back(k, *v);
+  }
+  o.finish();
+  t.origin = std::move(out);
+}
+
 void read_limits(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   if (const auto* limits = r.table("limits", false)) {
     core::TableReader lr(*limits, "limits", errors);
@@ -244,6 +304,25 @@ std::string to_string(Tier t) {
   }
   return "?";
 }
+
+std::string to_string(Runner r) {
+  for (const auto& [kind, name] : kRunners)
+    if (kind == r) return name;
+  return "none";
+}
+
+std::optional<Runner> parse_runner(std::string_view name) {
+  for (const auto& [kind, n] : kRunners)
+    if (name == n) return kind;
+  return std::nullopt;
+}
+
+bool is_local_url(std::string_view url) {
+  const auto colon = url.find(':');
+  return url.find("://") == std::string_view::npos && (colon == std::string_view::npos || url.find('/') < colon);
+}
+
+fs::path local_url_path(const Task& task) { return (task.dir / task.repo.url).lexically_normal(); }
 
 std::vector<std::string> default_protected(const std::string& language) {
   static const std::map<std::string, std::vector<std::string>> defaults = {
@@ -306,6 +385,7 @@ Task parse_task(std::string_view spec, const fs::path& task_dir) {
   read_tests(r, t);
   read_grades(r, t);
   read_limits(r, t, errors);
+  read_origin(r, t, errors);
   r.finish();
   errors.throw_if_any();
   t.hash = content_hash(t, spec);

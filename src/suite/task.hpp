@@ -12,6 +12,10 @@ enum class RepoKind { patches, dir, url };
 enum class HiddenKind { dir, patch };
 enum class Tier { setup, fail_to_pass, strict, pass_to_pass };
 std::string to_string(Tier t);
+// A test suite runner whose one run reports many tests by id (docs/task-format.md, "Tests by id").
+enum class Runner { none, pytest, unittest, go_test, node_test, mocha, jest, junit, tap, ctest };
+std::string to_string(Runner r);
+std::optional<Runner> parse_runner(std::string_view name);
 
 struct RepoSource {
   RepoKind kind = RepoKind::patches;
@@ -23,7 +27,17 @@ struct RepoSource {
 struct TestCommand {
   Tier tier = Tier::fail_to_pass;
   std::string name;
-  std::string cmd;
+  std::string cmd;                // with a runner: empty = the runner's own command
+  Runner runner = Runner::none;   // with a runner, each id is one outcome
+  std::vector<std::string> ids;
+  std::string report;             // junit/tap: the file the command writes, relative to the checkout
+};
+
+// Where a task came from ([origin]): kind (swe-bench, harbor, commit) and its id there,
+// plus that source's own fields (repo, version, ...), kept for exports such as predictions.
+struct Origin {
+  std::string kind, id;
+  std::vector<std::pair<std::string, std::string>> fields;
 };
 
 struct GradeMeanings {
@@ -45,11 +59,13 @@ struct Task {
   HiddenKind hidden_kind = HiddenKind::dir;
   std::filesystem::path hidden;     // folder or patch (absolute)
   std::optional<std::string> setup; // build step before every tier
+  int setup_timeout_s = 600;
   int test_timeout_s = 120;
   std::vector<TestCommand> tests;   // in tier order: fail_to_pass, strict, pass_to_pass
   std::vector<std::string> protected_globs;  // harness files the agent may not touch (default: the language's)
   GradeMeanings grades;
   int agent_seconds = 900;
+  std::optional<Origin> origin;
   std::string hash;                 // content hash (sha256 hex)
 
   std::vector<const TestCommand*> tier(Tier t) const;
@@ -64,6 +80,11 @@ struct Suite {
 
 // The protected globs of a task that names none (docs/task-format.md lists them).
 std::vector<std::string> default_protected(const std::string& language);
+
+// A `[repo] url` that names a local path rather than a git URL (scheme:// or host:path);
+// a relative one is read from the task folder.
+bool is_local_url(std::string_view url);
+std::filesystem::path local_url_path(const Task& task);
 
 // Throws core::UsageError listing every problem as file:line:col: message.
 Task load_task(const std::filesystem::path& task_dir);

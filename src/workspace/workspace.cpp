@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -41,11 +42,16 @@ std::string trim(std::string s) {
   return s;
 }
 
+// The url to clone: a local path is read from the task folder.
+std::string source_url(const suite::Task& t) {
+  return suite::is_local_url(t.repo.url) ? suite::local_url_path(t).string() : t.repo.url;
+}
+
 std::string cache_key(const suite::Task& t) {
   core::Sha256 h;
   h.add_field(std::to_string(static_cast<int>(t.repo.kind)));
   if (t.repo.kind == suite::RepoKind::url) {
-    h.add_field(t.repo.url).add_field(t.repo.commit);
+    h.add_field(source_url(t)).add_field(t.repo.commit);
   } else {
     // Same content as the task hash covers, restricted to the repository source.
     for (const auto& e : fs::recursive_directory_iterator(t.repo.path)) {
@@ -64,6 +70,55 @@ constexpr std::string_view kPlainAttributes = "* -text !eol !crlf -ident !filter
 
 void copy_tree(const fs::path& from, const fs::path& to) {
   fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+// The commit in the mirror, fetching again once when a stale mirror lacks it.
+std::optional<std::string> base_in_mirror(const suite::Task& task, const fs::path& mirror) {
+  const auto verify = [&]() -> std::optional<std::string> {
+    try {
+      return trim(git(mirror, {"rev-parse", "--verify", "--quiet", task.repo.commit + "^{commit}"}));
+    } catch (const core::InfraError&) {
+      return std::nullopt;
+    }
+  };
+  if (auto found = verify()) return found;
+  git(mirror, {"fetch", "--quiet", "--prune", "origin"});
+  try {  // a commit no branch or tag holds, from a server that serves any reachable commit
+    git(mirror, {"fetch", "--quiet", "origin", task.repo.commit});
+  } catch (const core::InfraError&) {
+  }
+  return verify();
+}
+
+// Fills `bare` with the base's history from a mirror of the url under root; returns the base.
+std::string fetch_base(const suite::Task& task, const fs::path& root, const fs::path& bare) {
+  const auto url = source_url(task);
+  const auto mirror = root / ("mirror-" + core::sha256_hex(url).substr(0, 16) + ".git");
+  const auto where = fmt::format("{}: [repo] url = \"{}\"", task.spec_file.string(), task.repo.url);
+  for (int tries = 0;; ++tries) {
+    try {
+      if (!fs::exists(mirror)) git(root, {"clone", "--quiet", "--mirror", url, mirror.string()});
+    } catch (const core::InfraError& e) {
+      throw core::InfraError(fmt::format("{}: cannot be cloned: {}", where, e.what()));
+    }
+    const auto base = base_in_mirror(task, mirror);
+    if (!base)
+      throw core::InfraError(fmt::format("{}: commit {} is not in the repository, even fetched again; check "
+                                         "'repo.commit'", where, task.repo.commit));
+    try {
+      git(mirror, {"update-ref", "refs/agentrace/base", *base});
+      fs::remove_all(bare);
+      git(bare.parent_path(), {"init", "--quiet", "--bare", bare.string()});
+      // A fetch sends only objects reachable from the base: later commits (the fix) stay out.
+      git(bare, {"fetch", "--quiet", "--no-tags", mirror.string(), "refs/agentrace/base:refs/heads/main"});
+      return *base;
+    } catch (const core::InfraError& e) {  // a damaged mirror (missing objects) is cloned afresh, once
+      if (tries > 0)
+        throw core::InfraError(fmt::format("{}: the history of commit {} is incomplete, even cloned afresh: {}", where,
+                                           task.repo.commit, e.what()));
+      fs::remove_all(mirror);
+    }
+  }
 }
 
 }  // namespace
@@ -102,13 +157,7 @@ BaseRepo RepoCache::build(const suite::Task& task, const fs::path& dest) {
   fs::create_directories(staging);
   std::string base;
   if (task.repo.kind == suite::RepoKind::url) {
-    const auto mirror = root_ / ("mirror-" + core::sha256_hex(task.repo.url).substr(0, 16) + ".git");
-    if (!fs::exists(mirror)) git(root_, {"clone", "--quiet", "--mirror", task.repo.url, mirror.string()});
-    base = trim(git(mirror, {"rev-parse", "--verify", task.repo.commit + "^{commit}"}));
-    git(mirror, {"update-ref", "refs/agentrace/base", base});
-    git(staging, {"init", "--quiet", "--bare", bare.string()});
-    // A fetch sends only objects reachable from the base: later commits (the fix) stay out.
-    git(bare, {"fetch", "--quiet", "--no-tags", mirror.string(), "refs/agentrace/base:refs/heads/main"});
+    base = fetch_base(task, root_, bare);
   } else {
     const auto work = staging / "work";
     fs::create_directories(work);

@@ -65,6 +65,32 @@ TEST(TaskNew, PythonFixCommitBecomesAValidTask) {
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
 }
 
+// With a runner, one run of the whole suite is sorted by test id; pytest's JUnit ids are
+// turned back into node ids, and an edge-case-looking new test is proposed as strict.
+TEST(TaskNew, PytestRunnerSortsTestsById) {
+  core::TempDir tmp("agentrace-it");
+  make_repo(tmp.path() / "repo",
+            {{"calc/__init__.py", ""}, {"calc/ops.py", "def div(a, b):\n    return a // b\n"},
+             {"tests/test_ops.py", "from calc.ops import div\n\n\ndef test_whole():\n    assert div(4, 2) == 2\n\n\n"
+                                   "def test_broken():\n    assert False\n"}},
+            {{"calc/ops.py", "def div(a, b):\n    return a / b\n"},
+             {"tests/test_div.py", "from calc.ops import div\n\n\nclass TestDiv:\n    def test_half(self):\n"
+                                   "        assert div(1, 2) == 0.5\n\n    def test_negative_edge(self):\n"
+                                   "        assert div(-1, 2) == -0.5\n"}},
+            "div: true division\n");
+  const auto out = tmp.path() / "suite" / "div";
+  const auto r = task_new(tmp.path() / "repo", out, "--runner pytest");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("fail_to_pass  tests/test_div.py::TestDiv::test_half"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pass_to_pass  tests/test_ops.py::test_whole"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("left out      tests/test_ops.py::test_broken: fails with the fix too"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strict?       tests/test_div.py::TestDiv::test_negative_edge"), std::string::npos) << r.out;
+  const auto toml = core::read_file(out / "task.toml");
+  EXPECT_NE(toml.find("runner = 'pytest'"), std::string::npos) << toml;
+  EXPECT_NE(toml.find("kind = 'commit'"), std::string::npos) << toml;
+  EXPECT_EQ(toml.find("'*'"), std::string::npos) << "the written task lists its ids\n" << toml;
+}
+
 TEST(TaskNew, JavaScriptFixCommitWithNodeTest) {
   core::TempDir tmp("agentrace-it");
   const auto test_js = "const test = require('node:test');\nconst assert = require('node:assert');\n"
@@ -122,6 +148,7 @@ TEST(TaskNew, ErrorsNameTheFix) {
   EXPECT_NE(err("--tests-cmd true --test-path 'docs/'").find("changes no test file"), std::string::npos);
   EXPECT_NE(err("--tests-cmd true --test-path '*.py'").find("changes only test files"), std::string::npos);
   EXPECT_NE(err("").find("--tests-cmd"), std::string::npos);
+  EXPECT_NE(err("--runner nose").find("--runner nose: not one of"), std::string::npos);
   const auto git = fmt::format("git -C {} -c user.name=t -c user.email=t@t ", repo.string());
   ASSERT_EQ(test::run_command(git + "checkout -qb side HEAD~1 && echo x > " + (repo / "x.py").string() + " && " + git +
                               "add -A && " + git + "commit -qm side && " + git + "checkout -q main && " + git +

@@ -1,5 +1,6 @@
 // Scripts: loading, selection by the conversation's user text, the turn reached, the
 // final text, suite scripts and the heredoc that carries a patch.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
@@ -84,6 +85,36 @@ TEST(SimScript, HeredocDelimiterNeverOccursInTheText) {
     const std::string expected = text.ends_with('\n') ? text : text + "\n";
     EXPECT_EQ(agentrace::core::read_file(tmp.path() / "out"), expected);
   }
+}
+
+// A patch of CRLF files: the command holds no control character and feeds the exact bytes.
+TEST(SimScript, ControlCharactersTravelAsBase64) {
+  agentrace::core::TempDir tmp("agentrace-sim-heredoc");
+  const std::string text = "line one\r\nline two\r\n\x1b[0m no newline at end";
+  const std::string cmd = sim::heredoc_command(fmt::format("mkdir -p {0} && cat > {0}/out", (tmp.path() / "d").string()), text);
+  for (char c : cmd) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << int(c);
+  const auto r = agentrace::test::run_command(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(agentrace::core::read_file(tmp.path() / "d" / "out"), text);
+}
+
+// The suite script's `git apply` of a fix to a CRLF file, run as an agent's shell would.
+TEST(SimScript, SuiteScriptAppliesACrlfFix) {
+  agentrace::core::TempDir tmp("agentrace-sim-crlf");
+  const auto repo = tmp.path() / "repo";
+  const auto r0 = agentrace::test::run_command(fmt::format(
+      "mkdir -p {0} && cd {0} && git init -q . && printf 'a\\r\\nb\\r\\n' > f.txt && git add f.txt && "
+      "git -c user.name=t -c user.email=t@t commit -qm base && printf 'a\\r\\nB\\r\\n' > f.txt && git diff > ../fix.patch "
+      "&& git checkout -q f.txt",
+      repo.string()));
+  ASSERT_EQ(r0.exit_code, 0) << r0.err;
+  const auto patch = agentrace::core::read_file(tmp.path() / "fix.patch");
+  ASSERT_NE(patch.find('\r'), std::string::npos);
+  const std::string cmd = sim::heredoc_command("git apply", patch);
+  EXPECT_EQ(cmd.find('\r'), std::string::npos);
+  const auto r = agentrace::test::run_command(fmt::format("cd {} && {}", repo.string(), cmd));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(agentrace::core::read_file(repo / "f.txt"), "a\r\nB\r\n");
 }
 
 TEST(SimScript, SuiteScriptsApplyTheFixThenShowTheDiff) {

@@ -243,6 +243,53 @@ TEST_F(TaskSpec, TestWithoutCommand) {
   expect_error(29, 1, "missing required field 'tests.strict[0].cmd' (a string)");
 }
 
+TEST_F(TaskSpec, TestsByIdLoad) {
+  write_with("name = \"strict one\"\ncmd = \"python3 -m unittest tests.test_demo.Strict\"\n",
+             "name = \"strict ids\"\nrunner = \"pytest\"\nids = [\"tests/test_a.py::test_x\", \"tests/test_a.py::test_y\"]\n");
+  const auto t = load_task(dir());
+  const auto strict = t.tier(Tier::strict);
+  ASSERT_EQ(strict.size(), 1u);
+  EXPECT_EQ(strict[0]->runner, Runner::pytest);
+  EXPECT_EQ(strict[0]->ids, (std::vector<std::string>{"tests/test_a.py::test_x", "tests/test_a.py::test_y"}));
+  EXPECT_TRUE(strict[0]->cmd.empty());
+  EXPECT_EQ(t.setup_timeout_s, 600);
+}
+
+TEST_F(TaskSpec, UnknownRunner) {
+  write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "runner = \"nose\"\nids = [\"a\"]");
+  expect_error(31, 10, "'tests.strict[0].runner' = \"nose\" is not one of pytest, unittest, go, node:test, mocha, jest, "
+                       "junit, tap, ctest");
+}
+
+TEST_F(TaskSpec, RunnerWithoutIds) {
+  write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "runner = \"go\"");
+  expect_error(29, 1, "'tests.strict[0].ids' is required with a runner: the test ids it must report");
+}
+
+TEST_F(TaskSpec, IdsWithoutRunner) {
+  write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "cmd = \"true\"\nids = [\"a\"]");
+  expect_error(32, 7, "'tests.strict[0].ids' needs a 'runner' (one of pytest, unittest, go, node:test, mocha, jest, "
+                      "junit, tap, ctest)");
+}
+
+TEST_F(TaskSpec, JunitRunnerNeedsAReport) {
+  write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "runner = \"junit\"\nids = [\"a\"]\ncmd = \"make check\"");
+  expect_error(33, 7, "runner \"junit\": 'tests.strict[0].cmd' must write its report to {report}, or name the file it "
+                      "writes in 'report'");
+}
+
+TEST_F(TaskSpec, AnIdUsedTwice) {
+  write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "runner = \"unittest\"\nids = [\"p2p one\"]");
+  expect_error(35, 8, "test name 'p2p one' is used twice; names must be unique in a task");
+}
+
+TEST_F(TaskSpec, SetupTimeout) {
+  write_with("timeout_seconds = 60\n", "timeout_seconds = 60\nsetup_timeout_seconds = 1800\n");
+  const auto t = load_task(dir());
+  EXPECT_EQ(t.setup_timeout_s, 1800);
+  EXPECT_EQ(t.test_timeout_s, 60);
+}
+
 TEST_F(TaskSpec, HiddenTestsWithNeitherDirNorPatch) {
   write_with("dir = \"hidden\"\n", "");
   expect_error(14, 1, "[hidden_tests] needs exactly one of 'dir' or 'patch'");
@@ -373,6 +420,18 @@ TEST_F(TaskSpec, UrlRepoAndHiddenPatchLoad) {
   EXPECT_EQ(t.repo.commit, "3f2a9c1d");
   EXPECT_EQ(t.hidden_kind, HiddenKind::patch);
   EXPECT_EQ(t.hidden, t.dir / "hidden.patch");
+}
+
+TEST_F(TaskSpec, LocalUrlIsReadFromTheTaskFolder) {
+  write_with("patches = \"history\"", "url = \"../upstream\"\ncommit = \"3f2a9c1d\"");
+  expect_error(9, 7, fmt::format("'repo.url': {} does not exist (a relative path is read from the task folder)",
+                                 (tmp_.path() / "upstream").string()));
+  fs::create_directories(tmp_.path() / "upstream");
+  EXPECT_EQ(local_url_path(load_task(dir())), tmp_.path() / "upstream");
+  EXPECT_TRUE(is_local_url("/srv/git/repo.git"));
+  EXPECT_TRUE(is_local_url("repos/a:b"));
+  EXPECT_FALSE(is_local_url("git@github.com:org/repo.git"));
+  EXPECT_FALSE(is_local_url("file:///srv/repo"));
 }
 
 TEST_F(TaskSpec, HashIsStableForTheSameContent) {
