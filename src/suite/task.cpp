@@ -84,6 +84,7 @@ std::string content_hash(const Task& t, std::string_view spec) {
   }
   hash_tree(h, t.fix_patch);
   hash_tree(h, t.hidden);
+  if (!t.hidden_support.empty()) hash_tree(h, t.hidden_support);
   return h.hex();
 }
 
@@ -257,16 +258,16 @@ void read_hidden(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   const auto* hidden = r.table("hidden_tests", true);
   if (!hidden) return;
   core::TableReader hr(*hidden, "hidden_tests", errors);
-  if (hr.has("dir") == hr.has("patch")) {
-    hr.raw("dir");
-    hr.raw("patch");
-    errors.add(hidden->source(), "[hidden_tests] needs exactly one of 'dir' or 'patch'");
-  } else if (hr.has("dir")) {
-    t.hidden_kind = HiddenKind::dir;
-    if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
-  } else {
+  if (!hr.has("dir") && !hr.has("patch")) {
+    errors.add(hidden->source(), "[hidden_tests] needs 'dir', 'patch' or both");
+  } else if (hr.has("patch")) {
     t.hidden_kind = HiddenKind::patch;
     if (auto p = inside(hr, "patch", t.dir, true, false)) t.hidden = *p;
+    if (hr.has("dir"))
+      if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden_support = *p;
+  } else {
+    t.hidden_kind = HiddenKind::dir;
+    if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
   }
   hr.finish();
 }

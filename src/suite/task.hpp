@@ -58,6 +58,7 @@ struct Task {
   std::filesystem::path fix_patch;
   HiddenKind hidden_kind = HiddenKind::dir;
   std::filesystem::path hidden;     // folder or patch (absolute)
+  std::filesystem::path hidden_support;  // with a patch: a folder of support files too ("" = none)
   std::optional<std::string> setup; // build step before every tier
   int setup_timeout_s = 600;
   int test_timeout_s = 120;
