@@ -125,10 +125,13 @@ void read_repo(core::TableReader& root, Task& t) {
       t.repo.commit = *commit;
     }
   }
-  if (t.repo.kind != RepoKind::url && r.has("commit")) {
-    r.raw("commit");
-    r.errors().add(r.where("commit"), "'repo.commit' only goes with 'repo.url'");
+  for (const char* key : {"commit", "submodules"}) {
+    if (t.repo.kind != RepoKind::url && r.has(key)) {
+      r.raw(key);
+      r.errors().add(r.where(key), fmt::format("'repo.{}' only goes with 'repo.url'", key));
+    }
   }
+  if (t.repo.kind == RepoKind::url) t.repo.submodules = r.boolean("submodules").value_or(false);
   r.finish();
 }
 

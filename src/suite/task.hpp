@@ -22,6 +22,7 @@ struct RepoSource {
   std::filesystem::path path;  // patches folder or plain folder (absolute)
   std::string url;             // url kind: git URL or local path
   std::string commit;          // url kind: base commit
+  bool submodules = false;     // url kind: submodules fetched at cache time, present in workspaces
 };
 
 struct TestCommand {

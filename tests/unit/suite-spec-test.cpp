@@ -428,6 +428,13 @@ TEST_F(TaskSpec, LocalUrlIsReadFromTheTaskFolder) {
   EXPECT_FALSE(is_local_url("file:///srv/repo"));
 }
 
+TEST_F(TaskSpec, SubmodulesGoWithAUrl) {
+  write_with("patches = \"history\"", "patches = \"history\"\nsubmodules = true");
+  expect_error(10, 14, "'repo.submodules' only goes with 'repo.url'");
+  write_with("patches = \"history\"", "url = \"https://example.com/r.git\"\ncommit = \"3f2a9c1d\"\nsubmodules = true");
+  EXPECT_TRUE(load_task(dir()).repo.submodules);
+}
+
 TEST_F(TaskSpec, HashIsStableForTheSameContent) {
   EXPECT_EQ(load_task(dir()).hash, load_task(kFixture).hash);
 }
