@@ -191,7 +191,8 @@ void read_tests(core::TableReader& root, Task& t) {
       tc.name = tr.string("name", true).value_or("");
       tc.cmd = tr.string("cmd", false).value_or("");
       read_runner(tr, tc);
-      unique(tr, tc.name, "name");
+      // Outcomes are named by the command's name, or by each id of a runner's entry.
+      if (tc.runner == Runner::none) unique(tr, tc.name, "name");
       for (const auto& id : tc.ids) unique(tr, id, "ids");
       tr.finish();
       t.tests.push_back(std::move(tc));

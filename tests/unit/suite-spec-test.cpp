@@ -283,6 +283,12 @@ TEST_F(TaskSpec, AnIdUsedTwice) {
   expect_error(35, 8, "test name 'p2p one' is used twice; names must be unique in a task");
 }
 
+// A runner entry named like its one id: its name labels it, the id names the outcome.
+TEST_F(TaskSpec, ARunnerEntryMayBeNamedLikeItsId) {
+  write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "runner = \"ctest\"\nids = [\"strict one\"]");
+  EXPECT_EQ(load_task(dir()).tier(Tier::strict)[0]->ids, std::vector<std::string>{"strict one"});
+}
+
 TEST_F(TaskSpec, SetupTimeout) {
   write_with("timeout_seconds = 60\n", "timeout_seconds = 60\nsetup_timeout_seconds = 1800\n");
   const auto t = load_task(dir());
