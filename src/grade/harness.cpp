@@ -201,13 +201,18 @@ bool glob_match(const std::string& glob, const std::string& path) {
 
 std::vector<std::string> hidden_test_paths(const suite::Task& task) {
   std::vector<std::string> out;
+  const auto add_files = [&](const fs::path& dir) {
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (!e.is_directory()) out.push_back(fs::relative(e.path(), dir).generic_string());
+  };
   if (task.hidden_kind == suite::HiddenKind::patch) {
     for (const auto& f : parse_diff(core::read_file(task.hidden))) out.push_back(f.path);
-    return out;
+    if (!task.hidden_support.empty()) add_files(task.hidden_support);
+  } else {
+    add_files(task.hidden);
   }
-  for (const auto& e : fs::recursive_directory_iterator(task.hidden))
-    if (!e.is_directory()) out.push_back(fs::relative(e.path(), task.hidden).generic_string());
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -243,12 +248,12 @@ std::string touches_text(const std::vector<Touch>& touches) {
 }
 
 void place_hidden_tests(const suite::Task& task, const fs::path& checkout) {
-  if (task.hidden_kind == suite::HiddenKind::patch) {
-    workspace::apply_patch(checkout, task.hidden);  // git apply writes nothing beyond a link
-    return;
-  }
-  for (const auto& e : fs::recursive_directory_iterator(task.hidden)) {
-    const auto rel = fs::relative(e.path(), task.hidden);
+  const bool patch = task.hidden_kind == suite::HiddenKind::patch;
+  if (patch) workspace::apply_patch(checkout, task.hidden);  // git apply writes nothing beyond a link
+  const auto& folder = patch ? task.hidden_support : task.hidden;
+  if (folder.empty()) return;
+  for (const auto& e : fs::recursive_directory_iterator(folder)) {
+    const auto rel = fs::relative(e.path(), folder);
     if (e.is_symlink() || (!e.is_directory() && !e.is_regular_file()))
       throw core::InfraError(fmt::format("grading: {} is not a plain file: hidden tests must be files and folders",
                                          e.path().string()));

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/host.hpp"
+#include "grade/runner.hpp"
 #include "proc/spawn.hpp"
 #include "sandbox/sandbox.hpp"
 #include "workspace/workspace.hpp"
@@ -28,7 +29,15 @@ store::TaskRow task_row(const suite::Task& t) {
                  {"complete", t.grades.complete}};
   j["repo"] = t.repo.kind == suite::RepoKind::url ? t.repo.url + "@" + t.repo.commit : t.repo.path.filename().string();
   nlohmann::json tests = nlohmann::json::array();
-  for (const auto& tc : t.tests) tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", tc.cmd}});
+  for (const auto& tc : t.tests) {
+    if (tc.runner == suite::Runner::none) {
+      tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", tc.cmd}});
+      continue;
+    }  // the command as grading runs it, and the ids it reports
+    const auto cmd = grade::plan_run(tc, tc.ids, "$HOME/agentrace-report").cmd;
+    tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", cmd},
+                     {"runner", suite::to_string(tc.runner)}, {"ids", tc.ids}});
+  }
   j["tests"] = tests;
   j["agent_seconds"] = t.agent_seconds;
   if (t.origin) {

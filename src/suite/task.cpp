@@ -84,6 +84,7 @@ std::string content_hash(const Task& t, std::string_view spec) {
   }
   hash_tree(h, t.fix_patch);
   hash_tree(h, t.hidden);
+  if (!t.hidden_support.empty()) hash_tree(h, t.hidden_support);
   return h.hex();
 }
 
@@ -124,10 +125,13 @@ void read_repo(core::TableReader& root, Task& t) {
       t.repo.commit = *commit;
     }
   }
-  if (t.repo.kind != RepoKind::url && r.has("commit")) {
-    r.raw("commit");
-    r.errors().add(r.where("commit"), "'repo.commit' only goes with 'repo.url'");
+  for (const char* key : {"commit", "submodules"}) {
+    if (t.repo.kind != RepoKind::url && r.has(key)) {
+      r.raw(key);
+      r.errors().add(r.where(key), fmt::format("'repo.{}' only goes with 'repo.url'", key));
+    }
   }
+  if (t.repo.kind == RepoKind::url) t.repo.submodules = r.boolean("submodules").value_or(false);
   r.finish();
 }
 
@@ -187,7 +191,8 @@ void read_tests(core::TableReader& root, Task& t) {
       tc.name = tr.string("name", true).value_or("");
       tc.cmd = tr.string("cmd", false).value_or("");
       read_runner(tr, tc);
-      unique(tr, tc.name, "name");
+      // Outcomes are named by the command's name, or by each id of a runner's entry.
+      if (tc.runner == Runner::none) unique(tr, tc.name, "name");
       for (const auto& id : tc.ids) unique(tr, id, "ids");
       tr.finish();
       t.tests.push_back(std::move(tc));
@@ -257,16 +262,16 @@ void read_hidden(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   const auto* hidden = r.table("hidden_tests", true);
   if (!hidden) return;
   core::TableReader hr(*hidden, "hidden_tests", errors);
-  if (hr.has("dir") == hr.has("patch")) {
-    hr.raw("dir");
-    hr.raw("patch");
-    errors.add(hidden->source(), "[hidden_tests] needs exactly one of 'dir' or 'patch'");
-  } else if (hr.has("dir")) {
-    t.hidden_kind = HiddenKind::dir;
-    if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
-  } else {
+  if (!hr.has("dir") && !hr.has("patch")) {
+    errors.add(hidden->source(), "[hidden_tests] needs 'dir', 'patch' or both");
+  } else if (hr.has("patch")) {
     t.hidden_kind = HiddenKind::patch;
     if (auto p = inside(hr, "patch", t.dir, true, false)) t.hidden = *p;
+    if (hr.has("dir"))
+      if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden_support = *p;
+  } else {
+    t.hidden_kind = HiddenKind::dir;
+    if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
   }
   hr.finish();
 }

@@ -22,6 +22,7 @@ struct RepoSource {
   std::filesystem::path path;  // patches folder or plain folder (absolute)
   std::string url;             // url kind: git URL or local path
   std::string commit;          // url kind: base commit
+  bool submodules = false;     // url kind: submodules fetched at cache time, present in workspaces
 };
 
 struct TestCommand {
@@ -58,6 +59,7 @@ struct Task {
   std::filesystem::path fix_patch;
   HiddenKind hidden_kind = HiddenKind::dir;
   std::filesystem::path hidden;     // folder or patch (absolute)
+  std::filesystem::path hidden_support;  // with a patch: a folder of support files too ("" = none)
   std::optional<std::string> setup; // build step before every tier
   int setup_timeout_s = 600;
   int test_timeout_s = 120;

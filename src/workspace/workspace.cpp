@@ -52,6 +52,7 @@ std::string cache_key(const suite::Task& t) {
   h.add_field(std::to_string(static_cast<int>(t.repo.kind)));
   if (t.repo.kind == suite::RepoKind::url) {
     h.add_field(source_url(t)).add_field(t.repo.commit);
+    if (t.repo.submodules) h.add_field("submodules");
   } else {
     // Same content as the task hash covers, restricted to the repository source.
     for (const auto& e : fs::recursive_directory_iterator(t.repo.path)) {
@@ -121,6 +122,18 @@ std::string fetch_base(const suite::Task& task, const fs::path& root, const fs::
   }
 }
 
+// Submodules at the commits the base records, in the pristine checkout every workspace
+// copies. Relative submodule urls resolve against the task's url, as they would upstream.
+void fetch_submodules(const suite::Task& task, const fs::path& checkout) {
+  try {
+    git(checkout, {"remote", "set-url", "origin", source_url(task)});
+    git(checkout, {"-c", "protocol.file.allow=always", "submodule", "update", "--quiet", "--init", "--recursive"});
+  } catch (const core::InfraError& e) {
+    throw core::InfraError(fmt::format("{}: [repo] submodules = true: the submodules of commit {} cannot be fetched: {}",
+                                       task.spec_file.string(), task.repo.commit, e.what()));
+  }
+}
+
 }  // namespace
 
 RepoCache::RepoCache(fs::path root) : root_(std::move(root)) { fs::create_directories(root_); }
@@ -143,6 +156,7 @@ BaseRepo RepoCache::base(const suite::Task& task) {
   if (!fs::exists(repo.checkout / ".git" / "agentrace-ready")) {
     fs::remove_all(repo.checkout);
     git(root_, {"clone", "--quiet", "--no-hardlinks", "--branch", "main", dest.string(), repo.checkout.string()});
+    if (task.repo.submodules) fetch_submodules(task, repo.checkout);
     git(repo.checkout, {"remote", "remove", "origin"});
     core::write_file(repo.checkout / ".git" / "agentrace-ready", repo.base_commit + "\n");
   }

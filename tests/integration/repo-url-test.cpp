@@ -1,6 +1,7 @@
 // `[repo] url` through the real binary: a relative path is read from the task folder, a
-// cached mirror that lacks a newer base commit is fetched again, and a commit the
-// repository does not hold is an infrastructure error (exit 3) naming the task file.
+// cached mirror that lacks a newer base commit is fetched again, a commit the repository
+// does not hold is an infrastructure error (exit 3) naming the task file, and a
+// repository's submodules are there for the agent and the grader.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -33,18 +34,19 @@ class RepoUrl : public ::testing::Test {
     return head.substr(0, 40);
   }
 
-  void write_task(const std::string& base) {
+  void write_task(const std::string& base, const std::string& repo_extra = "",
+                  const std::string& test = "[ \"$(bash greet.sh)\" = hello ]\n") {
     core::write_file(task_dir() / "statement.md", "Fix the greeting.\n");
     core::write_file(task_dir() / "fix.patch",
                      "diff --git a/greet.sh b/greet.sh\n--- a/greet.sh\n+++ b/greet.sh\n@@ -1 +1 @@\n-echo helo\n+echo hello\n");
-    core::write_file(task_dir() / "hidden" / "tests" / "check.sh", "[ \"$(bash greet.sh)\" = hello ]\n");
+    core::write_file(task_dir() / "hidden" / "tests" / "check.sh", test);
     core::write_file(task_dir() / "task.toml",
                      fmt::format("id = \"greet\"\ntitle = \"t\"\nlanguage = \"shell\"\nstatement = \"statement.md\"\n"
-                                 "[repo]\nurl = \"../../upstream\"\ncommit = \"{}\"\n[fix]\npatch = \"fix.patch\"\n"
+                                 "[repo]\nurl = \"../../upstream\"\ncommit = \"{}\"\n{}[fix]\npatch = \"fix.patch\"\n"
                                  "[hidden_tests]\ndir = \"hidden\"\n[tests]\n[[tests.fail_to_pass]]\nname = \"greets\"\n"
                                  "cmd = \"bash tests/check.sh\"\n"
                                  "[grades]\nmiss = \"m\"\nbasic = \"b\"\nsolid = \"s\"\ncomplete = \"c\"\n",
-                                 base));
+                                 base, repo_extra));
   }
 
   // A race of oracle and nop, with one work folder for every run (so the mirror is reused).
@@ -88,6 +90,22 @@ TEST_F(RepoUrl, AMissingCommitIsAnInfraErrorNamingTheTask) {
                                             "commit 0123456789abcdef0123456789abcdef01234567 is not in the repository"),
             std::string::npos)
       << attempts[0].failure_detail;
+}
+
+// A submodule with a relative url (../lib), fetched at cache time: the hidden test needs
+// its file, so oracle is Complete only when it is in the grading checkout.
+TEST_F(RepoUrl, SubmodulesAreFetchedAtCacheTime) {
+  const auto lib = tmp.path() / "lib";
+  sh(fmt::format("git init -q {0} && cd {0} && echo 'echo -n hello' > say.sh && git add -A && "
+                 "git -c user.name=t -c user.email=t@t commit -qm lib",
+                 lib.string()));
+  sh(fmt::format("cd {} && git -c protocol.file.allow=always submodule add -q ../lib lib", upstream().string()));
+  write_task(commit("greet.sh", "echo helo\n"), "submodules = true\n",
+             "[ \"$(bash lib/say.sh)\" = hello ] && [ \"$(bash greet.sh)\" = hello ]\n");
+  const auto db = tmp.path() / "sub.db";
+  const auto r = test::run_command(fmt::format("{} validate {} --db {}", test::binary().string(),
+                                               (tmp.path() / "suite").string(), db.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
 }  // namespace

@@ -137,6 +137,23 @@ TEST(Harness, HiddenTestsAreNeverWrittenThroughALink) {
   EXPECT_EQ(core::read_file(checkout / "tests" / "test_hidden.py"), "HIDDEN\n");
 }
 
+// [hidden_tests] with a patch and a folder: the patch, then the support files; both protected.
+TEST(Harness, AHiddenPatchWithSupportFiles) {
+  core::TempDir tmp("harness");
+  auto task = python_task(tmp.path());
+  task.hidden_kind = suite::HiddenKind::patch;
+  task.hidden_support = task.hidden;
+  task.hidden = tmp.path() / "hidden.patch";
+  core::write_file(task.hidden, "diff --git a/tests/test_old.py b/tests/test_old.py\n--- a/tests/test_old.py\n"
+                                "+++ b/tests/test_old.py\n@@ -1 +1 @@\n-old\n+new\n");
+  EXPECT_EQ(hidden_test_paths(task), (std::vector<std::string>{"tests/test_hidden.py", "tests/test_old.py"}));
+  const auto checkout = tmp.path() / "checkout";
+  core::write_file(checkout / "tests" / "test_old.py", "old\n");
+  place_hidden_tests(task, checkout);
+  EXPECT_EQ(core::read_file(checkout / "tests" / "test_old.py"), "new\n");
+  EXPECT_EQ(core::read_file(checkout / "tests" / "test_hidden.py"), "HIDDEN\n");
+}
+
 TEST(Harness, ATamperedAttemptIsAMissAndTheJudgeIsTold) {
   const std::vector<HygieneFlag> flags = {{"tampered", "conftest.py (protected: conftest.py)"}};
   EXPECT_EQ(apply_hygiene(3, flags), 0);
