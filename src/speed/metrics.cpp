@@ -98,32 +98,39 @@ bool meets(const Slo& slo, const Sample& s) {
   return !slo.e2e_ms || s.ms_since_scheduled(s.end_ns) <= *slo.e2e_ms;
 }
 
-CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo) {
-  CaseResult r{.c = run.c, .index = index};
-  Pools p;
-  struct RepTotals {
-    double requests = 0, out = 0, total = 0, good = 0;
-  };
-  std::vector<RepTotals> reps(run.rep_ns.size());
-  std::map<TokenSource, std::size_t> sources;
-  for (const Sample& s : run.samples) {
-    ++r.requests;
-    if (!s.ok()) {
-      ++r.errors[std::string(error_class_name(s.error))];
-      if (r.first_error.empty()) r.first_error = s.error_detail;
-      continue;
-    }
-    ++r.ok;
-    pool(p, s);
-    ++sources[s.token_source];
-    if (s.rep >= 0 && static_cast<std::size_t>(s.rep) < reps.size()) {
-      auto& t = reps[static_cast<std::size_t>(s.rep)];
-      t.requests += 1;
-      t.out += static_cast<double>(s.output_tokens);
-      t.total += static_cast<double>(s.output_tokens + s.input_tokens.value_or(0));
-      t.good += meets(slo, s) ? 1 : 0;
-    }
+namespace {
+
+// Requests, tokens and SLO-meeting requests of one repetition, for its rates.
+struct RepTotals {
+  double requests = 0, out = 0, total = 0, good = 0;
+};
+
+void add_to_rep(std::vector<RepTotals>& reps, const Sample& s, const Slo& slo) {
+  if (s.rep < 0 || static_cast<std::size_t>(s.rep) >= reps.size()) return;
+  auto& t = reps[static_cast<std::size_t>(s.rep)];
+  t.requests += 1;
+  t.out += static_cast<double>(s.output_tokens);
+  t.total += static_cast<double>(s.output_tokens + s.input_tokens.value_or(0));
+  t.good += meets(slo, s) ? 1 : 0;
+}
+
+void set_rates(CaseResult& r, const std::vector<RepTotals>& reps, const std::vector<std::int64_t>& rep_ns) {
+  std::vector<double> rps, otps, ttps, good;
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    const double secs = static_cast<double>(rep_ns[i]) / 1e9;
+    if (secs <= 0 || reps[i].requests == 0) continue;
+    rps.push_back(reps[i].requests / secs);
+    otps.push_back(reps[i].out / secs);
+    ttps.push_back(reps[i].total / secs);
+    good.push_back(reps[i].good / secs);
   }
+  r.req_per_s = distribution(rps);
+  r.output_tps = distribution(otps);
+  r.total_tps = distribution(ttps);
+  r.goodput_per_s = distribution(good);
+}
+
+void set_latencies(CaseResult& r, const Pools& p) {
   r.ttfb_ms = distribution(p.ttfb);
   r.ttfc_ms = distribution(p.ttfc);
   r.ttft_ms = distribution(p.ttft);
@@ -140,25 +147,35 @@ CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo) {
   r.queued_ms = distribution(p.queued);
   r.input_tokens = distribution(p.in);
   r.output_tokens = distribution(p.out);
-  std::vector<double> rps, otps, ttps, good;
-  for (std::size_t i = 0; i < reps.size(); ++i) {
-    const double secs = static_cast<double>(run.rep_ns[i]) / 1e9;
-    if (secs <= 0 || reps[i].requests == 0) continue;
-    rps.push_back(reps[i].requests / secs);
-    otps.push_back(reps[i].out / secs);
-    ttps.push_back(reps[i].total / secs);
-    good.push_back(reps[i].good / secs);
-  }
-  r.req_per_s = distribution(rps);
-  r.output_tps = distribution(otps);
-  r.total_tps = distribution(ttps);
-  r.goodput_per_s = distribution(good);
-  r.token_source = sources.size() == 1 ? std::string(token_source_name(sources.begin()->first))
-                   : sources.empty()   ? "-"
-                                       : "mixed";
   r.server_prompt_ms = optional_dist(p.prompt);
   r.server_predicted_ms = optional_dist(p.predicted);
   r.sim_lag_ms = optional_dist(p.sim_lag);
+}
+
+}  // namespace
+
+CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo) {
+  CaseResult r{.c = run.c, .index = index};
+  Pools p;
+  std::vector<RepTotals> reps(run.rep_ns.size());
+  std::map<TokenSource, std::size_t> sources;
+  for (const Sample& s : run.samples) {
+    ++r.requests;
+    if (!s.ok()) {
+      ++r.errors[std::string(error_class_name(s.error))];
+      if (r.first_error.empty()) r.first_error = s.error_detail;
+      continue;
+    }
+    ++r.ok;
+    pool(p, s);
+    ++sources[s.token_source];
+    add_to_rep(reps, s, slo);
+  }
+  set_latencies(r, p);
+  set_rates(r, reps, run.rep_ns);
+  r.token_source = sources.size() == 1 ? std::string(token_source_name(sources.begin()->first))
+                   : sources.empty()   ? "-"
+                                       : "mixed";
   return r;
 }
 
