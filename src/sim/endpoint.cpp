@@ -84,8 +84,11 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
     }
     for (; next_ < pieces_.size() && pieces_[next_].at_ns <= now; ++next_) {
       stats_->sent(now - pieces_[next_].at_ns);
-      // The send time, for a client measuring what it adds (an SSE comment: readers skip it).
-      if (next_ == stamp_piece_) pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {}\n\n", net::now_ns()));
+      // The send and request receipt times, for a client measuring what it adds (an SSE
+      // comment: readers skip it).
+      if (next_ == stamp_piece_) {
+        pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {} received-ns {}\n\n", net::now_ns(), base_ns_));
+      }
       ex_->write_body(std::move(pieces_[next_].bytes));
     }
     if (next_ == pieces_.size()) return ex_->finish();

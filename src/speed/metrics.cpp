@@ -1,5 +1,6 @@
 #include "speed/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -60,7 +61,7 @@ std::optional<double> tpot_ms(const Sample& s) {
 }
 
 struct Pools {
-  std::vector<double> ttfb, ttfc, ttft, tpot, itl, e2e, queued, in, out, prompt, predicted, sim_lag;
+  std::vector<double> ttfb, ttfc, ttft, tpot, itl, e2e, queued, in, out, prompt, predicted, sim_lag, client_added, server_queue;
   std::size_t chunks = 0;
   std::int64_t tokens = 0;
 };
@@ -79,6 +80,13 @@ void pool(Pools& p, const Sample& s) {
   if (s.server_prompt_ms) p.prompt.push_back(*s.server_prompt_ms);
   if (s.server_predicted_ms) p.predicted.push_back(*s.server_predicted_ms);
   if (s.sim_sent_ns && s.first_content_ns) p.sim_lag.push_back(ms_between(s.sim_sent_ns, s.first_content_ns));
+  // The client notes its write when its loop gets to it, which may be after the sim had
+  // the request: the write happened by then, so the split point is the earlier of the two.
+  if (s.sim_received_ns && s.request_sent_ns && s.first_content_ns) {
+    const std::int64_t written = std::min(s.request_sent_ns, s.sim_received_ns);
+    p.client_added.push_back(ms_between(s.sent_ns, written) + ms_between(s.sim_sent_ns, s.first_content_ns));
+    p.server_queue.push_back(ms_between(written, s.sim_received_ns));
+  }
   p.chunks += s.chunk_ns.size();
   p.tokens += s.output_tokens;
 }
@@ -150,6 +158,8 @@ void set_latencies(CaseResult& r, const Pools& p) {
   r.server_prompt_ms = optional_dist(p.prompt);
   r.server_predicted_ms = optional_dist(p.predicted);
   r.sim_lag_ms = optional_dist(p.sim_lag);
+  r.client_added_ms = optional_dist(p.client_added);
+  r.server_queue_ms = optional_dist(p.server_queue);
 }
 
 }  // namespace

@@ -73,3 +73,32 @@ TEST_F(Scale, ProxyServesNewClientConnectionsOverItsPooledUpstreamConnections) {
 }
 
 }  // namespace
+
+namespace {
+
+// What the client adds and what the server queued are measured apart (the sim stamps when
+// it received the request and sent the first content), and --self-check names which side
+// set the pace. No figure is judged here: only that the parts are there and add up.
+TEST_F(Scale, SpeedSplitsWhatTheClientAddedFromWhatTheServerQueued) {
+  const auto r = run_command(start_sim("--threads 2") +
+                             fmt::format("{} speed --url $SIM_URL -p 16 -n 8 -c 4 --requests 8 -r 1 --format json --no-store "
+                                         "--no-metrics --self-check --raw raw.jsonl; rc=$?; kill $SIM; exit $rc",
+                                         binary().string()));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.err;
+  EXPECT_NE(r.err.find("self-check: the client"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code == 3, r.err.find("the client limited this run") != std::string::npos) << r.err;
+  const Json c = Json::parse(r.out)["cases"][0];
+  EXPECT_EQ(c["ok"], 8);
+  ASSERT_TRUE(c["client_added_ms_median"].is_number()) << c.dump();
+  ASSERT_TRUE(c["server_queue_ms_median"].is_number()) << c.dump();
+  EXPECT_GE(c["client_added_ms_median"].get<double>(), 0);
+  const auto raw = agentrace::core::read_file(dir_.path() / "raw.jsonl");
+  const Json first = Json::parse(raw.substr(0, raw.find('\n')));
+  // Request started <= received by the sim <= first content sent by it <= seen by the client.
+  EXPECT_LE(first["queued_ms"].get<double>(), first["sim_received_ms"].get<double>()) << first.dump();
+  EXPECT_TRUE(first["request_sent_ms"].is_number()) << first.dump();
+  EXPECT_LE(first["sim_received_ms"].get<double>(), first["sim_sent_ms"].get<double>()) << first.dump();
+  EXPECT_LE(first["sim_sent_ms"].get<double>(), first["first_content_ms"].get<double>()) << first.dump();
+}
+
+}  // namespace
