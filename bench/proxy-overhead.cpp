@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-#include "children.hpp"
+#include "common.hpp"
 #include "core/fs.hpp"
 #include "core/stats.hpp"
 #include "core/version.hpp"
@@ -205,21 +205,11 @@ void unpaced_row(Load& load, Path& path, const Config& cfg, int level) {
   std::fflush(stdout);
 }
 
-std::vector<int> parse_levels(const std::string& value) {
-  std::vector<int> levels;
-  for (std::size_t pos = 0; pos < value.size();) {
-    const auto comma = value.find(',', pos);
-    levels.push_back(std::stoi(value.substr(pos, comma - pos)));
-    pos = comma == std::string::npos ? value.size() : comma + 1;
-  }
-  return levels;
-}
-
 Config parse(int argc, char** argv) {
   Config cfg;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--levels") cfg.levels = parse_levels(value);
+    if (flag == "--levels") cfg.levels = agentrace::bench::int_list(value);
     if (flag == "--rounds") cfg.rounds = std::max(1, std::stoi(value));
     if (flag == "--chunks") cfg.chunks = std::stoi(value);
     if (flag == "--gap-ms") cfg.gap_ms = std::stod(value);

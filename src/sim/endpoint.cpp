@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,10 @@ struct Endpoint::State {
   std::shared_ptr<Stats> stats = std::make_shared<Stats>();
   std::atomic<const net::Server*> server{nullptr};
   std::size_t loops = 1;
+  // Tokens of each chunk by the turn's shape (planning a stream encoded and decoded it
+  // once more just for them: two thirds of the sim's CPU per request under load).
+  std::mutex tokens_mutex;
+  std::unordered_map<std::string, std::vector<std::size_t>> tokens_by_shape;
 };
 
 namespace {
@@ -142,12 +147,40 @@ struct Planned {
   std::size_t first_content = kNoStamp;  // the piece with the first content
 };
 
-Planned plan_stream_reply(const Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn,
-                          std::uint64_t seed) {
+// What decides the chunks and their content: not ids, model names, times or usage values.
+std::string shape_of(wire::Protocol protocol, const wire::AssistantTurn& turn, const wire::EncodeOptions& eo) {
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}{}{}{}|{}|{}|{}|{}|{}", static_cast<int>(protocol), eo.tokens_per_chunk,
+                                eo.bytes_per_token, eo.include_usage, static_cast<int>(turn.stop), turn.usage.input.has_value(),
+                                turn.usage.output.has_value(), turn.usage.cached_input.has_value(),
+                                turn.usage.reasoning.has_value(), turn.error.has_value(), turn.timings.has_value(),
+                                turn.text.size(), turn.reasoning.size(), turn.tool_calls.size());
+  key += turn.text;
+  key += '\0';
+  key += turn.reasoning;
+  for (const auto& call : turn.tool_calls) key += '\0' + call.name + '\0' + call.arguments;
+  if (turn.error) key += '\0' + turn.error->type + '\0' + turn.error->message;
+  return key;
+}
+
+std::vector<std::size_t> tokens_of(Endpoint::State& st, wire::Protocol protocol, const wire::AssistantTurn& turn,
+                                   const wire::EncodeOptions& eo) {
+  const std::string key = shape_of(protocol, turn, eo);
+  {
+    std::lock_guard lock(st.tokens_mutex);
+    if (const auto it = st.tokens_by_shape.find(key); it != st.tokens_by_shape.end()) return it->second;
+  }
+  auto tokens = chunk_tokens(protocol, wire::encode_stream(protocol, turn, eo));
+  std::lock_guard lock(st.tokens_mutex);
+  if (st.tokens_by_shape.size() >= 4096) st.tokens_by_shape.clear();  // scripts' turns are few; bound the rest
+  st.tokens_by_shape.emplace(key, tokens);
+  return tokens;
+}
+
+Planned plan_stream_reply(Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn, std::uint64_t seed) {
   const Profile& profile = st.options.profile;
   const wire::EncodeOptions eo{profile.tokens_per_chunk, 4,
                                c.protocol != wire::Protocol::openai_chat || c.include_usage, st.created};
-  const auto tokens = chunk_tokens(c.protocol, wire::encode_stream(c.protocol, turn, eo));
+  const auto tokens = tokens_of(st, c.protocol, turn, eo);
   const Schedule s = plan_stream(profile, c.prompt_tokens, tokens, seed);
   turn.timings = wire::ServerTimings{s.prompt_ms, s.predicted_ms};
   // The same chunks again, now with the timings (they change no chunk's count or content).
@@ -175,7 +208,7 @@ void log_line(const Endpoint::State& st, const std::string& line) {
   if (st.options.log) st.options.log(line);
 }
 
-void simulate(const Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
+void simulate(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
   const Conversation c = read_conversation(protocol, body);
   if (!c.valid) return respond_error(*ex, 400, "invalid_request_error", "the request body is not a JSON object");
   Reply reply = answer(c, st.options.scripts, st.options.profile.tokens_per_chunk);

@@ -1,8 +1,8 @@
 #pragma once
 // What the benches share: `agentrace sim` and `agentrace proxy` as child processes (the
-// shipped commands, not code linked into the bench), a child's CPU time, and the load
-// average printed beside every figure (the machine is shared: a figure without it means
-// little).
+// shipped commands, not code linked into the bench), a child's CPU time, the load average
+// printed beside every figure (the machine is shared: a figure without it means little),
+// and comma lists of numbers from flags.
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,17 @@ inline std::string slurp(const fs::path& file) {
 inline int sh(const std::string& command) {
   const int rc = std::system(("bash -c '" + command + "'").c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+// "1,64,1000" -> {1, 64, 1000}
+inline std::vector<int> int_list(const std::string& value) {
+  std::vector<int> out;
+  for (std::size_t pos = 0; pos < value.size();) {
+    const auto comma = value.find(',', pos);
+    out.push_back(std::stoi(value.substr(pos, comma - pos)));
+    pos = comma == std::string::npos ? value.size() : comma + 1;
+  }
+  return out;
 }
 
 // The first three fields of /proc/loadavg: "1.02 0.87 0.66".
