@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,5 +110,23 @@ class Child {
   int pid_ = 0;
   std::string url_;
 };
+
+// `agentrace sim` with a profile and the `agentrace proxy` command in front of it.
+struct SimBehindProxy {
+  SimBehindProxy(const fs::path& dir, const std::string& name, const std::string& profile)
+      : sim(dir, name + "-sim", "sim -q --profile " + profile),
+        proxy(dir, name + "-proxy", "proxy -q --record /dev/null --upstream " + sim.url()) {}
+  Child sim, proxy;
+};
+
+// wrk -t1 posting dir/post.lua's request to url's chat completions: its requests/s.
+inline double wrk_rps(const fs::path& dir, const std::string& url, int connections, double seconds) {
+  sh(fmt::format("wrk -t1 -c{} -d{}s -s {}/post.lua {}/v1/chat/completions > {}/wrk.txt 2>&1", connections,
+                 std::max(1L, std::lround(seconds)), dir.string(), url, dir.string()));
+  const std::string out = slurp(dir / "wrk.txt");
+  const auto at = out.find("Requests/sec:");
+  if (at == std::string::npos) throw std::runtime_error("wrk failed (is it installed? apt-get install -y wrk):\n" + out);
+  return std::stod(out.substr(at + 13));
+}
 
 }  // namespace agentrace::bench

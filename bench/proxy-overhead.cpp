@@ -28,7 +28,7 @@
 
 namespace net = agentrace::net;
 namespace core = agentrace::core;
-using agentrace::bench::Child;
+using agentrace::bench::SimBehindProxy;
 
 namespace {
 
@@ -121,20 +121,12 @@ class Load {
   std::vector<std::shared_ptr<net::Timer>> timers_;
 };
 
-// One upstream and the proxy command in front of it.
-struct Path {
-  Path(const std::filesystem::path& dir, const std::string& name, const std::string& profile)
-      : sim(dir, name + "-sim", "sim -q --profile " + profile),
-        proxy(dir, name + "-proxy", "proxy -q --record /dev/null --upstream " + sim.url()) {}
-  Child sim, proxy;
-};
-
 struct Pair {
   RunResult direct, proxied;
 };
 
 // Rounds of direct then proxied runs; the proxied ones carry the proxy process's CPU.
-std::vector<Pair> alternate(Load& load, Path& path, int tokens, int level, int per_worker, std::chrono::nanoseconds spread,
+std::vector<Pair> alternate(Load& load, SimBehindProxy& path, int tokens, int level, int per_worker, std::chrono::nanoseconds spread,
                             int rounds) {
   load.run(path.sim.url(), tokens, level, 1, spread);  // warm-up: connections pooled on every hop
   load.run(path.proxy.url(), tokens, level, 1, spread);
@@ -166,7 +158,7 @@ double median_of(const std::vector<Pair>& pairs, F&& f) {
   return core::median(xs);
 }
 
-void paced_row(Load& load, Path& path, const Config& cfg, int level) {
+void paced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level) {
   const int per = level == 1 ? 40 : level <= 64 ? 3 : 1;
   const auto spread = std::chrono::nanoseconds(static_cast<std::int64_t>(cfg.chunks * cfg.gap_ms * 1e6));
   const std::string before = agentrace::bench::loadavg();
@@ -186,7 +178,7 @@ void paced_row(Load& load, Path& path, const Config& cfg, int level) {
   std::fflush(stdout);
 }
 
-void unpaced_row(Load& load, Path& path, const Config& cfg, int level) {
+void unpaced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level) {
   const int per = level == 1 ? 20 : level <= 64 ? 2 : 1;
   const std::string before = agentrace::bench::loadavg();
   const auto pairs = alternate(load, path, cfg.tokens, level, per, {}, cfg.rounds);
@@ -224,8 +216,8 @@ int main(int argc, char** argv) {
   const Config cfg = parse(argc, argv);
   core::TempDir dir("bench-proxy");
   core::write_file(dir.path() / "paced.toml", fmt::format("name = \"paced\"\ndecode_tokens_per_s = {}\n", 1000 / cfg.gap_ms));
-  Path paced(dir.path(), "paced", (dir.path() / "paced.toml").string());
-  Path unpaced(dir.path(), "unpaced", "zero");
+  SimBehindProxy paced(dir.path(), "paced", (dir.path() / "paced.toml").string());
+  SimBehindProxy unpaced(dir.path(), "unpaced", "zero");
   net::EventLoop loop;
   net::ClientOptions options;
   options.pool_per_origin = 4096;

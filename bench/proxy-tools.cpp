@@ -22,7 +22,7 @@
 
 namespace fs = std::filesystem;
 namespace core = agentrace::core;
-using agentrace::bench::Child;
+using agentrace::bench::SimBehindProxy;
 using agentrace::bench::loadavg;
 using agentrace::bench::sh;
 using agentrace::bench::slurp;
@@ -34,14 +34,6 @@ struct Config {
   std::vector<int> levels{1, 64, 1000};
   int runs = 3;
   int seconds = 5;
-};
-
-// A sim and the proxy command in front of it.
-struct Path {
-  Path(const fs::path& dir, const std::string& name, const std::string& profile)
-      : sim(dir, name + "-sim", "sim -q --profile " + profile),
-        proxy(dir, name + "-proxy", "proxy -q --record /dev/null --upstream " + sim.url()) {}
-  Child sim, proxy;
 };
 
 const char* kBody = R"({"model":"sim","stream":STREAM,"max_tokens":32,"messages":[{"role":"user","content":"bench"}]})";
@@ -74,18 +66,9 @@ std::pair<double, double> speed_ttft(const fs::path& dir, const std::string& url
   return {c["ttft_ms_median"].get<double>(), c["ttft_ms_p99"].get<double>()};
 }
 
-double wrk_rps(const fs::path& dir, const std::string& url, int level, int seconds) {
-  sh(fmt::format("wrk -t1 -c{} -d{}s -s {}/post.lua {}/v1/chat/completions > {}/wrk.txt 2>&1", level, seconds, dir.string(),
-                 url, dir.string()));
-  const std::string out = slurp(dir / "wrk.txt");
-  const auto at = out.find("Requests/sec:");
-  if (at == std::string::npos) throw std::runtime_error("wrk failed (apt-get install -y wrk):\n" + out);
-  return std::stod(out.substr(at + 13));
-}
-
 // Runs f(url) on the direct then the proxied URL, `runs` times; the medians of each.
 template <class F>
-std::pair<std::vector<double>, std::vector<double>> alternate(const Path& path, int runs, F&& f) {
+std::pair<std::vector<double>, std::vector<double>> alternate(const SimBehindProxy& path, int runs, F&& f) {
   std::vector<double> direct, proxied;
   for (int i = 0; i < runs; ++i) {
     direct.push_back(f(path.sim.url()));
@@ -116,8 +99,8 @@ int main(int argc, char** argv) {
   core::write_file(dir.path() / "paced.toml", "name = \"paced\"\ndecode_tokens_per_s = 50\n");
   core::write_file(dir.path() / "post.lua", fmt::format("wrk.method = \"POST\"\nwrk.body = {}\nwrk.headers[\"Content-Type\"] = "
                                                         "\"application/json\"\n", Json(body(false)).dump()));
-  Path paced(dir.path(), "paced", (dir.path() / "paced.toml").string());
-  Path zero(dir.path(), "zero", "zero");
+  SimBehindProxy paced(dir.path(), "paced", (dir.path() / "paced.toml").string());
+  SimBehindProxy zero(dir.path(), "zero", "zero");
   fmt::print("bench-proxy-tools, agentrace {}, {} cores, {} runs each (medians); sim and proxy with their default loops\n\n",
              core::version(), std::thread::hardware_concurrency(), cfg.runs);
   fmt::print("| tool | streams | figure | direct | proxied | proxy adds | load before -> after |\n|---|---:|---|---:|---:|---:|---|\n");
@@ -136,7 +119,7 @@ int main(int argc, char** argv) {
   }
   for (const int level : cfg.levels) {
     before = loadavg();
-    auto [wd, wp] = alternate(zero, cfg.runs, [&](const std::string& url) { return wrk_rps(dir.path(), url, level, cfg.seconds); });
+    auto [wd, wp] = alternate(zero, cfg.runs, [&](const std::string& url) { return agentrace::bench::wrk_rps(dir.path(), url, level, cfg.seconds); });
     row("wrk -t1 (non-streaming)", level, "req/s", wd, wp, true, before);
   }
 }

@@ -102,15 +102,6 @@ void sim_fidelity(const fs::path& dir, const Config& cfg) {
   }
 }
 
-double wrk_rps(const fs::path& dir, const std::string& url, const Config& cfg, double seconds) {
-  sh(fmt::format("wrk -t1 -c{} -d{}s -s {}/post.lua {}/v1/chat/completions > {}/wrk.txt 2>&1", cfg.connections,
-                 std::max(1L, std::lround(seconds)), dir.string(), url, dir.string()));
-  const std::string out = slurp(dir / "wrk.txt");
-  const auto at = out.find("Requests/sec:");
-  if (at == std::string::npos) throw std::runtime_error("wrk failed (is it installed? apt-get install -y wrk):\n" + out);
-  return std::stod(out.substr(at + 13));
-}
-
 void versus_wrk(const fs::path& dir, const Config& cfg) {
   Child sim(dir, "sim-zero", "sim -q --profile zero");
   namespace speed = agentrace::speed;
@@ -122,14 +113,14 @@ void versus_wrk(const fs::path& dir, const Config& cfg) {
   const std::string before = loadavg();
   // wrk runs for a time, speed for a request count: a first wrk run sizes speed's count so
   // that both run about --seconds each; then they alternate.
-  double rate = wrk_rps(dir, sim.url(), cfg, 1);
+  double rate = agentrace::bench::wrk_rps(dir, sim.url(), cfg.connections, 1);
   std::vector<double> ours, theirs, our_secs;
   for (int i = 0; i < cfg.runs; ++i) {
     const auto requests = static_cast<long>(rate * cfg.seconds);
     const Json run = run_speed(dir, sim.url(), fmt::format("--no-stream -p 16 -n 1 -c {} --requests {} -r 1", cfg.connections, requests));
     ours.push_back(num(run["cases"][0]["req_per_s_mean"]));
     our_secs.push_back(num(run["client"]["wall_s"]));
-    theirs.push_back(wrk_rps(dir, sim.url(), cfg, cfg.seconds));
+    theirs.push_back(agentrace::bench::wrk_rps(dir, sim.url(), cfg.connections, cfg.seconds));
     rate = theirs.back();
   }
   std::vector<double> ratios;
