@@ -76,7 +76,9 @@ void run_sim(const SimArgs& a) {
 
   std::vector<std::unique_ptr<net::EventLoop>> loops;
   std::vector<net::EventLoop*> loop_ptrs;
-  for (unsigned i = 0; i < std::max(1u, a.threads); ++i) loop_ptrs.push_back(loops.emplace_back(std::make_unique<net::EventLoop>()).get());
+  for (unsigned i = 0; i < std::max(1u, a.threads); ++i) {
+    loop_ptrs.push_back(loops.emplace_back(std::make_unique<net::EventLoop>()).get());
+  }
   sim::Endpoint endpoint(loop_ptrs, std::move(options));
   for (auto& loop : loops) loop->start();
   fmt::print(stderr, "agentrace sim: SIMULATED model endpoint on {}, {}, {}, {} loop(s)\n", endpoint.url(), profile, what,
