@@ -159,7 +159,7 @@ double median_of(const std::vector<Pair>& pairs, F&& f) {
 }
 
 void paced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level) {
-  const int per = level == 1 ? 40 : level <= 64 ? 3 : 1;
+  const int per = level == 1 ? 10 : level <= 64 ? 3 : 1;
   const auto spread = std::chrono::nanoseconds(static_cast<std::int64_t>(cfg.chunks * cfg.gap_ms * 1e6));
   const std::string before = agentrace::bench::loadavg();
   const auto pairs = alternate(load, path, cfg.chunks, level, per, spread, cfg.rounds);

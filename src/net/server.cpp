@@ -24,6 +24,7 @@ class SessionBase {
   virtual ~SessionBase() = default;
   virtual void close() = 0;
   virtual EventLoop& loop() = 0;
+  virtual std::shared_ptr<SessionBase> lock() = 0;  // empty once it is being destroyed
 };
 
 }  // namespace
@@ -101,6 +102,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::int64_t received_ns() const { return received_ns_; }
   const std::string& token() const { return token_; }
   EventLoop& loop() override { return loop_; }
+  std::shared_ptr<SessionBase> lock() override { return this->weak_from_this().lock(); }
   bool client_gone() const { return client_gone_; }
   void on_client_gone(std::function<void()> fn) { gone_fn_ = std::move(fn); }
 
@@ -577,13 +579,19 @@ void Server::close() {
       ::unlink(s->listen.unix_path.c_str());
     }
   });
-  // Each session closes on its own loop; closing never destroys one on the spot.
+  // Each session closes on its own loop, outside the lock: closing one may drop the last
+  // reference to it (through the callbacks it lets go), and its destructor takes the lock.
   for (auto* loop : state_->loops) {
     loop->call([s = state_, loop] {
-      std::lock_guard lock(s->sessions_mutex);
-      for (auto* session : s->sessions) {
-        if (&session->loop() == loop) session->close();
+      std::vector<std::shared_ptr<SessionBase>> mine;
+      {
+        std::lock_guard lock(s->sessions_mutex);
+        for (auto* session : s->sessions) {
+          if (&session->loop() != loop) continue;
+          if (auto kept = session->lock()) mine.push_back(std::move(kept));
+        }
       }
+      for (auto& session : mine) session->close();
     });
   }
 }
