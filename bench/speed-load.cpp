@@ -5,7 +5,7 @@
 //     send + receive) apart from what the server queued;
 //  2. non-streaming requests/s at C connections: `agentrace speed` and wrk (Debian) on
 //     the same sim with the same body, alternated, equal durations, medians of runs.
-//   bench-speed-load [--streams 1000,4000] [--connections 64] [--seconds 5] [--runs 3]
+//   bench-speed-load [--streams 1000,4000] [--tokens 100] [--connections 64] [--seconds 5] [--runs 3]
 // Figures go to stdout, each with the load average before -> after.
 #include <cmath>
 #include <cstdio>
@@ -39,6 +39,7 @@ struct Config {
   int connections = 64;
   int seconds = 5;
   int runs = 3;
+  int tokens = 100;  // per stream: 1 s of decode at the profile's rate
 };
 
 constexpr double kTtftMs = 100, kTokensPerS = 100;
@@ -59,11 +60,12 @@ Json run_speed(const fs::path& dir, const std::string& url, const std::string& f
 }
 
 // One wave of n streams on a fresh sim: the figures of one run, by name.
-std::map<std::string, double> fidelity_run(const fs::path& dir, int n) {
+std::map<std::string, double> fidelity_run(const fs::path& dir, int n, int tokens) {
   Child sim(dir, "sim", "sim -q --profile " + (dir / "stream.toml").string());
-  const Json run = run_speed(dir, sim.url(), fmt::format("-p 128 -n 20 -c {0} --requests {0} -r 1 --idle-timeout 60", n));
+  const Json run = run_speed(dir, sim.url(), fmt::format("-p 128 -n {1} -c {0} --requests {0} -r 1 --idle-timeout 60", n, tokens));
   sh(fmt::format("curl -s {}/agentrace/stats > {}/stats.json", sim.url(), dir.string()));
   const Json stats = Json::parse(slurp(dir / "stats.json"));
+  const double sim_cpu_ms = sim.cpu_seconds() * 1000;
   if (run.is_null()) return {};
   const Json& c = run["cases"][0];
   return {{"ok", num(c["ok"])},
@@ -77,26 +79,28 @@ std::map<std::string, double> fidelity_run(const fs::path& dir, int n) {
           {"client p99", num(c["client_added_ms_p99"])},
           {"queue p50", num(c["server_queue_ms_median"])},
           {"queue p99", num(c["server_queue_ms_p99"])},
-          {"client cpu", num(run["client"]["cpu_share"]) * 100}};
+          {"client cpu", num(run["client"]["cpu_share"]) * 100},
+          {"sim cpu", sim_cpu_ms / n}};
 }
 
 void sim_fidelity(const fs::path& dir, const Config& cfg) {
   // 0.1 s to first token (prompt time included: ttft_per_1k 0), 100 tokens/s, no jitter.
   core::write_file(dir / "stream.toml", fmt::format("ttft_ms = {}\ndecode_tokens_per_s = {}\n", kTtftMs, kTokensPerS));
   fmt::print("| streams | runs | ok | TTFT - profile p50 / p99 ms | decode / profile | sim peak in flight | sim lateness p50 / "
-             "p99 ms | client-added p50 / p99 ms | server queueing p50 / p99 ms | client CPU % | load before -> after |\n");
-  fmt::print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+             "p99 ms | client-added p50 / p99 ms | server queueing p50 / p99 ms | client CPU % | sim CPU ms / stream | load before -> "
+             "after |\n");
+  fmt::print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (const int n : cfg.streams) {
     const std::string before = loadavg();
     std::map<std::string, std::vector<double>> runs;
     for (int i = 0; i < cfg.runs; ++i) {
-      for (const auto& [name, v] : fidelity_run(dir, n)) runs[name].push_back(v);
+      for (const auto& [name, v] : fidelity_run(dir, n, cfg.tokens)) runs[name].push_back(v);
     }
     auto m = [&](const char* name) { return runs[name].empty() ? std::nan("") : core::median(runs[name]); };
     fmt::print("| {} | {} | {:.0f} | {:+.2f} / {:+.2f} | {:.3f} | {:.0f} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} / {:.2f} "
-               "| {:.0f} | {} -> {} |\n",
+               "| {:.0f} | {:.3f} | {} -> {} |\n",
                n, runs["ok"].size(), m("ok"), m("ttft p50"), m("ttft p99"), m("decode"), m("peak"), m("late p50"),
-               m("late p99"), m("client p50"), m("client p99"), m("queue p50"), m("queue p99"), m("client cpu"), before,
+               m("late p99"), m("client p50"), m("client p99"), m("queue p50"), m("queue p99"), m("client cpu"), m("sim cpu"), before,
                loadavg());
     std::fflush(stdout);
   }
@@ -142,6 +146,7 @@ int main(int argc, char** argv) {
     if (flag == "--connections") cfg.connections = std::stoi(value);
     if (flag == "--seconds") cfg.seconds = std::stoi(value);
     if (flag == "--runs") cfg.runs = std::max(1, std::stoi(value));
+    if (flag == "--tokens") cfg.tokens = std::stoi(value);
   }
   core::TempDir dir("bench-speed");
   fmt::print("bench-speed-load, agentrace {}, {} cores; sim with its default loops (one a core)\n", core::version(),

@@ -16,28 +16,34 @@ SinkThread::~SinkThread() {
   thread_.join();
 }
 
+// A record does not wake the thread (a wake-up per call cost the relaying loops more than
+// the record's own work): the thread looks every kPoll, or when a batch has piled up.
 RecordSink SinkThread::sink() {
   return [this](CallRecord r) {
+    std::size_t queued = 0;
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(std::move(r));
+      queued = queue_.size();
     }
-    ready_.notify_one();
+    if (queued == kBatch) ready_.notify_one();
   };
 }
 
 void SinkThread::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and all handed over
-    CallRecord r = std::move(queue_.front());
-    queue_.pop_front();
+    ready_.wait_for(lock, kPoll, [this] { return stopping_ || queue_.size() >= kBatch; });
+    if (queue_.empty() && stopping_) return;  // all handed over
+    std::deque<CallRecord> batch;
+    batch.swap(queue_);
     lock.unlock();
-    try {
-      inner_(std::move(r));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "agentrace proxy: recording a call failed: %s\n", e.what());
+    for (auto& r : batch) {
+      try {
+        inner_(std::move(r));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "agentrace proxy: recording a call failed: %s\n", e.what());
+      }
     }
     lock.lock();
   }

@@ -1,8 +1,9 @@
 #pragma once
 // A record sink on a thread of its own: the proxy's loops only queue each finished
 // CallRecord (a move under a lock), and this thread turns them into JSON, files or a
-// store, one at a time and in the order queued. So a slow write never holds up a relayed
-// byte, and the inner sink is never called from two threads at once.
+// store, one at a time and in the order queued, within 20 ms. So a slow write never holds
+// up a relayed byte, and the inner sink is never called from two threads at once.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -24,6 +25,8 @@ class SinkThread {
 
  private:
   void run();
+  static constexpr std::size_t kBatch = 256;
+  static constexpr std::chrono::milliseconds kPoll{20};
 
   RecordSink inner_;
   std::mutex mutex_;
