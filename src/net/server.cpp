@@ -493,20 +493,45 @@ std::shared_ptr<Exchange> Session<Socket>::make_exchange() {
   return ex;
 }
 
+EventLoop& next_loop(Server::State& state) { return *state.loops[state.next_loop++ % state.loops.size()]; }
+
+// A new connection starts its session on its own loop.
+template <class Socket>
+void hand_over(const std::shared_ptr<Server::State>& state, EventLoop& loop, Socket socket) {
+  ++state->accepted;
+  boost::system::error_code ec;
+  if constexpr (std::is_same_v<Socket, tcp::socket>) socket.set_option(tcp::no_delay(true), ec);
+  asio::post(io_of(loop), [state, &loop, socket = std::move(socket)]() mutable {
+    if (!state->closed) std::make_shared<Session<Socket>>(state, loop, std::move(socket))->start();
+  });
+}
+
+// Takes every connection already waiting: one accept per turn of a busy loop (thousands
+// of timers a turn) left connections queued in the kernel for seconds.
+template <class Acceptor>
+void accept_waiting(const std::shared_ptr<Server::State>& state, Acceptor& acceptor) {
+  boost::system::error_code ec;
+  acceptor.non_blocking(true, ec);
+  for (int i = 0; i < 1024 && !ec; ++i) {
+    EventLoop& loop = *state->loops[state->next_loop % state->loops.size()];  // its turn only if one came
+    typename Acceptor::protocol_type::socket socket(io_of(loop));
+    acceptor.accept(socket, ec);
+    if (ec) return;
+    ++state->next_loop;
+    hand_over(state, loop, std::move(socket));
+  }
+}
+
 // Each connection is accepted straight onto the next loop's io_context and served there.
 template <class Acceptor>
 void accept_loop(std::shared_ptr<Server::State> state, Acceptor& acceptor) {
-  EventLoop& loop = *state->loops[state->next_loop++ % state->loops.size()];
+  EventLoop& loop = next_loop(*state);
   const asio::any_io_executor on(io_of(loop).get_executor());
   acceptor.async_accept(on, [state, &acceptor, &loop](boost::system::error_code ec, auto socket) {
     if (state->closed) return;
     if (!ec) {
-      ++state->accepted;
-      using S = decltype(socket);
-      if constexpr (std::is_same_v<S, tcp::socket>) socket.set_option(tcp::no_delay(true), ec);
-      asio::post(io_of(loop), [state, &loop, socket = std::move(socket)]() mutable {
-        if (!state->closed) std::make_shared<Session<S>>(state, loop, std::move(socket))->start();
-      });
+      hand_over(state, loop, std::move(socket));
+      accept_waiting(state, acceptor);
     }
     accept_loop(state, acceptor);
   });
