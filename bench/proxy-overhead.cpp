@@ -1,111 +1,68 @@
-// Proxy overhead: the same streaming upstream (in process, OpenAI-style SSE chunks with a
-// fixed delay) read directly and through the recording proxy, in one run, at several
-// concurrencies. Reports time to first token (request sent -> first body piece, which
-// carries content) and aggregate streaming throughput, and what the proxy adds.
-//   bench-proxy-overhead [--chunks N] [--gap-ms G] [--first-ms F] [--levels 1,64,1000]
-//                        [--requests R] [--rounds K]
-// Requests per worker scale down with the level unless --requests is given; direct and
-// proxied runs alternate K times per level. Progress and proxy-side timings go to stderr.
-#include <sys/resource.h>
-
+// Proxy overhead, on the shipped path: `agentrace sim` read directly and through the
+// `agentrace proxy` command (both child processes; the client is this process), direct
+// and proxied rounds alternating at each concurrency:
+//  - paced streams (TTFT 0, then one token a chunk every --gap-ms): time to first body
+//    byte, what the proxy adds to it (median and p99 over all rounds), and the proxy
+//    process's CPU per relayed chunk;
+//  - unpaced streams (profile zero, --tokens chunks at once): MB/s direct and proxied,
+//    the ratio as the median of the rounds' ratios.
+// Concurrency is reported as actually in flight (time-weighted mean and peak), with the
+// load average beside each row.
+//   ulimit -n 20000; bench-proxy-overhead [--levels 1,64,1000] [--rounds 5] [--chunks 32]
+//                                         [--gap-ms 20] [--tokens 400]
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <future>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "common.hpp"
+#include "core/fs.hpp"
+#include "core/stats.hpp"
 #include "core/version.hpp"
 #include "net/client.hpp"
-#include "net/server.hpp"
-#include "proxy/proxy.hpp"
 
 namespace net = agentrace::net;
-namespace proxy = agentrace::proxy;
-using namespace std::chrono_literals;
+namespace core = agentrace::core;
+using agentrace::bench::SimBehindProxy;
 
 namespace {
 
 struct Config {
-  int chunks = 32;        // content chunks per stream
-  double gap_ms = 20;     // between chunks (50 chunks/s per stream)
-  // Before the first chunk. 0 by default: timers on this VM fire up to 5 ms late now
-  // and then, which would bury the proxy's added TTFT in timer noise.
-  double first_ms = 0;
   std::vector<int> levels{1, 64, 1000};
-  int requests = 0;       // per worker; 0 = by level
-  int rounds = 4;         // direct/proxied alternations per level
+  int rounds = 5;      // direct/proxied alternations per level and phase
+  int chunks = 32;     // content chunks of a paced stream
+  double gap_ms = 20;  // between them
+  int tokens = 400;    // chunks of an unpaced stream
 };
-
-std::string sse_chunk(int i) {
-  return fmt::format(
-      "data: {{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1764480000,"
-      "\"model\":\"bench-model\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\" token{}\"}},"
-      "\"finish_reason\":null}}]}}\n\n",
-      i);
-}
-
-// The upstream: `chunks` SSE chunks, the first after first_ms, then one every gap_ms.
-void stream_handler(const Config& cfg, std::shared_ptr<net::Exchange> ex) {
-  ex->read_all([&cfg, ex](std::string, const net::Error&) {
-    net::ResponseHead head;
-    head.headers.add("Content-Type", "text/event-stream");
-    ex->write_head(std::move(head));
-    auto i = std::make_shared<int>(0);
-    auto step = std::make_shared<std::function<void()>>();
-    const auto gap = std::chrono::nanoseconds(static_cast<std::int64_t>(cfg.gap_ms * 1e6));
-    *step = [&cfg, ex, i, step, gap] {
-      if (*i == cfg.chunks) {
-        ex->write_body("data: [DONE]\n\n");
-        ex->finish();
-        *step = nullptr;
-        return;
-      }
-      ex->write_body(sse_chunk((*i)++));
-      ex->loop().after(gap, *step);
-    };
-    if (cfg.first_ms <= 0) return (*step)();
-    ex->loop().after(std::chrono::nanoseconds(static_cast<std::int64_t>(cfg.first_ms * 1e6)), *step);
-  });
-}
-
-double cpu_seconds() {  // user + system time of the whole process
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
 
 struct RunResult {
   std::vector<double> ttft_ms;
-  std::uint64_t bytes = 0;
-  std::uint64_t pieces = 0;
-  double cpu_s = 0;
-  double seconds = 0;
+  std::uint64_t bytes = 0, pieces = 0;
+  double seconds = 0, inflight_mean = 0, proxy_cpu_s = 0;
+  int inflight_peak = 0;
   std::size_t errors = 0;
 };
 
-// `concurrency` workers, each making `per_worker` requests one after another.
+// `concurrency` workers on one client loop, each making `per_worker` requests in a row.
 class Load {
  public:
-  Load(net::EventLoop& loop, net::Client& client, net::Url url) : loop_(loop), client_(client), url_(std::move(url)) {}
+  Load(net::EventLoop& loop, net::Client& client) : loop_(loop), client_(client) {}
 
-  // Worker starts are spread over one stream's duration, so that the streams do not
-  // march in lockstep (all chunks of all streams due at the same instant).
-  RunResult run(int concurrency, int per_worker, std::chrono::nanoseconds spread) {
-    result_ = RunResult{};
-    result_.ttft_ms.reserve(static_cast<std::size_t>(concurrency * per_worker));
+  RunResult run(const std::string& url, int tokens, int concurrency, int per_worker, std::chrono::nanoseconds spread) {
+    url_ = net::parse_url(url);
+    tokens_ = tokens;
+    r_ = RunResult{};
     workers_left_ = concurrency;
+    inflight_ = 0;
     std::promise<void> done;
     done_ = &done;
-    const auto t0 = net::now_ns();
-    const double cpu0 = cpu_seconds();
+    start_ns_ = last_ns_ = net::now_ns();
+    weighted_ = 0;
     loop_.post([this, concurrency, per_worker, spread] {
       for (int w = 0; w < concurrency; ++w) {
         timers_.push_back(loop_.after(spread * w / concurrency, [this, per_worker] { request(per_worker); }));
@@ -113,35 +70,40 @@ class Load {
     });
     done.get_future().wait();
     loop_.call([this] { timers_.clear(); });
-    result_.seconds = static_cast<double>(net::now_ns() - t0) / 1e9;
-    result_.cpu_s = cpu_seconds() - cpu0;
-    return result_;
+    r_.seconds = static_cast<double>(net::now_ns() - start_ns_) / 1e9;
+    r_.inflight_mean = weighted_ / static_cast<double>(net::now_ns() - start_ns_);
+    return r_;
   }
 
  private:
+  void count(int delta) {  // the time-weighted in-flight count
+    const auto now = net::now_ns();
+    weighted_ += static_cast<double>(inflight_) * static_cast<double>(now - last_ns_);
+    last_ns_ = now;
+    inflight_ += delta;
+    r_.inflight_peak = std::max(r_.inflight_peak, inflight_);
+  }
+
   void request(int left) {
-    net::ClientRequest req;
-    req.method = "POST";
-    req.target = "/v1/chat/completions";
+    net::ClientRequest req{.method = "POST", .target = "/v1/chat/completions"};
     req.headers.add("Content-Type", "application/json");
-    req.headers.add("Authorization", "Bearer bench");
-    req.body = R"({"model":"bench-model","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+    req.body = fmt::format(R"({{"model":"sim","stream":true,"max_tokens":{},"messages":[{{"role":"user","content":"bench"}}]}})",
+                           tokens_);
     const auto start = net::now_ns();
     auto first = std::make_shared<std::int64_t>(0);
+    count(+1);
     client_.fetch(url_, std::move(req),
                   {nullptr,
                    [this, first](std::string_view piece, std::int64_t at, std::function<void()> more) {
                      if (*first == 0) *first = at;
-                     result_.bytes += piece.size();
-                     ++result_.pieces;
+                     r_.bytes += piece.size();
+                     ++r_.pieces;
                      more();
                    },
                    [this, start, first, left](const net::Error& err, const net::FetchTimings&) {
-                     if (err || *first == 0) {
-                       ++result_.errors;
-                     } else {
-                       result_.ttft_ms.push_back(static_cast<double>(*first - start) / 1e6);
-                     }
+                     count(-1);
+                     if (err || *first == 0) ++r_.errors;
+                     if (!err && *first != 0) r_.ttft_ms.push_back(static_cast<double>(*first - start) / 1e6);
                      if (left > 1) return request(left - 1);
                      if (--workers_left_ == 0) done_->set_value();
                    }});
@@ -150,51 +112,100 @@ class Load {
   net::EventLoop& loop_;
   net::Client& client_;
   net::Url url_;
-  RunResult result_;
-  int workers_left_ = 0;
+  int tokens_ = 0;
+  RunResult r_;
+  int workers_left_ = 0, inflight_ = 0;
+  std::int64_t start_ns_ = 0, last_ns_ = 0;
+  double weighted_ = 0;
   std::promise<void>* done_ = nullptr;
   std::vector<std::shared_ptr<net::Timer>> timers_;
 };
 
-void add(RunResult& into, const RunResult& r) {
-  into.ttft_ms.insert(into.ttft_ms.end(), r.ttft_ms.begin(), r.ttft_ms.end());
-  into.bytes += r.bytes;
-  into.pieces += r.pieces;
-  into.cpu_s += r.cpu_s;
-  into.seconds += r.seconds;
-  into.errors += r.errors;
+struct Pair {
+  RunResult direct, proxied;
+};
+
+// Rounds of direct then proxied runs; the proxied ones carry the proxy process's CPU.
+std::vector<Pair> alternate(Load& load, SimBehindProxy& path, int tokens, int level, int per_worker, std::chrono::nanoseconds spread,
+                            int rounds) {
+  load.run(path.sim.url(), tokens, level, 1, spread);  // warm-up: connections pooled on every hop
+  load.run(path.proxy.url(), tokens, level, 1, spread);
+  std::vector<Pair> out;
+  for (int round = 0; round < rounds; ++round) {
+    Pair p;
+    p.direct = load.run(path.sim.url(), tokens, level, per_worker, spread);
+    const double cpu0 = path.proxy.cpu_seconds();
+    p.proxied = load.run(path.proxy.url(), tokens, level, per_worker, spread);
+    p.proxied.proxy_cpu_s = path.proxy.cpu_seconds() - cpu0;
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
+std::vector<double> pooled_ttft(const std::vector<Pair>& pairs, bool proxied) {
+  std::vector<double> all;
+  for (const auto& p : pairs) {
+    const auto& t = (proxied ? p.proxied : p.direct).ttft_ms;
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  return all;
 }
 
-int per_worker_for(const Config& cfg, int level) {
-  if (cfg.requests > 0) return cfg.requests;
-  return level == 1 ? 160 : level <= 64 ? 12 : 4;
+template <class F>
+double median_of(const std::vector<Pair>& pairs, F&& f) {
+  std::vector<double> xs;
+  for (const auto& p : pairs) xs.push_back(f(p));
+  return core::median(xs);
+}
+
+void paced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level) {
+  const int per = level == 1 ? 10 : level <= 64 ? 3 : 1;
+  const auto spread = std::chrono::nanoseconds(static_cast<std::int64_t>(cfg.chunks * cfg.gap_ms * 1e6));
+  const std::string before = agentrace::bench::loadavg();
+  const auto pairs = alternate(load, path, cfg.chunks, level, per, spread, cfg.rounds);
+  const auto d = pooled_ttft(pairs, false), p = pooled_ttft(pairs, true);
+  const double d50 = core::quantile(d, 0.5), d99 = core::quantile(d, 0.99);
+  const double p50 = core::quantile(p, 0.5), p99 = core::quantile(p, 0.99);
+  const double us_per_chunk = median_of(pairs, [](const Pair& x) {
+    return x.proxied.proxy_cpu_s * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, x.proxied.pieces));
+  });
+  std::size_t errors = 0;
+  for (const auto& x : pairs) errors += x.direct.errors + x.proxied.errors;
+  fmt::print("| paced | {} | {:.0f} / {} | {} | {:.3f} / {:.3f} | {:.3f} / {:.3f} | {:+.3f} | {:+.3f} | {:.1f} | {} | {} -> {} |\n",
+             level, median_of(pairs, [](const Pair& x) { return x.proxied.inflight_mean; }),
+             pairs.front().proxied.inflight_peak, p.size(), d50, d99, p50, p99, p50 - d50, p99 - d99, us_per_chunk, errors,
+             before, agentrace::bench::loadavg());
+  std::fflush(stdout);
+}
+
+void unpaced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level) {
+  const int per = level == 1 ? 20 : level <= 64 ? 2 : 1;
+  const std::string before = agentrace::bench::loadavg();
+  const auto pairs = alternate(load, path, cfg.tokens, level, per, {}, cfg.rounds);
+  auto mbps = [](const RunResult& r) { return static_cast<double>(r.bytes) / r.seconds / 1e6; };
+  std::size_t errors = 0;
+  for (const auto& x : pairs) errors += x.direct.errors + x.proxied.errors;
+  fmt::print("| unpaced | {} | {:.0f} / {} | {} | {:.1f} MB/s | {:.1f} MB/s | {:.3f}x | | {:.1f} | {} | {} -> {} |\n", level,
+             median_of(pairs, [](const Pair& x) { return x.proxied.inflight_mean; }), pairs.front().proxied.inflight_peak,
+             pairs.size(), median_of(pairs, [&](const Pair& x) { return mbps(x.direct); }),
+             median_of(pairs, [&](const Pair& x) { return mbps(x.proxied); }),
+             median_of(pairs, [&](const Pair& x) { return mbps(x.proxied) / mbps(x.direct); }),
+             median_of(pairs, [](const Pair& x) {
+               return x.proxied.proxy_cpu_s * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, x.proxied.pieces));
+             }),
+             errors, before, agentrace::bench::loadavg());
+  std::fflush(stdout);
 }
 
 Config parse(int argc, char** argv) {
   Config cfg;
   for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--levels") cfg.levels = agentrace::bench::int_list(value);
+    if (flag == "--rounds") cfg.rounds = std::max(1, std::stoi(value));
     if (flag == "--chunks") cfg.chunks = std::stoi(value);
     if (flag == "--gap-ms") cfg.gap_ms = std::stod(value);
-    if (flag == "--first-ms") cfg.first_ms = std::stod(value);
-    if (flag == "--requests") cfg.requests = std::stoi(value);
-    if (flag == "--rounds") cfg.rounds = std::max(1, std::stoi(value));
-    if (flag == "--levels") {
-      cfg.levels.clear();
-      for (std::size_t pos = 0; pos < value.size();) {
-        const auto comma = value.find(',', pos);
-        cfg.levels.push_back(std::stoi(value.substr(pos, comma - pos)));
-        pos = comma == std::string::npos ? value.size() : comma + 1;
-      }
-    }
+    if (flag == "--tokens") cfg.tokens = std::stoi(value);
   }
   return cfg;
 }
@@ -203,71 +214,26 @@ Config parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Config cfg = parse(argc, argv);
-  net::EventLoop upstream_loop;
-  net::Server upstream(upstream_loop, {}, [&cfg](std::shared_ptr<net::Exchange> ex) { stream_handler(cfg, ex); });
-  upstream_loop.start();
-
-  proxy::ProxyOptions options;
-  options.default_route = proxy::Route{"", "bench", upstream.url(), ""};
-  options.client.pool_per_origin = 4096;
-  std::atomic<std::size_t> records{0};
-  std::mutex diag_mutex;
-  std::vector<double> diag_sent, diag_first;
-  proxy::Proxy recording_proxy(options, [&](proxy::CallRecord r) {
-    ++records;
-    std::lock_guard lock(diag_mutex);
-    diag_sent.push_back(r.request_sent_ms);
-    diag_first.push_back(r.first_chunk_ms);
-  });
-
-  net::EventLoop client_loop;
-  net::ClientOptions client_options;
-  client_options.pool_per_origin = 4096;
-  net::Client client(client_loop, client_options);
-  client_loop.start();
-
-  fmt::print(stderr, "agentrace {} | {} cores | upstream: {} SSE chunks of ~{} B, first after {} ms, then every {} ms\n",
-             agentrace::core::version(), std::thread::hardware_concurrency(), cfg.chunks, sse_chunk(0).size(),
-             cfg.first_ms, cfg.gap_ms);
-  fmt::print("| streams | requests | TTFT direct p50 / p99 ms | TTFT proxy p50 / p99 ms | added p50 ms | added p99 ms "
-             "| direct MB/s | proxy MB/s | ratio | errors |\n");
-  fmt::print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-  Load direct(client_loop, client, net::parse_url(upstream.url()));
-  Load proxied(client_loop, client, net::parse_url(recording_proxy.url()));
-  for (const int level : cfg.levels) {
-    const int per = per_worker_for(cfg, level);
-    const auto spread = std::chrono::nanoseconds(static_cast<std::int64_t>((cfg.first_ms + cfg.chunks * cfg.gap_ms) * 1e6));
-    direct.run(level, 1, spread);  // warm-up: connections pooled on every hop
-    proxied.run(level, 1, spread);
-    // Direct and proxied runs alternate, so that drift in the machine hits both alike.
-    RunResult d, p;
-    for (int round = 0; round < cfg.rounds; ++round) {
-      add(d, direct.run(level, std::max(1, per / cfg.rounds), spread));
-      add(p, proxied.run(level, std::max(1, per / cfg.rounds), spread));
-    }
-    const double d50 = percentile(d.ttft_ms, 0.5), d99 = percentile(d.ttft_ms, 0.99);
-    const double p50 = percentile(p.ttft_ms, 0.5), p99 = percentile(p.ttft_ms, 0.99);
-    const double dmb = static_cast<double>(d.bytes) / d.seconds / 1e6;
-    const double pmb = static_cast<double>(p.bytes) / p.seconds / 1e6;
-    fmt::print("| {} | {} | {:.3f} / {:.3f} | {:.3f} / {:.3f} | {:+.3f} | {:+.3f} | {:.2f} | {:.2f} | {:.3f}x | {} |\n",
-               level, d.ttft_ms.size(), d50, d99, p50, p99, p50 - d50, p99 - d99, dmb, pmb, pmb / dmb,
-               d.errors + p.errors);
-    std::fflush(stdout);
-    {
-      std::lock_guard lock(diag_mutex);
-      fmt::print(stderr,
-                 "  proxy side: request forwarded p50 {:.3f} ms p99 {:.3f} ms, first chunk p50 {:.3f} ms p99 {:.3f} ms;"
-                 " process CPU {:.2f} s direct, {:.2f} s proxied: +{:.1f} us per relayed chunk\n",
-                 percentile(diag_sent, 0.5), percentile(diag_sent, 0.99), percentile(diag_first, 0.5),
-                 percentile(diag_first, 0.99), d.cpu_s, p.cpu_s,
-                 (p.cpu_s - d.cpu_s) * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, p.pieces)));
-      diag_sent.clear();
-      diag_first.clear();
-    }
-  }
-  fmt::print(stderr, "proxy recorded {} calls\n", records.load());
-  client_loop.call([&] { client.close_idle(); });
-  recording_proxy.stop();
-  upstream.close();
+  core::TempDir dir("bench-proxy");
+  core::write_file(dir.path() / "paced.toml", fmt::format("name = \"paced\"\ndecode_tokens_per_s = {}\n", 1000 / cfg.gap_ms));
+  SimBehindProxy paced(dir.path(), "paced", (dir.path() / "paced.toml").string());
+  SimBehindProxy unpaced(dir.path(), "unpaced", "zero");
+  net::EventLoop loop;
+  net::ClientOptions options;
+  options.pool_per_origin = 4096;
+  net::Client client(loop, options);
+  loop.start();
+  Load load(loop, client);
+  fmt::print(stderr, "agentrace {} | {} cores | agentrace sim -> agentrace proxy (default threads), client: one loop in this process\n",
+             agentrace::core::version(), std::thread::hardware_concurrency());
+  fmt::print("| streams | level | in flight mean / peak | samples | TTFT direct p50 / p99 ms | TTFT proxy p50 / p99 ms "
+             "| added p50 ms | added p99 ms | proxy CPU us / chunk | errors | load before -> after |\n");
+  fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  for (const int level : cfg.levels) paced_row(load, paced, cfg, level);
+  fmt::print("\n| streams | level | in flight mean / peak | rounds | direct | proxied | proxy/direct (median of rounds) "
+             "| | proxy CPU us / chunk | errors | load before -> after |\n");
+  fmt::print("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n");
+  for (const int level : cfg.levels) unpaced_row(load, unpaced, cfg, level);
+  loop.call([&] { client.close_idle(); });
   return 0;
 }

@@ -5,7 +5,7 @@
 # build. scripts/check-deps reads these lines and names the file:line of such an include.
 # docs/architecture.md draws this graph.
 agentrace_module(core)
-agentrace_module(net)
+agentrace_module(net core)
 agentrace_module(wire core)
 agentrace_module(render core)
 agentrace_module(suite core)

@@ -10,12 +10,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "proxy/proxy.hpp"
+#include "proxy/sink-thread.hpp"
 
 namespace agentrace::app {
 namespace {
@@ -31,6 +33,7 @@ struct ProxyArgs {
   double stall_s = 300;
   bool quiet = false;
   bool listen_given = false;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
 std::string summary(const proxy::CallRecord& r) {
@@ -56,6 +59,7 @@ proxy::ProxyOptions options_of(const ProxyArgs& a) {
   }
   o.stall_timeout = std::chrono::milliseconds(static_cast<long>(a.stall_s * 1000));
   o.client.ca_file = a.ca_file;
+  o.threads = std::max(1u, a.threads);
   return o;
 }
 
@@ -83,7 +87,8 @@ void run_proxy(const ProxyArgs& a) {
     }
     if (!quiet) fmt::print(stderr, "{}\n", summary(r));
   };
-  proxy::Proxy proxy(options_of(a), sink);
+  proxy::SinkThread writer(sink);  // JSON and file writes off the relaying loops
+  proxy::Proxy proxy(options_of(a), writer.sink());
   const auto where = proxy.url().empty() ? "unix:" + a.unix_path : proxy.url();
   fmt::print(stderr, "agentrace proxy: listening on {}{} -> {}\n", where,
              a.unix_path.empty() || proxy.url().empty() ? "" : " and unix:" + a.unix_path, a.upstream);
@@ -106,6 +111,7 @@ void register_proxy(CLI::App& app) {
   cmd->add_option("--stall-timeout", a->stall_s, "Cut a call after this many seconds without an upstream byte")
       ->capture_default_str();
   cmd->add_option("--ca-file", a->ca_file, "Extra trusted CA certificates (PEM) for the upstream");
+  cmd->add_option("--threads", a->threads, "Event loops relaying calls (default: one a core)");
   cmd->add_flag("-q,--quiet", a->quiet, "No per-call line on stderr");
   cmd->callback([a, listen] {
     a->listen_given = listen->count() > 0;

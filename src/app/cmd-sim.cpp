@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -28,6 +30,7 @@ struct SimArgs {
   std::string replay_timing = "recorded";
   std::vector<std::string> models{"sim"};
   bool quiet = false;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
 sim::EndpointOptions options_of(const SimArgs& a) {
@@ -71,16 +74,24 @@ void run_sim(const SimArgs& a) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // the loop's thread inherits this mask
 
-  net::EventLoop loop;
-  sim::Endpoint endpoint(loop, std::move(options));
-  loop.start();
-  fmt::print(stderr, "agentrace sim: SIMULATED model endpoint on {}, {}, {}\n", endpoint.url(), profile, what);
+  std::vector<std::unique_ptr<net::EventLoop>> loops;
+  std::vector<net::EventLoop*> loop_ptrs;
+  for (unsigned i = 0; i < std::max(1u, a.threads); ++i) {
+    loop_ptrs.push_back(loops.emplace_back(std::make_unique<net::EventLoop>()).get());
+  }
+  sim::Endpoint endpoint(loop_ptrs, std::move(options));
+  for (auto& loop : loops) loop->start();
+  fmt::print(stderr, "agentrace sim: SIMULATED model endpoint on {}, {}, {}, {} loop(s)\n", endpoint.url(), profile, what,
+             loops.size());
   std::fputs((endpoint.url() + "\n").c_str(), stdout);
   std::fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);
+  const auto late = endpoint.stats().lateness();
+  fmt::print(stderr, "agentrace sim: {} responses, peak {} in flight; pieces late by p50 {:.2f} / p99 {:.2f} / max {:.2f} ms\n",
+             endpoint.stats().responses(), endpoint.stats().peak_in_flight(), late.p50_ms, late.p99_ms, late.max_ms);
   endpoint.close();
-  loop.stop();
+  for (auto& loop : loops) loop->stop();
 }
 
 }  // namespace
@@ -96,6 +107,7 @@ void register_sim(CLI::App& app) {
   cmd->add_option("--replay", a->replay, "Replay this cassette (.jsonl) instead of scripts");
   cmd->add_option("--replay-timing", a->replay_timing, "recorded, scaled:F or zero")->capture_default_str();
   cmd->add_option("--model", a->models, "Model names GET /v1/models lists (repeatable)")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "Event loops serving connections (default: one a core)");
   cmd->add_flag("-q,--quiet", a->quiet, "No per-request line on stderr");
   cmd->callback([a] { run_sim(*a); });
 }

@@ -53,6 +53,7 @@ struct SpeedArgs {
   bool no_store = false;
   std::string svg;
   bool no_metrics = false;
+  bool self_check = false;
 };
 
 speed::Target target_of(const SpeedArgs& a) {
@@ -177,8 +178,14 @@ void write_outputs(const SpeedArgs& a, const speed::RunInfo& run, const std::vec
   if (!a.no_store) save(a, run, results, load);
 }
 
-void report_problems(const speed::RunInfo& run, const std::vector<speed::CaseResult>& results) {
-  if (const auto w = speed::self_check_warning(run.self); !w.empty()) fmt::print(stderr, "warning: {}\n", w);
+void report_problems(const SpeedArgs& a, const speed::RunInfo& run, const std::vector<speed::CaseResult>& results) {
+  if (a.self_check) {
+    const auto verdict = speed::self_check(run.self, results);
+    fmt::print(stderr, "self-check: {}\n", verdict.text);
+    if (verdict.client_limited) exit_code() = 3;
+  } else if (const auto w = speed::self_check_warning(run.self); !w.empty()) {
+    fmt::print(stderr, "warning: {}\n", w);
+  }
   std::size_t failed = 0, total = 0;
   std::string example;
   for (const auto& r : results) {
@@ -224,7 +231,7 @@ void run_speed(const SpeedArgs& a) {
   std::vector<speed::CaseResult> results;
   for (std::size_t i = 0; i < load.cases.size(); ++i) results.push_back(speed::aggregate(load.cases[i], i, slo));
   write_outputs(a, run, results, load);
-  report_problems(run, results);
+  report_problems(a, run, results);
 }
 
 }  // namespace
@@ -260,6 +267,8 @@ void register_speed(CLI::App& app) {
   cmd->add_option("--db,--store", a->db, "Results store (SQLite) the run is saved in")->capture_default_str();
   cmd->add_flag("--no-store", a->no_store, "Do not save the run in the store");
   cmd->add_option("--svg", a->svg, "Write the plots (tokens/s and TTFT vs context, latency CDF) into this folder");
+  cmd->add_flag("--self-check", a->self_check,
+                "Say whether the client or the server limited the run (exit 3 when the client did)");
   cmd->add_flag("--no-metrics", a->no_metrics, "Do not ask the server for /metrics (vLLM, before and after) and /version");
   cmd->callback([a] { run_speed(*a); });
 }

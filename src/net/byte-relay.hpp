@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/unique-fd.hpp"
 #include "net/http.hpp"
 
 namespace agentrace::net {
@@ -27,7 +28,7 @@ class ByteRelay {
   std::size_t connections() const { return pairs_; }
 
  private:
-  int listen_fd_ = -1;
+  core::UniqueFd listen_fd_;
   std::uint16_t port_ = 0;
   std::string target_;
   std::string opening_;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <unordered_set>
@@ -22,20 +23,25 @@ class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void close() = 0;
+  virtual EventLoop& loop() = 0;
+  virtual std::shared_ptr<SessionBase> lock() = 0;  // empty once it is being destroyed
 };
 
 }  // namespace
 
 struct Server::State {
-  State(EventLoop& l, ListenSpec ls, Handler h) : loop(l), listen(std::move(ls)), handler(std::move(h)) {}
-  EventLoop& loop;
+  State(std::vector<EventLoop*> l, ListenSpec ls, Handler h)
+      : loops(std::move(l)), listen(std::move(ls)), handler(std::move(h)) {}
+  std::vector<EventLoop*> loops;  // the first accepts; connections go round the list
+  std::size_t next_loop = 0;      // touched on the first loop only
   ListenSpec listen;
   Handler handler;
   std::optional<tcp::acceptor> tcp_acceptor;
   std::optional<unix_socket::acceptor> unix_acceptor;
+  std::mutex sessions_mutex;  // sessions live on different loops
   std::unordered_set<SessionBase*> sessions;
-  std::atomic<std::size_t> open{0};
-  bool closed = false;
+  std::atomic<std::size_t> open{0}, accepted{0};
+  std::atomic<bool> closed{false};
 };
 
 namespace {
@@ -69,12 +75,14 @@ struct Out {
 template <class Socket>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Socket>> {
  public:
-  Session(std::shared_ptr<Server::State> server, Socket socket)
-      : server_(std::move(server)), socket_(std::move(socket)) {
+  Session(std::shared_ptr<Server::State> server, EventLoop& loop, Socket socket)
+      : server_(std::move(server)), loop_(loop), socket_(std::move(socket)) {
+    std::lock_guard lock(server_->sessions_mutex);
     server_->sessions.insert(this);
     ++server_->open;
   }
   ~Session() override {
+    std::lock_guard lock(server_->sessions_mutex);
     server_->sessions.erase(this);
     --server_->open;
   }
@@ -93,7 +101,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   const RequestHead& request() const { return request_; }
   std::int64_t received_ns() const { return received_ns_; }
   const std::string& token() const { return token_; }
-  EventLoop& loop() { return server_->loop; }
+  EventLoop& loop() override { return loop_; }
+  std::shared_ptr<SessionBase> lock() override { return this->weak_from_this().lock(); }
   bool client_gone() const { return client_gone_; }
   void on_client_gone(std::function<void()> fn) { gone_fn_ = std::move(fn); }
 
@@ -356,6 +365,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   std::shared_ptr<Server::State> server_;
+  EventLoop& loop_;
   Socket socket_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
@@ -483,23 +493,52 @@ std::shared_ptr<Exchange> Session<Socket>::make_exchange() {
   return ex;
 }
 
+EventLoop& next_loop(Server::State& state) { return *state.loops[state.next_loop++ % state.loops.size()]; }
+
+// A new connection starts its session on its own loop.
+template <class Socket>
+void hand_over(const std::shared_ptr<Server::State>& state, EventLoop& loop, Socket socket) {
+  ++state->accepted;
+  boost::system::error_code ec;
+  if constexpr (std::is_same_v<Socket, tcp::socket>) socket.set_option(tcp::no_delay(true), ec);
+  asio::post(io_of(loop), [state, &loop, socket = std::move(socket)]() mutable {
+    if (!state->closed) std::make_shared<Session<Socket>>(state, loop, std::move(socket))->start();
+  });
+}
+
+// Takes every connection already waiting: one accept per turn of a busy loop (thousands
+// of timers a turn) left connections queued in the kernel for seconds.
+template <class Acceptor>
+void accept_waiting(const std::shared_ptr<Server::State>& state, Acceptor& acceptor) {
+  boost::system::error_code ec;
+  acceptor.non_blocking(true, ec);
+  for (int i = 0; i < 1024 && !ec; ++i) {
+    EventLoop& loop = *state->loops[state->next_loop % state->loops.size()];  // its turn only if one came
+    typename Acceptor::protocol_type::socket socket(io_of(loop));
+    acceptor.accept(socket, ec);
+    if (ec) return;
+    ++state->next_loop;
+    hand_over(state, loop, std::move(socket));
+  }
+}
+
+// Each connection is accepted straight onto the next loop's io_context and served there.
 template <class Acceptor>
 void accept_loop(std::shared_ptr<Server::State> state, Acceptor& acceptor) {
-  acceptor.async_accept([state, &acceptor](boost::system::error_code ec, auto socket) {
+  EventLoop& loop = next_loop(*state);
+  const asio::any_io_executor on(io_of(loop).get_executor());
+  acceptor.async_accept(on, [state, &acceptor, &loop](boost::system::error_code ec, auto socket) {
     if (state->closed) return;
     if (!ec) {
-      if constexpr (std::is_same_v<decltype(socket), tcp::socket>) {
-        socket.set_option(tcp::no_delay(true), ec);
-      }
-      using S = decltype(socket);
-      std::make_shared<Session<S>>(state, std::move(socket))->start();
+      hand_over(state, loop, std::move(socket));
+      accept_waiting(state, acceptor);
     }
     accept_loop(state, acceptor);
   });
 }
 
 void bind_listener(Server::State& s) {
-  auto& io = io_of(s.loop);
+  auto& io = io_of(*s.loops.front());
   if (!s.listen.unix_path.empty()) {
     ::unlink(s.listen.unix_path.c_str());
     s.unix_acceptor.emplace(io, unix_socket::endpoint(s.listen.unix_path));
@@ -524,7 +563,10 @@ void respond(Exchange& ex, int status, std::string body, std::string content_typ
 }
 
 Server::Server(EventLoop& loop, ListenSpec listen, Handler handler)
-    : loop_(loop), state_(std::make_shared<State>(loop, std::move(listen), std::move(handler))) {
+    : Server(std::vector<EventLoop*>{&loop}, std::move(listen), std::move(handler)) {}
+
+Server::Server(std::vector<EventLoop*> loops, ListenSpec listen, Handler handler)
+    : loop_(*loops.at(0)), state_(std::make_shared<State>(std::move(loops), std::move(listen), std::move(handler))) {
   loop_.call([this] {
     try {
       bind_listener(*state_);
@@ -549,6 +591,7 @@ std::string Server::url() const {
 }
 const ListenSpec& Server::listen() const { return state_->listen; }
 std::size_t Server::open_connections() const { return state_->open; }
+std::size_t Server::accepted_connections() const { return state_->accepted; }
 
 void Server::close() {
   loop_.call([s = state_] {
@@ -560,10 +603,22 @@ void Server::close() {
       s->unix_acceptor->close(ec);
       ::unlink(s->listen.unix_path.c_str());
     }
-    for (auto* session : std::vector<SessionBase*>(s->sessions.begin(), s->sessions.end())) {
-      session->close();
-    }
   });
+  // Each session closes on its own loop, outside the lock: closing one may drop the last
+  // reference to it (through the callbacks it lets go), and its destructor takes the lock.
+  for (auto* loop : state_->loops) {
+    loop->call([s = state_, loop] {
+      std::vector<std::shared_ptr<SessionBase>> mine;
+      {
+        std::lock_guard lock(s->sessions_mutex);
+        for (auto* session : s->sessions) {
+          if (&session->loop() != loop) continue;
+          if (auto kept = session->lock()) mine.push_back(std::move(kept));
+        }
+      }
+      for (auto& session : mine) session->close();
+    });
+  }
 }
 
 }  // namespace agentrace::net

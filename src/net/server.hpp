@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/event-loop.hpp"
 #include "net/http.hpp"
@@ -55,6 +56,9 @@ class Server {
   // Binds and listens at once (throws std::runtime_error naming the address on failure);
   // accepts once the loop runs. Unix sockets: a stale socket file is replaced.
   Server(EventLoop& loop, ListenSpec listen, Handler handler);
+  // Accepts on the first loop and serves each connection on the next loop in turn (one
+  // loop a core): the handler and every callback of a connection run on its loop.
+  Server(std::vector<EventLoop*> loops, ListenSpec listen, Handler handler);
   ~Server();  // close()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -63,6 +67,7 @@ class Server {
   std::string url() const;           // "http://127.0.0.1:PORT" (TCP only)
   const ListenSpec& listen() const;  // with the bound port filled in
   std::size_t open_connections() const;
+  std::size_t accepted_connections() const;  // since the start
   // Stops accepting and closes every connection (waits for the loop thread).
   void close();
 

@@ -173,14 +173,28 @@ struct Proxy::Impl {
     if (stopped) return;
     stopped = true;
     for (auto& s : servers) s->close();
-    loop.call([this] { client.reset(); });
-    loop.stop();
+    for (auto& w : workers) {
+      w.loop->call([&w] { w.client.reset(); });
+      w.loop->stop();
+    }
   }
+
+  // The upstream pool of the loop a call runs on: a call never leaves its loop.
+  net::Client& client_for(const net::EventLoop& loop) {
+    for (auto& w : workers) {
+      if (w.loop.get() == &loop) return *w.client;
+    }
+    return *workers.front().client;
+  }
+
+  struct Worker {
+    std::unique_ptr<net::EventLoop> loop;
+    std::unique_ptr<net::Client> client;
+  };
 
   ProxyOptions options;
   RecordSink sink;
-  net::EventLoop loop;
-  std::unique_ptr<net::Client> client;
+  std::vector<Worker> workers;
   std::vector<std::unique_ptr<net::Server>> servers;
   std::mutex routes_mutex;
   std::unordered_map<std::string, std::shared_ptr<RouteState>> routes;
@@ -235,7 +249,7 @@ class Call : public std::enable_shared_from_this<Call> {
       tape_ = std::make_unique<proxy::CassetteCall>();
       secrets_ = secrets_of(ex_->request(), *route_);
     }
-    fetch_ = p_.client->fetch(route_->upstream, std::move(req),
+    fetch_ = p_.client_for(ex_->loop()).fetch(route_->upstream, std::move(req),
                               {[self](const net::ResponseHead& h, const net::FetchTimings& t) { self->on_head(h, t); },
                                [self](std::string_view piece, std::int64_t at, std::function<void()> more) {
                                  self->on_data(piece, at, std::move(more));
@@ -374,12 +388,18 @@ Proxy::Proxy(ProxyOptions options, RecordSink sink)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(sink))) {
   auto& p = *impl_;
   if (p.options.default_route) p.default_route = make_route_state(*p.options.default_route);
-  p.client = std::make_unique<net::Client>(p.loop, p.options.client);
+  std::vector<net::EventLoop*> loops;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, p.options.threads); ++i) {
+    auto loop = std::make_unique<net::EventLoop>();
+    auto client = std::make_unique<net::Client>(*loop, p.options.client);
+    loops.push_back(loop.get());
+    p.workers.push_back({std::move(loop), std::move(client)});
+  }
   for (const auto& spec : p.options.listen) {
     p.servers.push_back(std::make_unique<net::Server>(
-        p.loop, spec, [impl = impl_.get()](std::shared_ptr<net::Exchange> ex) { impl->handle(std::move(ex)); }));
+        loops, spec, [impl = impl_.get()](std::shared_ptr<net::Exchange> ex) { impl->handle(std::move(ex)); }));
   }
-  p.loop.start();
+  for (auto* loop : loops) loop->start();
 }
 
 Proxy::~Proxy() = default;

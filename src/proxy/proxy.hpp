@@ -11,9 +11,10 @@
 // per call to the sink. Paths outside /r/ go to the default route when there is one; without one,
 // the proxy answers `HEAD /`, `GET /` and `GET /health` itself (200, no record: Claude Code
 // probes the host root at start-up; also on a token connection) and 404 to anything else.
-// The proxy runs its own event loop thread; the sink is called on that thread, once per
-// finished call (keep it quick: every call of the proxy waits while it runs). Calls cut
-// by stop() are not recorded.
+// The proxy runs its own event loop threads (ProxyOptions::threads); the sink is called on
+// the thread of the call, once per finished call (keep it quick: every call of that loop
+// waits while it runs; proxy::SinkThread takes the work off). Calls cut by stop() are not
+// recorded.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,9 @@ struct ProxyOptions {
   // Ask upstreams for unencoded bodies (drops Accept-Encoding) so usage can be read.
   bool identity_encoding = true;
   net::ClientOptions client;
+  // Event loops, each with its own upstream pool; connections go round them. Above 1 the
+  // sink and cassette callbacks run on several threads at once.
+  std::size_t threads = 1;
 };
 
 class Proxy {

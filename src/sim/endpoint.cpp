@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,8 +21,16 @@ using Json = nlohmann::ordered_json;
 
 struct Endpoint::State {
   EndpointOptions options;
+  std::mutex replay_mutex;  // the replayer is shared by every loop
   std::optional<Replayer> replayer;
   std::int64_t created = 0;  // unix seconds at start: `created` in every body
+  std::shared_ptr<Stats> stats = std::make_shared<Stats>();
+  std::atomic<const net::Server*> server{nullptr};
+  std::size_t loops = 1;
+  // Tokens of each chunk by the turn's shape (planning a stream encoded and decoded it
+  // once more just for them: two thirds of the sim's CPU per request under load).
+  std::mutex tokens_mutex;
+  std::unordered_map<std::string, std::vector<std::size_t>> tokens_by_shape;
 };
 
 namespace {
@@ -49,11 +59,16 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
     std::int64_t at_ns;
     std::string bytes;
   };
-  TimedResponse(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<Piece> pieces,
-                std::size_t stamp_piece)
-      : ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns), pieces_(std::move(pieces)),
+  TimedResponse(std::shared_ptr<Stats> stats, ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns,
+                std::vector<Piece> pieces, std::size_t stamp_piece)
+      : stats_(std::move(stats)), ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns), pieces_(std::move(pieces)),
         base_ns_(ex_->received_ns()),  // the schedule counts from the request, not from after planning it
-        stamp_piece_(stamp_piece) {}
+        stamp_piece_(stamp_piece) {
+    stats_->started();
+  }
+  ~TimedResponse() { stats_->ended(); }
+  TimedResponse(const TimedResponse&) = delete;
+  TimedResponse& operator=(const TimedResponse&) = delete;
 
   void start() {
     ex_->on_client_gone([weak = weak_from_this()] {
@@ -69,11 +84,16 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
     if (!head_sent_) {
       if (head_ns_ > now) return wait(head_ns_ - now);
       ex_->write_head(std::move(head_));
+      stats_->sent(now - head_ns_);
       head_sent_ = true;
     }
     for (; next_ < pieces_.size() && pieces_[next_].at_ns <= now; ++next_) {
-      // The send time, for a client measuring what it adds (an SSE comment: readers skip it).
-      if (next_ == stamp_piece_) pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {}\n\n", net::now_ns()));
+      stats_->sent(now - pieces_[next_].at_ns);
+      // The send and request receipt times, for a client measuring what it adds (an SSE
+      // comment: readers skip it).
+      if (next_ == stamp_piece_) {
+        pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {} received-ns {}\n\n", net::now_ns(), base_ns_));
+      }
       ex_->write_body(std::move(pieces_[next_].bytes));
     }
     if (next_ == pieces_.size()) return ex_->finish();
@@ -83,6 +103,7 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
     timer_ = ex_->loop().after(std::chrono::nanoseconds(ns), [self = shared_from_this()] { self->step(); });
   }
 
+  std::shared_ptr<Stats> stats_;
   ExchangePtr ex_;
   net::ResponseHead head_;
   std::int64_t head_ns_;
@@ -96,9 +117,9 @@ class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
 
 constexpr std::size_t kNoStamp = static_cast<std::size_t>(-1);
 
-void send_timed(ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns, std::vector<TimedResponse::Piece> pieces,
-                std::size_t stamp_piece = kNoStamp) {
-  std::make_shared<TimedResponse>(std::move(ex), std::move(head), head_ns, std::move(pieces), stamp_piece)->start();
+void send_timed(const Endpoint::State& st, ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns,
+                std::vector<TimedResponse::Piece> pieces, std::size_t stamp_piece = kNoStamp) {
+  std::make_shared<TimedResponse>(st.stats, std::move(ex), std::move(head), head_ns, std::move(pieces), stamp_piece)->start();
 }
 
 bool is_content(wire::EventKind kind) {
@@ -126,12 +147,40 @@ struct Planned {
   std::size_t first_content = kNoStamp;  // the piece with the first content
 };
 
-Planned plan_stream_reply(const Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn,
-                          std::uint64_t seed) {
+// What decides the chunks and their content: not ids, model names, times or usage values.
+std::string shape_of(wire::Protocol protocol, const wire::AssistantTurn& turn, const wire::EncodeOptions& eo) {
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}{}{}{}|{}|{}|{}|{}|{}", static_cast<int>(protocol), eo.tokens_per_chunk,
+                                eo.bytes_per_token, eo.include_usage, static_cast<int>(turn.stop), turn.usage.input.has_value(),
+                                turn.usage.output.has_value(), turn.usage.cached_input.has_value(),
+                                turn.usage.reasoning.has_value(), turn.error.has_value(), turn.timings.has_value(),
+                                turn.text.size(), turn.reasoning.size(), turn.tool_calls.size());
+  key += turn.text;
+  key += '\0';
+  key += turn.reasoning;
+  for (const auto& call : turn.tool_calls) key += '\0' + call.name + '\0' + call.arguments;
+  if (turn.error) key += '\0' + turn.error->type + '\0' + turn.error->message;
+  return key;
+}
+
+std::vector<std::size_t> tokens_of(Endpoint::State& st, wire::Protocol protocol, const wire::AssistantTurn& turn,
+                                   const wire::EncodeOptions& eo) {
+  const std::string key = shape_of(protocol, turn, eo);
+  {
+    std::lock_guard lock(st.tokens_mutex);
+    if (const auto it = st.tokens_by_shape.find(key); it != st.tokens_by_shape.end()) return it->second;
+  }
+  auto tokens = chunk_tokens(protocol, wire::encode_stream(protocol, turn, eo));
+  std::lock_guard lock(st.tokens_mutex);
+  if (st.tokens_by_shape.size() >= 4096) st.tokens_by_shape.clear();  // scripts' turns are few; bound the rest
+  st.tokens_by_shape.emplace(key, tokens);
+  return tokens;
+}
+
+Planned plan_stream_reply(Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn, std::uint64_t seed) {
   const Profile& profile = st.options.profile;
   const wire::EncodeOptions eo{profile.tokens_per_chunk, 4,
                                c.protocol != wire::Protocol::openai_chat || c.include_usage, st.created};
-  const auto tokens = chunk_tokens(c.protocol, wire::encode_stream(c.protocol, turn, eo));
+  const auto tokens = tokens_of(st, c.protocol, turn, eo);
   const Schedule s = plan_stream(profile, c.prompt_tokens, tokens, seed);
   turn.timings = wire::ServerTimings{s.prompt_ms, s.predicted_ms};
   // The same chunks again, now with the timings (they change no chunk's count or content).
@@ -159,7 +208,7 @@ void log_line(const Endpoint::State& st, const std::string& line) {
   if (st.options.log) st.options.log(line);
 }
 
-void simulate(const Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
+void simulate(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
   const Conversation c = read_conversation(protocol, body);
   if (!c.valid) return respond_error(*ex, 400, "invalid_request_error", "the request body is not a JSON object");
   Reply reply = answer(c, st.options.scripts, st.options.profile.tokens_per_chunk);
@@ -176,12 +225,16 @@ void simulate(const Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol
     head.content_length = p.pieces.front().bytes.size();
   }
   const bool stamp = c.stream && ex->request().headers.find("x-agentrace-stamp") != nullptr;
-  send_timed(std::move(ex), std::move(head), p.head_ns, std::move(p.pieces), stamp ? p.first_content : kNoStamp);
+  send_timed(st, std::move(ex), std::move(head), p.head_ns, std::move(p.pieces), stamp ? p.first_content : kNoStamp);
 }
 
 void replay(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
   const Conversation c = read_conversation(protocol, body);
-  const proxy::CassetteCall* call = st.replayer->next(c.user_texts);
+  const proxy::CassetteCall* call = nullptr;
+  {
+    std::lock_guard lock(st.replay_mutex);
+    call = st.replayer->next(c.user_texts);
+  }
   if (call == nullptr) {
     log_line(st, fmt::format("replay {}: the cassette has no call left for this conversation", ex->request().target));
     return respond_error(*ex, 400, "cassette_exhausted", "agentrace sim: the cassette has no call left for this conversation");
@@ -202,7 +255,7 @@ void replay(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const 
     total += chunk.data.size();
   }
   if (has_length) head.content_length = total;
-  send_timed(std::move(ex), std::move(head), st.options.replay_pace.apply(call->head_ns), std::move(pieces));
+  send_timed(st, std::move(ex), std::move(head), st.options.replay_pace.apply(call->head_ns), std::move(pieces));
 }
 
 Json model_json(const std::string& id, std::int64_t created) {
@@ -219,6 +272,15 @@ void serve_models(const Endpoint::State& st, net::Exchange& ex, const std::strin
   for (const auto& m : models) data.push_back(model_json(m, st.created));
   respond_json(ex, 200, Json{{"object", "list"}, {"data", data}, {"has_more", false},
                              {"first_id", models.empty() ? "" : models.front()}, {"last_id", models.empty() ? "" : models.back()}});
+}
+
+Json stats_json(const Endpoint::State& st) {
+  Json j = st.stats->to_json();
+  const net::Server* server = st.server;
+  j["loops"] = st.loops;
+  j["connections_accepted"] = server ? server->accepted_connections() : 0;
+  j["connections_open"] = server ? server->open_connections() : 0;
+  return j;
 }
 
 void serve_post(Endpoint::State& st, ExchangePtr ex, const std::string& path, const std::string& body) {
@@ -240,23 +302,31 @@ void route(Endpoint::State& st, ExchangePtr ex, const std::string& body) {
   }
   if (path == "/") return net::respond(*ex, 200, "agentrace sim: a simulated model endpoint\n", "text/plain; charset=utf-8", simulated());
   if (path == "/health") return respond_json(*ex, 200, Json{{"status", "ok"}});
+  if (path == "/agentrace/stats") return respond_json(*ex, 200, stats_json(st));
   if (path.ends_with("/models") || path.find("/models/") != std::string::npos) return serve_models(st, *ex, path);
   respond_error(*ex, 404, "not_found_error", "agentrace sim: nothing at " + path);
 }
 
 }  // namespace
 
-Endpoint::Endpoint(net::EventLoop& loop, EndpointOptions options) : state_(std::make_shared<State>()) {
+Endpoint::Endpoint(net::EventLoop& loop, EndpointOptions options)
+    : Endpoint(std::vector<net::EventLoop*>{&loop}, std::move(options)) {}
+
+Endpoint::Endpoint(std::vector<net::EventLoop*> loops, EndpointOptions options) : state_(std::make_shared<State>()) {
   state_->created = static_cast<std::int64_t>(std::time(nullptr));
+  state_->loops = loops.size();
   if (options.cassette) state_->replayer.emplace(std::move(*options.cassette));
   state_->options = std::move(options);
   const net::ListenSpec listen = state_->options.listen;
-  server_ = std::make_unique<net::Server>(loop, listen, [st = state_](ExchangePtr ex) {
+  server_ = std::make_unique<net::Server>(std::move(loops), listen, [st = state_](ExchangePtr ex) {
     ex->read_all([st, ex](std::string body, const net::Error& err) {
       if (!err) route(*st, ex, body);
     });
   });
+  state_->server = server_.get();
 }
+
+const Stats& Endpoint::stats() const { return *state_->stats; }
 
 Endpoint::~Endpoint() { close(); }
 
@@ -269,7 +339,9 @@ std::string Endpoint::url() const {
 }
 
 void Endpoint::close() {
-  if (server_) server_->close();
+  if (!server_) return;
+  state_->server = nullptr;
+  server_->close();
 }
 
 }  // namespace agentrace::sim

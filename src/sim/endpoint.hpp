@@ -3,7 +3,8 @@
 // Responses (streaming or not) from scripts or a cassette, timed by a latency profile on
 // the event loop's timers (never a sleep), plus GET /v1/models, HEAD / and GET /health.
 // Every response carries `x-agentrace-simulated: 1`; a stream asked for with
-// `x-agentrace-stamp` carries its first content's send time (docs/sim.md).
+// `x-agentrace-stamp` carries its first content's send time (docs/sim.md). GET /agentrace/stats
+// tells responses in flight (now, at peak), connections and how late pieces went out.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "sim/profile.hpp"
 #include "sim/replay.hpp"
 #include "sim/script.hpp"
+#include "sim/stats.hpp"
 
 namespace agentrace::net {
 class Server;
@@ -38,12 +40,15 @@ struct EndpointOptions {
 class Endpoint {
  public:
   Endpoint(net::EventLoop& loop, EndpointOptions options);
+  // Serves each connection on one of these loops in turn (one loop a core).
+  Endpoint(std::vector<net::EventLoop*> loops, EndpointOptions options);
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
   std::string url() const;  // "http://127.0.0.1:PORT", or "http+unix://%2Fpath" for a socket
   void close();
+  const Stats& stats() const;  // also served at GET /agentrace/stats
 
   struct State;
 

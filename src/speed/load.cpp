@@ -193,7 +193,10 @@ class Runner {
   static void read_stamp(Request& r, std::string_view piece) {
     const auto at = piece.find(kStamp);
     if (at == std::string_view::npos) return;
-    r.s.sim_sent_ns = std::strtoll(piece.data() + at + kStamp.size(), nullptr, 10);
+    char* end = nullptr;
+    r.s.sim_sent_ns = std::strtoll(piece.data() + at + kStamp.size(), &end, 10);
+    constexpr std::string_view received = " received-ns ";
+    if (std::string_view(end, received.size()) == received) r.s.sim_received_ns = std::strtoll(end + received.size(), nullptr, 10);
     r.look_for_stamp = false;
   }
 
@@ -230,6 +233,7 @@ class Runner {
 
   void on_end(Request& r, const net::Error& err, const net::FetchTimings& t) {
     r.s.first_byte_ns = t.first_byte_ns;
+    r.s.request_sent_ns = t.request_sent_ns;
     r.s.end_ns = t.last_byte_ns ? t.last_byte_ns : net::now_ns();
     if (err) {
       fail(r, class_of(err.kind), err.message.empty() ? std::string(net::error_kind_name(err.kind)) : err.message);

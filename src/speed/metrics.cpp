@@ -1,5 +1,6 @@
 #include "speed/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -60,7 +61,7 @@ std::optional<double> tpot_ms(const Sample& s) {
 }
 
 struct Pools {
-  std::vector<double> ttfb, ttfc, ttft, tpot, itl, e2e, queued, in, out, prompt, predicted, sim_lag;
+  std::vector<double> ttfb, ttfc, ttft, tpot, itl, e2e, queued, in, out, prompt, predicted, sim_lag, client_added, server_queue;
   std::size_t chunks = 0;
   std::int64_t tokens = 0;
 };
@@ -79,6 +80,13 @@ void pool(Pools& p, const Sample& s) {
   if (s.server_prompt_ms) p.prompt.push_back(*s.server_prompt_ms);
   if (s.server_predicted_ms) p.predicted.push_back(*s.server_predicted_ms);
   if (s.sim_sent_ns && s.first_content_ns) p.sim_lag.push_back(ms_between(s.sim_sent_ns, s.first_content_ns));
+  // The client notes its write when its loop gets to it, which may be after the sim had
+  // the request: the write happened by then, so the split point is the earlier of the two.
+  if (s.sim_received_ns && s.request_sent_ns && s.first_content_ns) {
+    const std::int64_t written = std::min(s.request_sent_ns, s.sim_received_ns);
+    p.client_added.push_back(ms_between(s.sent_ns, written) + ms_between(s.sim_sent_ns, s.first_content_ns));
+    p.server_queue.push_back(ms_between(written, s.sim_received_ns));
+  }
   p.chunks += s.chunk_ns.size();
   p.tokens += s.output_tokens;
 }
@@ -98,32 +106,39 @@ bool meets(const Slo& slo, const Sample& s) {
   return !slo.e2e_ms || s.ms_since_scheduled(s.end_ns) <= *slo.e2e_ms;
 }
 
-CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo) {
-  CaseResult r{.c = run.c, .index = index};
-  Pools p;
-  struct RepTotals {
-    double requests = 0, out = 0, total = 0, good = 0;
-  };
-  std::vector<RepTotals> reps(run.rep_ns.size());
-  std::map<TokenSource, std::size_t> sources;
-  for (const Sample& s : run.samples) {
-    ++r.requests;
-    if (!s.ok()) {
-      ++r.errors[std::string(error_class_name(s.error))];
-      if (r.first_error.empty()) r.first_error = s.error_detail;
-      continue;
-    }
-    ++r.ok;
-    pool(p, s);
-    ++sources[s.token_source];
-    if (s.rep >= 0 && static_cast<std::size_t>(s.rep) < reps.size()) {
-      auto& t = reps[static_cast<std::size_t>(s.rep)];
-      t.requests += 1;
-      t.out += static_cast<double>(s.output_tokens);
-      t.total += static_cast<double>(s.output_tokens + s.input_tokens.value_or(0));
-      t.good += meets(slo, s) ? 1 : 0;
-    }
+namespace {
+
+// Requests, tokens and SLO-meeting requests of one repetition, for its rates.
+struct RepTotals {
+  double requests = 0, out = 0, total = 0, good = 0;
+};
+
+void add_to_rep(std::vector<RepTotals>& reps, const Sample& s, const Slo& slo) {
+  if (s.rep < 0 || static_cast<std::size_t>(s.rep) >= reps.size()) return;
+  auto& t = reps[static_cast<std::size_t>(s.rep)];
+  t.requests += 1;
+  t.out += static_cast<double>(s.output_tokens);
+  t.total += static_cast<double>(s.output_tokens + s.input_tokens.value_or(0));
+  t.good += meets(slo, s) ? 1 : 0;
+}
+
+void set_rates(CaseResult& r, const std::vector<RepTotals>& reps, const std::vector<std::int64_t>& rep_ns) {
+  std::vector<double> rps, otps, ttps, good;
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    const double secs = static_cast<double>(rep_ns[i]) / 1e9;
+    if (secs <= 0 || reps[i].requests == 0) continue;
+    rps.push_back(reps[i].requests / secs);
+    otps.push_back(reps[i].out / secs);
+    ttps.push_back(reps[i].total / secs);
+    good.push_back(reps[i].good / secs);
   }
+  r.req_per_s = distribution(rps);
+  r.output_tps = distribution(otps);
+  r.total_tps = distribution(ttps);
+  r.goodput_per_s = distribution(good);
+}
+
+void set_latencies(CaseResult& r, const Pools& p) {
   r.ttfb_ms = distribution(p.ttfb);
   r.ttfc_ms = distribution(p.ttfc);
   r.ttft_ms = distribution(p.ttft);
@@ -140,25 +155,37 @@ CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo) {
   r.queued_ms = distribution(p.queued);
   r.input_tokens = distribution(p.in);
   r.output_tokens = distribution(p.out);
-  std::vector<double> rps, otps, ttps, good;
-  for (std::size_t i = 0; i < reps.size(); ++i) {
-    const double secs = static_cast<double>(run.rep_ns[i]) / 1e9;
-    if (secs <= 0 || reps[i].requests == 0) continue;
-    rps.push_back(reps[i].requests / secs);
-    otps.push_back(reps[i].out / secs);
-    ttps.push_back(reps[i].total / secs);
-    good.push_back(reps[i].good / secs);
-  }
-  r.req_per_s = distribution(rps);
-  r.output_tps = distribution(otps);
-  r.total_tps = distribution(ttps);
-  r.goodput_per_s = distribution(good);
-  r.token_source = sources.size() == 1 ? std::string(token_source_name(sources.begin()->first))
-                   : sources.empty()   ? "-"
-                                       : "mixed";
   r.server_prompt_ms = optional_dist(p.prompt);
   r.server_predicted_ms = optional_dist(p.predicted);
   r.sim_lag_ms = optional_dist(p.sim_lag);
+  r.client_added_ms = optional_dist(p.client_added);
+  r.server_queue_ms = optional_dist(p.server_queue);
+}
+
+}  // namespace
+
+CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo) {
+  CaseResult r{.c = run.c, .index = index};
+  Pools p;
+  std::vector<RepTotals> reps(run.rep_ns.size());
+  std::map<TokenSource, std::size_t> sources;
+  for (const Sample& s : run.samples) {
+    ++r.requests;
+    if (!s.ok()) {
+      ++r.errors[std::string(error_class_name(s.error))];
+      if (r.first_error.empty()) r.first_error = s.error_detail;
+      continue;
+    }
+    ++r.ok;
+    pool(p, s);
+    ++sources[s.token_source];
+    add_to_rep(reps, s, slo);
+  }
+  set_latencies(r, p);
+  set_rates(r, reps, run.rep_ns);
+  r.token_source = sources.size() == 1 ? std::string(token_source_name(sources.begin()->first))
+                   : sources.empty()   ? "-"
+                                       : "mixed";
   return r;
 }
 

@@ -48,6 +48,9 @@ struct CaseResult {
   std::string token_source;     // usage | chunks | bytes | mixed
   std::optional<Dist> server_prompt_ms, server_predicted_ms;
   std::optional<Dist> sim_lag_ms;  // TTFT minus the simulated endpoint's send time
+  // Against the sim: the client's own share of TTFT (connect and send, then receiving the
+  // first content) and the server's queueing (request written -> the sim had its head).
+  std::optional<Dist> client_added_ms, server_queue_ms;
 };
 
 CaseResult aggregate(const CaseRun& run, std::size_t index, const Slo& slo);

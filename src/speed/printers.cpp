@@ -147,6 +147,8 @@ std::vector<Col> case_columns(bool with_slo) {
   add_optional(cols, "server_prompt_ms", &CaseResult::server_prompt_ms);
   add_optional(cols, "server_predicted_ms", &CaseResult::server_predicted_ms);
   add_optional(cols, "sim_lag_ms", &CaseResult::sim_lag_ms);
+  add_optional(cols, "client_added_ms", &CaseResult::client_added_ms);
+  add_optional(cols, "server_queue_ms", &CaseResult::server_queue_ms);
   return cols;
 }
 
@@ -194,6 +196,27 @@ Json json(const RunInfo& run, const std::vector<CaseResult>& cases) {
   Json j = run_json(run);
   j["cases"] = render::json_rows(case_columns(run.slo), cases);
   return j;
+}
+
+SelfCheckVerdict self_check(const SelfCheck& self, const std::vector<CaseResult>& results) {
+  SelfCheckVerdict v;
+  std::string why = self_check_warning(self);
+  std::string figures = fmt::format("client CPU {:.0f}% of a core, loop lag p99 {:.1f} ms", self.cpu_share() * 100,
+                                    distribution(self.lag_ms).p99);
+  for (const auto& r : results) {
+    if (!r.client_added_ms || !r.server_queue_ms) continue;
+    figures += fmt::format("; case {}: client-added TTFT p50 {:.2f} / p99 {:.2f} ms, server queueing p50 {:.2f} / p99 {:.2f} ms",
+                           r.index + 1, r.client_added_ms->median, r.client_added_ms->p99, r.server_queue_ms->median,
+                           r.server_queue_ms->p99);
+    if (why.empty() && r.client_added_ms->p99 > 10 && r.client_added_ms->p99 > r.server_queue_ms->p99) {
+      why = fmt::format("case {}: the client added {:.1f} ms to TTFT (p99), more than the server queued", r.index + 1,
+                        r.client_added_ms->p99);
+    }
+  }
+  v.client_limited = !why.empty();
+  v.text = (v.client_limited ? "the client limited this run: " + why : "the client kept up, the server set the pace") + " (" +
+           figures + ")";
+  return v;
 }
 
 std::string self_check_warning(const SelfCheck& self) {

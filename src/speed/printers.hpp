@@ -40,5 +40,13 @@ nlohmann::json run_json(const RunInfo& run);  // the run without its cases (the 
 
 // Non-empty when the client rather than the server may have limited the run.
 std::string self_check_warning(const SelfCheck& self);
+// --self-check: which side limited the run, with the figures that say so: the client's
+// CPU share and loop lag, and per case the client-added TTFT against the server's queueing
+// (both only against the sim, whose stream says when it received and sent).
+struct SelfCheckVerdict {
+  bool client_limited = false;
+  std::string text;
+};
+SelfCheckVerdict self_check(const SelfCheck& self, const std::vector<CaseResult>& results);
 
 }  // namespace agentrace::speed

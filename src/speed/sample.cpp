@@ -46,6 +46,8 @@ nlohmann::ordered_json to_json(const Sample& s) {
       {"input_tokens", opt(s.input_tokens)}, {"output_tokens", s.output_tokens},
       {"token_source", token_source_name(s.token_source)}, {"server_prompt_ms", opt(s.server_prompt_ms)},
       {"server_predicted_ms", opt(s.server_predicted_ms)},
+      {"request_sent_ms", ms(s.ms_since_scheduled(s.request_sent_ns))},
+      {"sim_received_ms", s.sim_received_ns ? ms(s.ms_since_scheduled(s.sim_received_ns)) : nlohmann::json(nullptr)},
       {"sim_sent_ms", s.sim_sent_ns ? ms(s.ms_since_scheduled(s.sim_sent_ns)) : nlohmann::json(nullptr)},
       {"chunks", chunks}};
   return j;

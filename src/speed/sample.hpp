@@ -42,6 +42,8 @@ struct Sample {
   TokenSource token_source = TokenSource::usage;
   std::optional<double> server_prompt_ms, server_predicted_ms;  // llama.cpp `timings`
   std::int64_t sim_sent_ns = 0;  // the simulated endpoint's send time of the first content
+  std::int64_t sim_received_ns = 0;  // ... and when it had parsed the request's head
+  std::int64_t request_sent_ns = 0;  // the request's last byte written (after connecting)
 
   bool ok() const { return error == ErrorClass::none; }
   double ms_since_scheduled(std::int64_t at_ns) const;  // -1 when at_ns is 0

@@ -1,0 +1,52 @@
+#include "proxy/sink-thread.hpp"
+
+#include <cstdio>
+#include <exception>
+
+namespace agentrace::proxy {
+
+SinkThread::SinkThread(RecordSink inner) : inner_(std::move(inner)), thread_([this] { run(); }) {}
+
+SinkThread::~SinkThread() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_one();
+  thread_.join();
+}
+
+// A record does not wake the thread (a wake-up per call cost the relaying loops more than
+// the record's own work): the thread looks every kPoll, or when a batch has piled up.
+RecordSink SinkThread::sink() {
+  return [this](CallRecord r) {
+    std::size_t queued = 0;
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(r));
+      queued = queue_.size();
+    }
+    if (queued == kBatch) ready_.notify_one();
+  };
+}
+
+void SinkThread::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    ready_.wait_for(lock, kPoll, [this] { return stopping_ || queue_.size() >= kBatch; });
+    if (queue_.empty() && stopping_) return;  // all handed over
+    std::deque<CallRecord> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    for (auto& r : batch) {
+      try {
+        inner_(std::move(r));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "agentrace proxy: recording a call failed: %s\n", e.what());
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace agentrace::proxy
