@@ -15,6 +15,8 @@ void register_validate(CLI::App& app) {
   cmd->add_option("suite", opts->suite_dir, "Suite folder")->required();
   cmd->add_option("--task", opts->tasks, "Only these task ids")->delimiter(',');
   cmd->add_option("--db", opts->db, "Keep the results in this store (default: a temporary one)");
+  cmd->add_option("--work", opts->work, "Work folder: repository caches and environments kept for the next run "
+                                        "(default: a temporary one)");
   cmd->add_option("--sandbox", opts->sandbox, "bwrap (default) or none")->capture_default_str();
   cmd->add_option("-j,--jobs", opts->jobs, "Attempts run at once (default: cores)");
   cmd->callback([opts] {

@@ -21,6 +21,7 @@ void register_task(CLI::App& app);      // cmd-task.cpp: task new (a task from a
 void register_worker(CLI::App& app);    // cmd-worker.cpp: one shard of a plan (Slurm, Kubernetes)
 void register_merge(CLI::App& app);     // cmd-merge.cpp: fold shard stores into one
 void register_import(CLI::App& app);    // cmd-import.cpp: SWE-bench (and other suites) as tasks
+void register_env(CLI::App& app);       // cmd-env.cpp: task environments (build, list, prune)
 
 // Set by main: the process exit code a command wants (0 unless it sets one).
 int& exit_code();

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   app::register_worker(app);
   app::register_merge(app);
   app::register_import(app);
+  app::register_env(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

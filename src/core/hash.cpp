@@ -3,13 +3,17 @@
 #include <openssl/evp.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "core/fs.hpp"
 
 namespace agentrace::core {
 
@@ -52,6 +56,23 @@ std::string random_hex(std::size_t bytes) {
   std::string out;
   for (unsigned char c : raw) out += fmt::format("{:02x}", c);
   return out;
+}
+
+void hash_tree(Sha256& h, const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  if (fs::is_regular_file(root)) {
+    h.add_field(read_file(root));
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    h.add_field(fs::relative(f, root).string());
+    h.add_field(read_file(f));
+  }
 }
 
 }  // namespace agentrace::core

@@ -1,5 +1,6 @@
 #pragma once
 // SHA-256 (OpenSSL) for content hashes and stable ids; random secrets.
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view bytes);
+
+// Feeds a file's content, or a folder's files (relative name and content, sorted by name).
+void hash_tree(Sha256& h, const std::filesystem::path& root);
 
 // `bytes` bytes from the kernel's CSPRNG (getrandom), as lowercase hex: unguessable ids.
 std::string random_hex(std::size_t bytes);

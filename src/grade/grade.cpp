@@ -21,10 +21,11 @@ constexpr std::size_t kTailBytes = 4000;
 
 store::TestOutcome run_test(const std::string& tier, const std::string& name, const std::string& cmd,
                             int timeout_s, const fs::path& checkout, const fs::path& scratch, int index,
-                            sandbox::Mode mode) {
+                            sandbox::Mode mode, const sandbox::Environment& environment) {
   const auto home = scratch / fmt::format("home-{}", index);
   fs::create_directories(home);
   sandbox::Spec sb{checkout, home, {}, {}, {}};
+  sb.environment = environment;
   auto spec = sandbox::wrap(sb, mode, {"bash", "-c", cmd});
   const auto log = scratch / fmt::format("test-{}.log", index);
   spec.stdout_path = log;
@@ -104,7 +105,7 @@ bool one_run(const suite::TestCommand& a, const suite::TestCommand& b) {
 // outcome per listed id (grade/runner.hpp).
 std::vector<store::TestOutcome> run_by_ids(const suite::Task& task, const suite::TestCommand& first,
                                            const fs::path& checkout, const fs::path& scratch, int index,
-                                           sandbox::Mode mode) {
+                                           sandbox::Mode mode, const sandbox::Environment& environment) {
   const auto same_run = [&](const suite::TestCommand& t) { return one_run(t, first); };
   std::vector<std::string> ids;
   for (const auto& t : task.tests)
@@ -113,7 +114,7 @@ std::vector<store::TestOutcome> run_by_ids(const suite::Task& task, const suite:
   const auto report = sandbox::home_path(sandbox::Spec{checkout, home, {}, {}, {}}, mode) / "agentrace-report";
   const auto plan = plan_run(first, ids, report.string());
   const auto run = run_test(suite::to_string(first.tier), first.name, plan.cmd, task.test_timeout_s, checkout, scratch,
-                            index, mode);
+                            index, mode, environment);
   std::string why;
   const auto text = plan.report_is_output
                         ? core::read_tail(scratch / fmt::format("test-{}.log", index), kMaxReportBytes) +
@@ -132,21 +133,22 @@ std::vector<store::TestOutcome> run_by_ids(const suite::Task& task, const suite:
 }
 
 std::vector<store::TestOutcome> run_tiers(const suite::Task& task, const fs::path& checkout, const fs::path& scratch,
-                                          sandbox::Mode mode) {
+                                          sandbox::Mode mode, const sandbox::Environment& environment) {
   std::vector<store::TestOutcome> outcomes;
   int index = 0;
   if (task.setup) {
-    outcomes.push_back(run_test("setup", "setup", *task.setup, task.setup_timeout_s, checkout, scratch, index++, mode));
+    outcomes.push_back(run_test("setup", "setup", *task.setup, task.setup_timeout_s, checkout, scratch, index++, mode,
+                                environment));
   }
   if (!outcomes.empty() && !outcomes.front().passed) return outcomes;
   std::vector<const suite::TestCommand*> runs;  // the first entry of each runner's run
   for (const auto& t : task.tests) {
     if (t.runner == suite::Runner::none) {
       outcomes.push_back(run_test(suite::to_string(t.tier), t.name, t.cmd, task.test_timeout_s, checkout, scratch,
-                                  index++, mode));
+                                  index++, mode, environment));
     } else if (std::none_of(runs.begin(), runs.end(), [&](const auto* r) { return one_run(*r, t); })) {
       runs.push_back(&t);
-      auto some = run_by_ids(task, t, checkout, scratch, index++, mode);
+      auto some = run_by_ids(task, t, checkout, scratch, index++, mode, environment);
       outcomes.insert(outcomes.end(), some.begin(), some.end());
     }
   }
@@ -176,7 +178,7 @@ void apply_flags(const suite::Task& task, const std::string& diff, const fs::pat
 }  // namespace
 
 GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base, const std::string& diff,
-                       const fs::path& scratch, sandbox::Mode mode) {
+                       const fs::path& scratch, sandbox::Mode mode, const sandbox::Environment& environment) {
   const auto started = core::Clock::now();
   fs::remove_all(scratch);
   fs::create_directories(scratch);
@@ -190,7 +192,7 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
   GradeResult g;
   if (try_apply(checkout, diff_file, error)) {
     place_hidden_tests(task, checkout);
-    g = auto_grade(task, run_tiers(task, checkout, scratch, mode));
+    g = auto_grade(task, run_tiers(task, checkout, scratch, mode, environment));
     if (const auto note = offline_note(g.outcomes); !note.empty()) g.detail += "; " + note;
   } else if (!screened.tampered.empty()) {
     g.detail = "the rest of the diff does not apply without its harness changes: no test ran";

@@ -1,7 +1,7 @@
 #pragma once
 // Automatic grading: a new checkout of the base gets the attempt's diff (less its changes
 // to the test harness, grade/harness.hpp) and then the hidden tests, and the task's test
-// tiers run in a separate sandbox.
+// tiers run in a separate sandbox, with the task's environment as the agent had it.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,6 +31,7 @@ GradeResult auto_grade(const suite::Task& task, std::vector<store::TestOutcome> 
 // that touched the harness is graded Miss with a `tampered` flag. Throws core::InfraError
 // when the checkout cannot be made or an untampered diff cannot apply.
 GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base, const std::string& diff,
-                       const std::filesystem::path& scratch, sandbox::Mode mode);
+                       const std::filesystem::path& scratch, sandbox::Mode mode,
+                       const sandbox::Environment& environment = {});
 
 }  // namespace agentrace::grade

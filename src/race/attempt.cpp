@@ -177,20 +177,26 @@ struct AgentRun {
   std::int64_t start_ns = core::mono_ns(), end_ns = start_ns;
 };
 
+const sandbox::Environment& environment_of(const AttemptEnv& env, const std::string& task_id) {
+  static const sandbox::Environment none;
+  return env.environments != nullptr ? env.environments->of(task_id) : none;
+}
+
 // The scaffold's command in the attempt's sandbox, behind the route's relay.
 proc::SpawnSpec sandboxed(const AttemptEnv& env, const AttemptDirs& d, const scaffold::Launch& launch,
-                          const Lease& lease, std::chrono::seconds limit) {
+                          const Lease& lease, const scaffold::AttemptContext& ctx) {
   auto mounts = launch.mounts;
   mounts.insert(mounts.end(), lease.mounts.begin(), lease.mounts.end());
   auto argv = lease.argv_prefix;
   argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
-  const sandbox::Spec sb{d.ws, d.home, mounts, lease.socket_dir, launch.env};
+  sandbox::Spec sb{d.ws, d.home, mounts, lease.socket_dir, launch.env};
+  sb.environment = environment_of(env, ctx.task.id);
   auto spec = step(store::FailureClass::sandbox, [&] { return sandbox::wrap(sb, env.mode, argv); });
   spec.stdin_data = lease.stdin_data;
   spec.stdout_path = d.dir / "agent.stdout";
   spec.stdout_times_path = d.dir / "agent.stdout.times";
   spec.stderr_path = d.dir / "agent.stderr";
-  spec.timeout = limit;
+  spec.timeout = ctx.limit;
   spec.output_cap = kOutputCap;
   return spec;
 }
@@ -205,7 +211,7 @@ void run_agent(const AttemptEnv& env, const AttemptDirs& d, scaffold::Scaffold& 
     run.pr.exit_code = 0;
     return;
   }
-  const auto spec = sandboxed(env, d, launch, route.lease(), ctx.limit);
+  const auto spec = sandboxed(env, d, launch, route.lease(), ctx);
   run.pr = step(store::FailureClass::spawn, [&] { return proc::run(spec); });
   run.end = core::Clock::now();
   run.end_ns = core::mono_ns();
@@ -297,7 +303,7 @@ void grade_attempt(const AttemptEnv& env, const suite::Task& task, const workspa
                    const AttemptDirs& d, AttemptOutcome& out) {
   auto& r = out.record;
   try {
-    auto g = grade::grade_diff(task, base, r.diff, d.dir / "grading", env.mode);
+    auto g = grade::grade_diff(task, base, r.diff, d.dir / "grading", env.mode, environment_of(env, task.id));
     r.grade = g.grade;
     r.auto_grade = g.auto_grade;
     r.hygiene_json = g.hygiene_json;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "env/env.hpp"
 #include "sandbox/sandbox.hpp"
 #include "scaffold/scaffold.hpp"
 #include "store/records.hpp"
@@ -25,6 +26,7 @@ struct AttemptEnv {
   std::optional<int> race_agent_seconds;
   bool keep_workspaces = false;
   const JudgeSpec* judge = nullptr;  // the race's LLM judge, if any
+  const env::Prepared* environments = nullptr;  // built before the attempts; the same for agent and grader
 };
 
 struct AttemptOutcome {

@@ -12,6 +12,7 @@
 #include "core/host.hpp"
 #include "grade/runner.hpp"
 #include "proc/spawn.hpp"
+#include "race/prepare.hpp"
 #include "sandbox/sandbox.hpp"
 #include "workspace/workspace.hpp"
 
@@ -48,25 +49,43 @@ store::TaskRow task_row(const suite::Task& t) {
   return {t.hash, t.id, t.title, t.language, j.dump()};
 }
 
+// The race's preparation figures, kept with its host facts (host_json "preparation").
+void record_preparation(store::Store& db, const std::string& race_id, const Preparation& prepared) {
+  auto race = db.race(race_id);
+  if (!race) return;
+  auto host = nlohmann::json::parse(race->host_json);
+  host["preparation"] = prepared.to_json();
+  race->host_json = host.dump();
+  db.put_race(*race);
+}
+
 }  // namespace
 
-void check_toolchains(const suite::Suite& suite, const std::vector<std::string>& task_filter) {
-  std::string missing;
+std::vector<const suite::Task*> selected_tasks(const suite::Suite& suite, const std::vector<std::string>& filter) {
+  std::vector<const suite::Task*> out;
   for (const auto& t : suite.tasks) {
-    if (!task_filter.empty() && std::find(task_filter.begin(), task_filter.end(), t.id) == task_filter.end()) continue;
-    for (const auto& cmd : t.toolchain) {
-      const char* path = std::getenv("PATH");
-      if (!proc::find_program(cmd, path ? path : "/usr/bin:/bin")) missing += fmt::format("\n  task {} needs '{}' ({})", t.id, cmd, t.spec_file.string());
-    }
+    if (filter.empty() || std::find(filter.begin(), filter.end(), t.id) != filter.end()) out.push_back(&t);
+  }
+  return out;
+}
+
+void check_toolchains(const std::vector<const suite::Task*>& tasks, const env::Prepared& environments,
+                      sandbox::Mode mode) {
+  std::string missing;
+  for (const auto* t : tasks) {
+    if (t->environment && environments.views.count(t->id) == 0) continue;  // checked once it is built
+    for (const auto& cmd : env::missing_tools(t->toolchain, environments.of(t->id), mode))
+      missing += fmt::format("\n  task {} needs '{}' ({})", t->id, cmd, t->spec_file.string());
   }
   if (!missing.empty())
-    throw core::UsageError("toolchain missing on this machine (run scripts/setup or install it):" + missing);
+    throw core::UsageError("toolchain missing in the sandbox the tests run in (install it, or give the task an "
+                           "[environment] with mounts/path that provide it):" + missing);
 }
 
 RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   RaceRun run;
   run.suite = suite::load_suite(spec.suite_dir);
-  check_toolchains(run.suite, spec.task_filter);
+  const auto tasks = selected_tasks(run.suite, spec.task_filter);
   const auto mode = sandbox::parse_mode(spec.sandbox);
   nlohmann::json host = nlohmann::json::parse(core::host_info_json());
   if (mode == sandbox::Mode::none) {
@@ -79,6 +98,7 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
     if (!probe.works) throw core::UsageError("the sandbox does not work here: " + probe.detail);
     host["bwrap"] = probe.bwrap_version;
   }
+  check_toolchains(tasks, {}, mode);  // tasks with an environment: once it is built, where attempts run
   bool simulated = false;
   for (const auto& c : spec.contenders) simulated = simulated || (c.endpoint && c.endpoint->simulated());
   if (spec.judge && spec.judge->endpoint.simulated()) host["simulated_judge"] = true;
@@ -100,21 +120,27 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
     const auto& c = spec.contenders[i];
     db.put_contender({run.race_id, c.name, c.scaffold, spec_json["contenders"][i].dump()});
   }
-  for (const auto& t : run.suite.tasks) {
-    if (spec.task_filter.empty() ||
-        std::find(spec.task_filter.begin(), spec.task_filter.end(), t.id) != spec.task_filter.end())
-      db.put_task(task_row(t), run.race_id);
-  }
+  for (const auto* t : tasks) db.put_task(task_row(*t), run.race_id);
   return run;
 }
 
 RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts) {
   auto run = open_race(spec, db);
   const auto mode = sandbox::parse_mode(spec.sandbox);
+  const auto tasks = selected_tasks(run.suite, spec.task_filter);
   workspace::RepoCache repos(opts.work_dir / "repos");
+  env::Cache envs(opts.work_dir / "envs", mode);
+  const auto prepared = prepare(tasks, repos, envs);
+  std::vector<const suite::Task*> with_environment;
+  for (const auto* t : tasks) {
+    if (t->environment) with_environment.push_back(t);
+  }
+  check_toolchains(with_environment, prepared.environments, mode);
+  check_agents_in_images(spec.contenders, tasks, prepared.environments, mode);
+  record_preparation(db, run.race_id, prepared);
   ModelGateway gateway(spec, opts.work_dir / "run", db, mode, opts.cassette_dir);
   AttemptEnv env{repos, gateway.active() ? &gateway : nullptr, opts.work_dir, mode, spec.agent_seconds,
-                 opts.keep_workspaces, spec.judge ? &*spec.judge : nullptr};
+                 opts.keep_workspaces, spec.judge ? &*spec.judge : nullptr, &prepared.environments};
   run.summary = run_race(spec, run.suite, run.race_id, db, env);
   return run;
 }

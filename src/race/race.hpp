@@ -4,6 +4,7 @@
 // run the attempts (resuming a previous run of the same race), return the summary.
 #include <filesystem>
 
+#include "env/env.hpp"
 #include "race/race-spec.hpp"
 #include "race/scheduler.hpp"
 #include "store/store.hpp"
@@ -30,7 +31,12 @@ RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts)
 // attempt (run --on slurm plans here and runs on the cluster).
 RaceRun open_race(const RaceSpec& spec, store::Store& db);
 
-// Checks the tasks' toolchains are on PATH; throws UsageError naming task and command.
-void check_toolchains(const suite::Suite& suite, const std::vector<std::string>& task_filter);
+// The suite's tasks that the filter keeps (all when it is empty).
+std::vector<const suite::Task*> selected_tasks(const suite::Suite& suite, const std::vector<std::string>& filter);
+
+// Checks the tasks' toolchains are on the PATH of the sandbox their tests run in, with
+// their environment; throws UsageError naming task and command.
+void check_toolchains(const std::vector<const suite::Task*>& tasks, const env::Prepared& environments,
+                      sandbox::Mode mode);
 
 }  // namespace agentrace::race

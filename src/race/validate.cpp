@@ -73,7 +73,7 @@ ValidateResult validate_tasks(const ValidateOptions& opts) {
   const auto spec = validate_spec(opts);
   core::TempDir tmp("agentrace-validate");
   store::Store db(opts.db.empty() ? tmp.path() / "validate.db" : opts.db);
-  const auto run = execute(spec, db, {tmp.path() / "work", false});
+  const auto run = execute(spec, db, {opts.work.empty() ? tmp.path() / "work" : opts.work, false});
   ValidateResult result;
   result.cancelled = run.summary.cancelled;
   if (!result.cancelled) result.tasks = checks_of(db, run.race_id);

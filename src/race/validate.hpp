@@ -17,6 +17,7 @@ struct ValidateOptions {
   std::string sandbox = "bwrap";
   int jobs = 0;                    // 0 = cores
   std::filesystem::path db;        // empty = a temporary store
+  std::filesystem::path work;      // empty = a temporary work folder (repositories, environments)
 };
 
 // One task's two attempts and their tests.

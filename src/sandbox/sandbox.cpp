@@ -43,6 +43,16 @@ std::map<std::string, std::string> base_env(const fs::path& home) {
           {"LOGNAME", "agent"}, {"TMPDIR", "/tmp"}, {"SHELL", "/bin/bash"}};
 }
 
+std::map<std::string, std::string> command_env(const Spec& spec, Mode mode) {
+  auto env = base_env(home_path(spec, mode));
+  for (const auto& [k, v] : spec.environment.env) env[k] = v;
+  for (const auto& [k, v] : spec.env) env[k] = v;
+  std::string path;
+  for (const auto& p : spec.environment.path) path += p + ":";
+  env["PATH"] = path + env["PATH"];
+  return env;
+}
+
 }  // namespace
 
 std::string to_string(Mode m) { return m == Mode::bwrap ? "bwrap" : "none"; }
@@ -63,8 +73,7 @@ fs::path home_path(const Spec& spec, Mode mode) {
 
 proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>& argv) {
   proc::SpawnSpec out;
-  auto env = base_env(home_path(spec, mode));
-  for (const auto& [k, v] : spec.env) env[k] = v;
+  const auto env = command_env(spec, mode);
   if (mode == Mode::none) {
     out.argv = argv;
     out.cwd = spec.workspace;
@@ -74,7 +83,7 @@ proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>
   const auto ids = identity_dir();
   const auto uid = std::to_string(spec.as_root ? 0 : kUid);
   std::vector<std::string> a = {
-      "bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+      "bwrap", "--unshare-all", spec.network ? "--share-net" : "--unshare-net", "--unshare-user", "--die-with-parent", "--new-session",
       "--uid", uid, "--gid", uid,
       "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
       "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
@@ -86,9 +95,11 @@ proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>
                      (ids / "group").string(), "/etc/group"});
   a.insert(a.end(), {"--bind", spec.home.string(), kHomeMount});
   a.insert(a.end(), {"--bind", spec.workspace.string(), kWorkspaceMount});
+  if (spec.network && fs::exists("/etc/resolv.conf")) a.insert(a.end(), {"--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"});
   for (const auto& m : spec.extra) {
     a.insert(a.end(), {m.writable ? "--bind" : "--ro-bind", m.host.string(), m.inside.string()});
   }
+  for (const auto& m : spec.environment.mounts) a.insert(a.end(), {"--ro-bind", m.host.string(), m.inside.string()});
   if (spec.socket_dir) a.insert(a.end(), {"--ro-bind", spec.socket_dir->string(), kSocketMount});
   a.insert(a.end(), {"--chdir", kWorkspaceMount, "--clearenv"});
   for (const auto& [k, v] : env) a.insert(a.end(), {"--setenv", k, v});

@@ -27,6 +27,14 @@ struct Mount {
   bool writable = false;
 };
 
+// A task's environment as the sandbox shows it (built by src/env/): the same for the agent,
+// the grader and the toolchain check.
+struct Environment {
+  std::vector<Mount> mounts;               // read-only
+  std::vector<std::string> path;           // put before PATH
+  std::map<std::string, std::string> env;  // under the command's own env
+};
+
 struct Spec {
   std::filesystem::path workspace;             // bound read-write at /workspace
   std::filesystem::path home;                  // host folder bound read-write at /home/agent
@@ -34,6 +42,8 @@ struct Spec {
   std::optional<std::filesystem::path> socket_dir;  // bound read-only at /run/model
   std::map<std::string, std::string> env;      // on top of HOME, PATH, LANG, USER
   bool as_root = false;                        // uid 0 of the sandbox's own namespace, not 4242
+  Environment environment;
+  bool network = false;                        // the host's network (an environment's setup only)
 };
 
 // Turns argv into the command that runs it inside the sandbox (or, with Mode::none,

@@ -57,22 +57,6 @@ std::optional<fs::path> inside(core::TableReader& r, const std::string& key, con
   return full;
 }
 
-void hash_tree(core::Sha256& h, const fs::path& root) {
-  if (fs::is_regular_file(root)) {
-    h.add_field(core::read_file(root));
-    return;
-  }
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file()) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    h.add_field(fs::relative(f, root).string());
-    h.add_field(core::read_file(f));
-  }
-}
-
 std::string content_hash(const Task& t, std::string_view spec) {
   core::Sha256 h;
   h.add_field(spec);
@@ -80,11 +64,12 @@ std::string content_hash(const Task& t, std::string_view spec) {
   if (t.repo.kind == RepoKind::url) {
     h.add_field(t.repo.url).add_field(t.repo.commit);
   } else {
-    hash_tree(h, t.repo.path);
+    core::hash_tree(h, t.repo.path);
   }
-  hash_tree(h, t.fix_patch);
-  hash_tree(h, t.hidden);
-  if (!t.hidden_support.empty()) hash_tree(h, t.hidden_support);
+  core::hash_tree(h, t.fix_patch);
+  core::hash_tree(h, t.hidden);
+  if (!t.hidden_support.empty()) core::hash_tree(h, t.hidden_support);
+  if (t.environment) h.add_field(t.environment->key);
   return h.hex();
 }
 
@@ -298,6 +283,16 @@ void read_limits(core::TableReader& r, Task& t, core::SpecErrors& errors) {
   }
 }
 
+// The task's own [environment], else the suite's default beside the task folder.
+void read_task_environment(core::TableReader& r, Task& t, core::SpecErrors& errors) {
+  if (const auto* table = r.table("environment", false)) {
+    core::TableReader er(*table, "environment", errors);
+    t.environment = read_environment(er, t.dir);
+    return;
+  }
+  t.environment = load_suite_environment(t.dir.parent_path());
+}
+
 }  // namespace
 
 std::string to_string(Tier t) {
@@ -391,6 +386,7 @@ Task parse_task(std::string_view spec, const fs::path& task_dir) {
   read_grades(r, t);
   read_limits(r, t, errors);
   read_origin(r, t, errors);
+  read_task_environment(r, t, errors);
   r.finish();
   errors.throw_if_any();
   t.hash = content_hash(t, spec);

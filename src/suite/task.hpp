@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "suite/environment.hpp"
+
 namespace agentrace::suite {
 
 enum class RepoKind { patches, dir, url };
@@ -68,6 +70,7 @@ struct Task {
   GradeMeanings grades;
   int agent_seconds = 900;
   std::optional<Origin> origin;
+  std::optional<Environment> environment;  // [environment], else the suite's environment.toml
   std::string hash;                 // content hash (sha256 hex)
 
   std::vector<const TestCommand*> tier(Tier t) const;

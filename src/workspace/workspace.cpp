@@ -1,7 +1,5 @@
 #include "workspace/workspace.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,29 +11,14 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/file-lock.hpp"
 #include "core/hash.hpp"
-#include "core/unique-fd.hpp"
 #include "sandbox/sandbox.hpp"
 #include "workspace/git.hpp"
 
 namespace agentrace::workspace {
 namespace fs = std::filesystem;
 namespace {
-
-// Cross-process lock on a file, for shards sharing a cache folder.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (!fd_) throw core::InfraError(fmt::format("cannot open lock {}", path.string()));
-    flock(fd_.get(), LOCK_EX);
-  }
-  ~FileLock() { flock(fd_.get(), LOCK_UN); }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  core::UniqueFd fd_;
-};
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -142,7 +125,7 @@ BaseRepo RepoCache::base(const suite::Task& task) {
   const auto key = cache_key(task);
   std::lock_guard guard(mutex_);
   if (auto it = ready_.find(key); it != ready_.end()) return it->second;
-  FileLock lock(root_ / (key + ".lock"));
+  core::FileLock lock(root_ / (key + ".lock"));
   const auto dest = root_ / (key + ".git");
   BaseRepo repo;
   if (fs::exists(dest / "agentrace-base")) {

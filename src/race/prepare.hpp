@@ -1,0 +1,24 @@
+#pragma once
+// The race's preparation, before any attempt: each task's repository cache and environment,
+// built (or found) once and timed apart, so no attempt's set-up carries them.
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "env/env.hpp"
+#include "suite/task.hpp"
+#include "workspace/workspace.hpp"
+
+namespace agentrace::race {
+
+struct Preparation {
+  env::Prepared environments;
+  double repos_s = 0;  // repository caches: built or found
+  int repos = 0;
+  nlohmann::json to_json() const;  // stored with the race (host_json "preparation")
+};
+
+// Prints one stderr line per environment and one for the whole.
+Preparation prepare(const std::vector<const suite::Task*>& tasks, workspace::RepoCache& repos, env::Cache& envs);
+
+}  // namespace agentrace::race

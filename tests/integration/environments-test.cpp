@@ -1,0 +1,199 @@
+// Task environments (docs/task-format.md, "Environments"), end to end with the real binary,
+// bwrap, npm and python: a JavaScript task whose tests need an npm package installed by the
+// environment's setup from a local tarball, a Python task whose suite mounts a venv, the
+// toolchain check in the sandbox, setup failures, the cache and `agentrace env`.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/fs.hpp"
+#include "store/store.hpp"
+#include "support/test-support.hpp"
+
+namespace agentrace {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kGrades = R"(
+[grades]
+miss = "still wrong"
+basic = "partly"
+solid = "works"
+complete = "the shipped fix"
+)";
+
+// A one-file repository with a bug, its fix and a hidden test: the common part of each task.
+void write_task(const fs::path& dir, const std::string& toml, const std::string& file, const std::string& before,
+                const std::string& after, const std::string& hidden_name, const std::string& hidden) {
+  core::write_file(dir / "statement.md", "Fix " + file + ".\n");
+  core::write_file(dir / "repo" / file, before + "\n");
+  core::write_file(dir / "hidden" / hidden_name, hidden);
+  core::write_file(dir / "fix.patch", fmt::format("diff --git a/{0} b/{0}\n--- a/{0}\n+++ b/{0}\n@@ -1 +1 @@\n-{1}\n+{2}\n",
+                                                  file, before, after));
+  core::write_file(dir / "task.toml", toml + kGrades);
+}
+
+class Environments : public ::testing::Test {
+ protected:
+  core::TempDir tmp{"agentrace-env-it"};
+  fs::path work() const { return tmp.path() / "work"; }
+  fs::path js_suite() const { return tmp.path() / "js-suite"; }
+
+  // tinylib: a module the tests require and a `tinyfix` command the agent can run, packed
+  // with `npm pack` (no registry) and installed by the environment's setup.
+  void SetUp() override {
+    const auto pkg = tmp.path() / "tinylib";
+    core::write_file(pkg / "package.json", R"({"name": "tinylib", "version": "1.0.0", "main": "index.js",
+ "bin": {"tinyfix": "fix.js"}})");
+    core::write_file(pkg / "index.js", "exports.equal = (a, b) => { if (a !== b) throw new Error(a + ' != ' + b); };\n");
+    core::write_file(pkg / "fix.js", "#!/usr/bin/env node\nconst fs = require('fs');\n"
+                                     "fs.writeFileSync('lib.js', fs.readFileSync('lib.js', 'utf8').replace('a - b', 'a + b'));\n");
+    const auto task = js_suite() / "js-env";
+    const auto r = test::run_command(fmt::format("cd {} && npm pack --silent && mkdir -p {} && mv tinylib-1.0.0.tgz {}",
+                                                 pkg.string(), task.string(), task.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    write_task(task, R"(id = "js-env"
+title = "add subtracts"
+language = "javascript"
+statement = "statement.md"
+toolchain = ["node", "tinyfix"]
+[repo]
+dir = "repo"
+[fix]
+patch = "fix.patch"
+[hidden_tests]
+dir = "hidden"
+[[tests.fail_to_pass]]
+name = "adds"
+cmd = "node hidden_check.js"
+[[tests.pass_to_pass]]
+name = "tinylib from the environment"
+cmd = "node -e \"require('tinylib')\""
+[environment]
+files = ["tinylib-1.0.0.tgz"]
+setup = "npm install --no-audit ./tinylib-1.0.0.tgz"
+path = ["{env}/node_modules/.bin"]
+env = { NODE_PATH = "{env}/node_modules" }
+)",
+               "lib.js", "exports.add = (a, b) => a - b;", "exports.add = (a, b) => a + b;", "hidden_check.js",
+               "require('tinylib').equal(require('./lib').add(2, 3), 5);\n");
+  }
+
+  test::CommandResult validate(const fs::path& suite, const std::string& extra = "") {
+    return test::run_command(fmt::format("{} validate {} --work {} {}", test::binary().string(), suite.string(),
+                                         work().string(), extra));
+  }
+};
+
+TEST_F(Environments, NpmPackagesFromTheSetupStepValidateAndAreCached) {
+  const auto first = validate(js_suite());
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.err.find("hold (oracle Complete, nop Miss)"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find(": built in"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("prepared before the attempts: 1 repositories"), std::string::npos) << first.err;
+  const auto again = validate(js_suite());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("found, built earlier"), std::string::npos) << again.err;
+}
+
+TEST_F(Environments, TheAgentSeesTheEnvironmentTheGraderSees) {
+  // The agent fixes the bug with `tinyfix`, a command only the environment provides, after
+  // running the task's own visible check (it needs tinylib from the environment too).
+  const auto race = tmp.path() / "race.toml";
+  core::write_file(race, fmt::format("name = \"env\"\nsuite = \"{}\"\n[[contenders]]\nname = \"envagent\"\n"
+                                     "scaffold = \"command\"\ncommand = [\"sh\", \"-c\", \"node -e \\\"require('tinylib')\\\""
+                                     " && test \\\"$NODE_PATH\\\" = /env/node_modules && tinyfix\"]\n",
+                                     js_suite().string()));
+  const auto db = tmp.path() / "r.db";
+  const auto r = test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(),
+                                               race.string(), db.string(), work().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  store::Store s(db);
+  const auto attempts = s.attempts(s.races().back().id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].grade, 3) << attempts[0].grade_detail << " " << attempts[0].failure_detail;
+}
+
+TEST_F(Environments, ASuiteLevelEnvironmentMountsAVenv) {
+  const auto venv = tmp.path() / "venv";
+  const auto made = test::run_command(fmt::format("/usr/bin/python3 -m venv --without-pip {0} && "
+                                                  "echo 'def triple(x): return 3 * x' > "
+                                                  "$(echo {0}/lib/python3*/site-packages)/tinyvenvlib.py",
+                                                  venv.string()));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto suite = tmp.path() / "py-suite";
+  core::write_file(suite / "environment.toml", fmt::format("mounts = [{{ host = \"{}\", at = \"/opt/venv\" }}]\n"
+                                                           "path = [\"/opt/venv/bin\"]\n",
+                                                           venv.string()));
+  write_task(suite / "py-env", R"(id = "py-env"
+title = "triple doubles"
+language = "python"
+statement = "statement.md"
+toolchain = ["python3"]
+[repo]
+dir = "repo"
+[fix]
+patch = "fix.patch"
+[hidden_tests]
+dir = "hidden"
+[[tests.fail_to_pass]]
+name = "triples, with the venv's interpreter"
+cmd = "python3 check_triple.py"
+)",
+             "calc.py", "def triple(x): return 2 * x", "def triple(x): return 3 * x", "check_triple.py",
+             "import sys, tinyvenvlib, calc\nassert sys.prefix == '/opt/venv', sys.prefix\n"
+             "assert calc.triple(4) == tinyvenvlib.triple(4)\n");
+  const auto r = validate(suite);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("hold (oracle Complete, nop Miss)"), std::string::npos) << r.err;
+}
+
+TEST_F(Environments, TheToolchainIsCheckedInTheSandboxNotOnTheHostPath) {
+  // `hostonlytool` is on the PATH agentrace runs with, but not in the sandbox.
+  const auto bin = tmp.path() / "hostbin";
+  core::write_file(bin / "hostonlytool", "#!/bin/sh\n");
+  fs::permissions(bin / "hostonlytool", fs::perms::owner_all);
+  const auto toml = tmp.path() / "js-suite" / "js-env" / "task.toml";
+  auto spec = core::read_file(toml);
+  spec.replace(spec.find("\"tinyfix\"]"), 10, "\"tinyfix\", \"hostonlytool\"]");
+  core::write_file(toml, spec);
+  const auto r = test::run_command(fmt::format("PATH={}:$PATH {} validate {} --work {}", bin.string(),
+                                               test::binary().string(), js_suite().string(), work().string()));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("toolchain missing in the sandbox"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("task js-env needs 'hostonlytool'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("needs 'tinyfix'"), std::string::npos) << r.err;  // the environment's PATH counts
+}
+
+TEST_F(Environments, AFailedSetupNamesItsLogAndShowsItsTail) {
+  const auto toml = js_suite() / "js-env" / "task.toml";
+  auto spec = core::read_file(toml);
+  spec.replace(spec.find("setup = \"npm install"), 9, "setup = \"echo setup-went-wrong-7c1; exit 3; ");
+  core::write_file(toml, spec);
+  const auto r = validate(js_suite());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("the environment's setup failed (exit 3)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("setup.log"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("setup-went-wrong-7c1"), std::string::npos) << r.err;
+}
+
+TEST_F(Environments, EnvBuildListPrune) {
+  const auto bin = test::binary().string();
+  const auto build = test::run_command(fmt::format("{} env build {} --work {}", bin, js_suite().string(), work().string()));
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_NE(build.out.find("| built"), std::string::npos) << build.out;
+  const auto cached = test::run_command(fmt::format("{} env build {} --work {}", bin, js_suite().string(), work().string()));
+  EXPECT_NE(cached.out.find("| cached"), std::string::npos) << cached.out;
+  const auto list = test::run_command(fmt::format("{} env list --work {}", bin, work().string()));
+  EXPECT_NE(list.out.find((js_suite() / "js-env" / "task.toml").string()), std::string::npos) << list.out;
+  const auto kept = test::run_command(fmt::format("{} env prune --suite {} --work {}", bin, js_suite().string(),
+                                                  work().string()));
+  EXPECT_EQ(kept.out, "") << kept.out;
+  const auto pruned = test::run_command(fmt::format("{} env prune --work {}", bin, work().string()));
+  EXPECT_NE(pruned.out.find("removed "), std::string::npos) << pruned.out;
+  EXPECT_EQ(test::run_command(fmt::format("{} env list --work {}", bin, work().string())).out.find("task.toml"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace agentrace
