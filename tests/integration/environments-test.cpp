@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/fs.hpp"
+#include "scaffold/cli-agent.hpp"
 #include "store/store.hpp"
 #include "support/test-support.hpp"
 
@@ -77,6 +78,7 @@ env = { NODE_PATH = "{env}/node_modules" }
 )",
                "lib.js", "exports.add = (a, b) => a - b;", "exports.add = (a, b) => a + b;", "hidden_check.js",
                "require('tinylib').equal(require('./lib').add(2, 3), 5);\n");
+    core::write_file(task / "repo" / "check.js", "require('tinylib').equal(require('./lib').add(1, 1), 2);\n");
   }
 
   test::CommandResult validate(const fs::path& suite, const std::string& extra = "") {
@@ -194,6 +196,53 @@ TEST_F(Environments, EnvBuildListPrune) {
   EXPECT_EQ(test::run_command(fmt::format("{} env list --work {}", bin, work().string())).out.find("task.toml"),
             std::string::npos);
 }
+
+// A real agent against the sim: it runs the task's own visible check (which needs tinylib
+// from the environment), fixes the bug with the environment's `tinyfix`, runs the check again.
+class AgentInEnvironment : public Environments, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() != "builtin" && !scaffold::find_installed(scaffold::cli_info(GetParam())).present)
+      GTEST_SKIP() << GetParam() << " is not installed: run scripts/setup-agents";
+    Environments::SetUp();
+  }
+};
+
+TEST_P(AgentInEnvironment, RunsTheTasksOwnTestsInItsEnvironment) {
+  const auto script = tmp.path() / "env-script.toml";
+  core::write_file(script, R"(name = "env-task"
+match = "Fix lib.js"
+final = "Fixed with tinyfix; node check.js passes."
+[[turn]]
+tools = [{ shell = "node check.js || echo check-fails-before-the-fix" }]
+[[turn]]
+tools = [{ shell = "tinyfix && node check.js && echo check-passes" }]
+)");
+  test::Process sim({test::binary().string(), "sim", "--listen", "127.0.0.1:0", "--profile", "zero", "--script",
+                     script.string()},
+                    tmp.path() / "sim.out", tmp.path() / "sim.err");
+  auto url = test::wait_for(tmp.path() / "sim.out", "\n");
+  ASSERT_FALSE(url.empty()) << core::read_file(tmp.path() / "sim.err");
+  url.pop_back();
+  const auto race = tmp.path() / "race.toml";
+  core::write_file(race, fmt::format("name = \"env-{0}\"\nsuite = \"{1}\"\n[[contenders]]\nname = \"{0}\"\n"
+                                     "scaffold = \"{0}\"\nmodel = \"sim-model\"\n[contenders.endpoint]\nurl = \"{2}\"\n"
+                                     "protocol = \"openai-chat\"\n",
+                                     GetParam(), js_suite().string(), url));
+  const auto db = tmp.path() / "r.db";
+  const auto r = test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(),
+                                               race.string(), db.string(), work().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  store::Store s(db);
+  const auto attempts = s.attempts(s.races().back().id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].state, store::AttemptState::done) << attempts[0].failure_detail;
+  EXPECT_EQ(attempts[0].grade, 3) << attempts[0].grade_detail << "\n" << attempts[0].diff;
+  EXPECT_GT(attempts[0].calls, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Agents, AgentInEnvironment, ::testing::Values("builtin", "opencode"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace agentrace
