@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/file-lock.hpp"
 #include "core/fs.hpp"
+#include "env/image.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::env {
@@ -24,10 +25,11 @@ std::string expand(std::string s, const fs::path& at) {
   return s;
 }
 
-// The environment as a command sees it, with its own folder mounted at `folder`.
-sandbox::Environment view_at(const suite::Environment& e, const fs::path& root, sandbox::Mode mode) {
-  const fs::path at = mode == sandbox::Mode::bwrap ? fs::path(kMount) : root;
+// The environment as a command sees it (its own folder not yet mounted).
+sandbox::Environment view_at(const suite::Environment& e, const Built& b, sandbox::Mode mode) {
+  const fs::path at = mode == sandbox::Mode::bwrap ? fs::path(kMount) : b.root;
   sandbox::Environment v;
+  v.root = b.rootfs;
   for (const auto& m : e.mounts) v.mounts.push_back({m.host, m.at, false});
   for (const auto& p : e.path) v.path.push_back(expand(p, at));
   for (const auto& [k, val] : e.env) v.env[k] = expand(val, at);
@@ -51,15 +53,15 @@ void copy_files(const suite::Environment& e, const fs::path& root) {
   }
 }
 
-void run_setup(const suite::Environment& e, const fs::path& dest, sandbox::Mode mode) {
-  const auto root = dest / "root";
+void run_setup(const suite::Environment& e, const fs::path& dest, const Built& b, sandbox::Mode mode) {
+  const auto& root = b.root;
   const auto scratch = dest / "setup-scratch";
   fs::create_directories(scratch / "ws");
   fs::create_directories(scratch / "home");
   const bool bwrap = mode == sandbox::Mode::bwrap;
   sandbox::Spec sb{bwrap ? scratch / "ws" : root, scratch / "home", {}, {}, network_env()};
   if (bwrap) sb.extra.push_back({root, kMount, true});
-  sb.environment = view_at(e, root, mode);
+  sb.environment = view_at(e, b, mode);
   sb.network = true;
   const auto at = bwrap ? fs::path(kMount) : root;
   auto spec = sandbox::wrap(sb, mode, {"bash", "-c", fmt::format("exec 2>&1; cd '{}' || exit 1\n{}", at.string(), *e.setup)});
@@ -87,9 +89,9 @@ double recorded_build_s(const fs::path& dest) {
 Cache::Cache(fs::path dir, sandbox::Mode mode) : dir_(std::move(dir)), mode_(mode) {}
 
 Built Cache::ensure(const suite::Environment& e) {
-  if (mode_ == sandbox::Mode::none && !e.mounts.empty())
-    throw core::UsageError(fmt::format("{}: the environment's mounts need the sandbox; run without --sandbox none",
-                                       e.spec_file.string()));
+  if (mode_ == sandbox::Mode::none && (!e.mounts.empty() || e.image))
+    throw core::UsageError(fmt::format("{}: the environment's mounts and image need the sandbox; run without "
+                                       "--sandbox none", e.spec_file.string()));
   std::lock_guard guard(mutex_);
   if (auto it = ready_.find(e.key); it != ready_.end()) return it->second;
   fs::create_directories(dir_);
@@ -97,10 +99,12 @@ Built Cache::ensure(const suite::Environment& e) {
   const auto dest = dir_ / e.key;
   Built b;
   if (fs::exists(dest / kDoneFile)) {
-    b = {e.key, dest / "root", recorded_build_s(dest), true};
+    b = {e.key, dest / "root", std::nullopt, recorded_build_s(dest), true};
+    if (e.image) b.rootfs = dest / "rootfs";
   } else {
     b = build(e, dest);
   }
+  if (e.image && relay_.empty()) relay_ = host_relay(dir_);
   ready_[e.key] = b;
   return b;
 }
@@ -111,9 +115,16 @@ Built Cache::build(const suite::Environment& e, const fs::path& dest) {
   const auto t0 = core::Clock::now();
   fs::remove_all(dest);
   fs::create_directories(dest / "root");
-  copy_files(e, dest / "root");
-  if (e.setup) run_setup(e, dest, mode_);
-  Built b{e.key, dest / "root", core::seconds_between(t0, core::Clock::now()), false};
+  Built b{e.key, dest / "root", std::nullopt, 0, false};
+  if (e.image) {
+    std::vector<fs::path> points;
+    for (const auto& m : e.mounts) points.push_back(m.at);
+    b.rootfs = dest / "rootfs";
+    unpack_image(*e.image, *b.rootfs, dest / "unpack", points);
+  }
+  copy_files(e, b.root);
+  if (e.setup) run_setup(e, dest, b, mode_);
+  b.build_s = core::seconds_between(t0, core::Clock::now());
   nlohmann::json j = {{"key", e.key}, {"spec_file", e.spec_file.string()}, {"build_s", b.build_s},
                       {"built_at", core::wall_now_rfc3339()}, {"setup", e.setup.value_or("")}};
   core::write_file(dest / kDoneFile, j.dump(2) + "\n");
@@ -121,8 +132,12 @@ Built Cache::build(const suite::Environment& e, const fs::path& dest) {
 }
 
 sandbox::Environment Cache::view(const suite::Environment& e, const Built& b) const {
-  auto v = view_at(e, b.root, mode_);
+  auto v = view_at(e, b, mode_);
   if (mode_ == sandbox::Mode::bwrap) v.mounts.insert(v.mounts.begin(), {b.root, kMount, false});
+  if (b.rootfs) {  // the relay and the built-in agent, on the host's libraries
+    v.mounts.push_back({kHostLibDir, kHostLib, false});
+    v.mounts.push_back({relay_, "/opt/agentrace/agentrace", false});
+  }
   return v;
 }
 

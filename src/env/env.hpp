@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ inline constexpr const char* kMount = "/env";
 struct Built {
   std::string key;
   std::filesystem::path root;  // the environment's folder on the host (/env in the sandbox)
+  std::optional<std::filesystem::path> rootfs;  // an image's unpacked root file system
   double build_s = 0;          // what its build took (when it was built, maybe by another run)
   bool reused = false;         // found built
 };
@@ -35,6 +37,7 @@ class Cache {
  private:
   Built build(const suite::Environment& e, const std::filesystem::path& dest);
   std::filesystem::path dir_;
+  std::filesystem::path relay_;  // for image roots: made at the first one
   sandbox::Mode mode_;
   std::mutex mutex_;
   std::map<std::string, Built> ready_;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "env/env.hpp"
+#include "scaffold/scaffold.hpp"
 #include "suite/task.hpp"
 #include "workspace/workspace.hpp"
 
@@ -20,5 +21,12 @@ struct Preparation {
 
 // Prints one stderr line per environment and one for the whole.
 Preparation prepare(const std::vector<const suite::Task*>& tasks, workspace::RepoCache& repos, env::Cache& envs);
+
+// Each agent CLI among the contenders must start (`--version`) in each task's image root, where
+// the host's /usr is not: throws UsageError naming the CLI, the task and what it printed
+// (e.g. `env: 'node': No such file or directory` for a CLI that is a node script).
+void check_agents_in_images(const std::vector<scaffold::ContenderConfig>& contenders,
+                            const std::vector<const suite::Task*>& tasks, const env::Prepared& environments,
+                            sandbox::Mode mode);
 
 }  // namespace agentrace::race

@@ -53,6 +53,29 @@ std::map<std::string, std::string> command_env(const Spec& spec, Mode mode) {
   return env;
 }
 
+// The root the command sees: the host's /usr and a few /etc files, or an image's root file
+// system (its mount points made when it was unpacked), with the host's DNS and CA bundle
+// over the image's own when the command has the network.
+std::vector<std::string> root_args(const Spec& spec) {
+  std::vector<std::string> a;
+  const auto& root = spec.environment.root;
+  if (root) {
+    a = {"--ro-bind", root->string(), "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"};
+  } else {
+    a = {"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"};
+    for (const char* f : kEtcFiles) {
+      if (fs::exists(f)) a.insert(a.end(), {"--ro-bind", f, f});
+    }
+  }
+  if (!spec.network) return a;
+  if (fs::exists("/etc/resolv.conf")) a.insert(a.end(), {"--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"});
+  const fs::path ca = "/etc/ssl/certs/ca-certificates.crt";  // the host's /etc/ssl is bound whole above
+  if (root && fs::exists(ca) && fs::exists(*root / ca.relative_path())) a.insert(a.end(), {"--ro-bind", ca, ca});
+  return a;
+}
+
 }  // namespace
 
 std::string to_string(Mode m) { return m == Mode::bwrap ? "bwrap" : "none"; }
@@ -84,18 +107,13 @@ proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>
   const auto uid = std::to_string(spec.as_root ? 0 : kUid);
   std::vector<std::string> a = {
       "bwrap", "--unshare-all", spec.network ? "--share-net" : "--unshare-net", "--unshare-user", "--die-with-parent", "--new-session",
-      "--uid", uid, "--gid", uid,
-      "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-      "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"};
-  for (const char* f : kEtcFiles) {
-    if (fs::exists(f)) a.insert(a.end(), {"--ro-bind", f, f});
-  }
+      "--uid", uid, "--gid", uid};
+  const auto root = root_args(spec);
+  a.insert(a.end(), root.begin(), root.end());
   a.insert(a.end(), {"--ro-bind", (ids / "passwd").string(), "/etc/passwd", "--ro-bind",
                      (ids / "group").string(), "/etc/group"});
   a.insert(a.end(), {"--bind", spec.home.string(), kHomeMount});
   a.insert(a.end(), {"--bind", spec.workspace.string(), kWorkspaceMount});
-  if (spec.network && fs::exists("/etc/resolv.conf")) a.insert(a.end(), {"--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"});
   for (const auto& m : spec.extra) {
     a.insert(a.end(), {m.writable ? "--bind" : "--ro-bind", m.host.string(), m.inside.string()});
   }

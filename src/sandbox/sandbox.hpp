@@ -30,7 +30,8 @@ struct Mount {
 // A task's environment as the sandbox shows it (built by src/env/): the same for the agent,
 // the grader and the toolchain check.
 struct Environment {
-  std::vector<Mount> mounts;               // read-only
+  std::optional<std::filesystem::path> root;  // an image's root file system instead of the host's /usr
+  std::vector<Mount> mounts;               // read-only, bound after Spec::extra (so they win on a path)
   std::vector<std::string> path;           // put before PATH
   std::map<std::string, std::string> env;  // under the command's own env
 };

@@ -16,7 +16,7 @@ namespace {
 
 // Where the sandbox keeps its own things: a mount there would hide them or be hidden.
 const char* const kReserved[] = {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/proc", "/dev", "/tmp",
-                                 "/home", "/workspace", "/run", "/env", "/opt/agentrace", "/opt/agents"};
+                                 "/home", "/workspace", "/run", "/env", "/opt/agentrace", "/opt/agents", "/opt/host"};
 
 bool has_dotdot(const fs::path& p) {
   return std::any_of(p.begin(), p.end(), [](const fs::path& x) { return x == ".."; });
@@ -98,6 +98,20 @@ void read_path_env(core::TableReader& r, Environment& e) {
   }
 }
 
+void read_image(core::TableReader& r, Environment& e) {
+  const auto image = r.string("image", false);
+  if (!image) return;
+  const auto path = host_path(*image, e.base);
+  const bool layout = fs::is_directory(path) && fs::exists(path / "index.json");
+  if (!layout && !fs::is_regular_file(path)) {
+    r.errors().add(r.where("image"), fmt::format("'{}': {} is neither an OCI image layout (a folder with index.json) "
+                                                 "nor an image tarball (docker save, podman save)",
+                                                 r.field("image"), path.string()));
+    return;
+  }
+  e.image = path;
+}
+
 std::string key_of(const Environment& e) {
   core::Sha256 h;
   h.add_field("agentrace-env-1").add_field(e.setup.value_or(""));
@@ -108,6 +122,7 @@ std::string key_of(const Environment& e) {
   for (const auto& m : e.mounts) h.add_field(m.host.string()).add_field(m.at.string());
   for (const auto& p : e.path) h.add_field(p);
   for (const auto& [k, v] : e.env) h.add_field(k).add_field(v);
+  if (e.image) core::hash_tree(h.add_field("image"), *e.image);
   return h.hex().substr(0, 16);
 }
 
@@ -126,6 +141,7 @@ Environment read_environment(core::TableReader& r, const fs::path& base) {
     read_mount(m, e);
   }
   read_path_env(r, e);
+  read_image(r, e);
   r.finish();
   e.key = key_of(e);
   return e;

@@ -25,6 +25,7 @@ struct Environment {
   std::vector<EnvMount> mounts;             // read-only host paths
   std::vector<std::string> path;            // prepended to PATH ({env} = the built folder)
   std::map<std::string, std::string> env;   // added to the environment ({env} expands too)
+  std::optional<std::filesystem::path> image;  // OCI image layout folder or docker/podman save tarball
   std::string key;                          // content hash: the spec and the files it names
 };
 

@@ -241,6 +241,100 @@ tools = [{ shell = "tinyfix && node check.js && echo check-passes" }]
   EXPECT_GT(attempts[0].calls, 2);
 }
 
+// An image made here from the host's Debian-packaged bash and libc (umoci: 0.5 s, 2 MB; an
+// mmdebstrap root would need the Debian mirror and 20-50 s), as an OCI layout and as the
+// `docker save` tarball skopeo writes from it; a shell task whose tests can pass only in it.
+class ImageEnvironment : public Environments {
+ protected:
+  fs::path layout() const { return tmp.path() / "layout"; }
+  fs::path tarball() const { return tmp.path() / "image.tar"; }
+  fs::path suite() const { return tmp.path() / "img-suite"; }
+
+  void SetUp() override {
+    Environments::SetUp();
+    const auto made = test::run_command(fmt::format(
+        "set -e; r={0}/rootfs; mkdir -p $r/usr/bin $r/usr/lib/x86_64-linux-gnu $r/usr/lib64 $r/etc; "
+        "ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64; cp /usr/bin/bash $r/usr/bin/; "
+        "cp /lib/x86_64-linux-gnu/libtinfo.so.6 /lib/x86_64-linux-gnu/libc.so.6 $r/usr/lib/x86_64-linux-gnu/; "
+        "cp /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 $r/usr/lib64/; echo image > $r/etc/image-marker; "
+        "umoci init --layout {1}; umoci new --image {1}:t; umoci insert --image {1}:t $r /; "
+        "skopeo copy --quiet oci:{1}:t docker-archive:{2}:localhost/img:t",
+        tmp.path().string(), layout().string(), tarball().string()));
+    ASSERT_EQ(made.exit_code, 0) << made.err << " (scripts/setup installs umoci and skopeo)";
+  }
+
+  void write_image_task(const fs::path& image) {
+    write_task(suite() / "sh-img", fmt::format(R"(id = "sh-img"
+title = "greet misspells"
+language = "shell"
+statement = "statement.md"
+toolchain = ["bash"]
+[repo]
+dir = "repo"
+[fix]
+patch = "fix.patch"
+[hidden_tests]
+dir = "hidden"
+[[tests.fail_to_pass]]
+name = "greets"
+cmd = "bash check.sh"
+[[tests.pass_to_pass]]
+name = "the image is the root"
+cmd = "[[ -f /etc/image-marker && ! -e /usr/bin/python3 ]]"
+[environment]
+image = "{}"
+)", image.string()),
+               "greet.sh", "greet() { echo helo; }", "greet() { echo hello; }", "check.sh",
+               "source ./greet.sh; [[ \"$(greet)\" == hello ]]\n");
+  }
+
+  test::CommandResult race_with(const std::string& scaffold, const std::string& url) {
+    const auto race = tmp.path() / "race.toml";
+    core::write_file(race, fmt::format("name = \"img\"\nsuite = \"{}\"\n[[contenders]]\nname = \"{}\"\nscaffold = "
+                                       "\"{}\"\nmodel = \"sim-model\"\n[contenders.endpoint]\nurl = \"{}\"\n"
+                                       "protocol = \"openai-chat\"\n",
+                                       suite().string(), scaffold, scaffold, url));
+    return test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(), race.string(),
+                                         (tmp.path() / "r.db").string(), work().string()));
+  }
+};
+
+TEST_F(ImageEnvironment, AnImageLayoutIsTheRootOfTheGradersSandbox) {
+  write_image_task(layout());
+  const auto r = validate(suite());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("hold (oracle Complete, nop Miss)"), std::string::npos) << r.err;
+}
+
+TEST_F(ImageEnvironment, TheBuiltinAgentRunsInADockerSaveImage) {
+  write_image_task(tarball());
+  const auto script = tmp.path() / "img-script.toml";
+  core::write_file(script, "name = \"img\"\nmatch = \"Fix greet.sh\"\nfinal = \"done\"\n[[turn]]\ntools = [{ shell = "
+                           "\"[[ -f /etc/image-marker ]] && echo 'greet() { echo hello; }' > greet.sh\" }]\n");
+  test::Process sim({test::binary().string(), "sim", "--listen", "127.0.0.1:0", "--profile", "zero", "--script",
+                     script.string()},
+                    tmp.path() / "sim.out", tmp.path() / "sim.err");
+  auto url = test::wait_for(tmp.path() / "sim.out", "\n");
+  ASSERT_FALSE(url.empty()) << core::read_file(tmp.path() / "sim.err");
+  url.pop_back();
+  const auto r = race_with("builtin", url);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  store::Store s(tmp.path() / "r.db");
+  const auto attempts = s.attempts(s.races().back().id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].grade, 3) << attempts[0].grade_detail << " " << attempts[0].failure_detail;
+}
+
+TEST_F(ImageEnvironment, AnAgentCliThatNeedsNodeIsRefusedInAnImageWithoutIt) {
+  if (!scaffold::find_installed(scaffold::cli_info("qwen-code")).present) GTEST_SKIP() << "qwen-code is not installed";
+  write_image_task(layout());
+  const auto r = race_with("qwen-code", "http://127.0.0.1:9");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("contender 'qwen-code' (qwen) cannot start in task sh-img's image"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("it is a script, '#!/usr/bin/env node': the image needs that interpreter"), std::string::npos)
+      << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Agents, AgentInEnvironment, ::testing::Values("builtin", "opencode"),
                          [](const auto& info) { return info.param; });
 
