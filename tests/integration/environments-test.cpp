@@ -2,6 +2,8 @@
 // bwrap, npm and python: a JavaScript task whose tests need an npm package installed by the
 // environment's setup from a local tarball, a Python task whose suite mounts a venv, the
 // toolchain check in the sandbox, setup failures, the cache and `agentrace env`.
+#include <memory>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -23,15 +25,18 @@ solid = "works"
 complete = "the shipped fix"
 )";
 
-// A one-file repository with a bug, its fix and a hidden test: the common part of each task.
-void write_task(const fs::path& dir, const std::string& toml, const std::string& file, const std::string& before,
-                const std::string& after, const std::string& hidden_name, const std::string& hidden) {
+// A one-file repository with a bug, its fix and a hidden test: the common part of each task,
+// between its identity (id, title, language, toolchain) and its tests and environment.
+void write_task(const fs::path& dir, const std::string& identity, const std::string& tests, const std::string& file,
+                const std::string& before, const std::string& after, const std::string& hidden_name,
+                const std::string& hidden) {
   core::write_file(dir / "statement.md", "Fix " + file + ".\n");
   core::write_file(dir / "repo" / file, before + "\n");
   core::write_file(dir / "hidden" / hidden_name, hidden);
   core::write_file(dir / "fix.patch", fmt::format("diff --git a/{0} b/{0}\n--- a/{0}\n+++ b/{0}\n@@ -1 +1 @@\n-{1}\n+{2}\n",
                                                   file, before, after));
-  core::write_file(dir / "task.toml", toml + kGrades);
+  core::write_file(dir / "task.toml", identity + "statement = \"statement.md\"\n[repo]\ndir = \"repo\"\n[fix]\n"
+                                                "patch = \"fix.patch\"\n[hidden_tests]\ndir = \"hidden\"\n" + tests + kGrades);
 }
 
 class Environments : public ::testing::Test {
@@ -39,6 +44,7 @@ class Environments : public ::testing::Test {
   core::TempDir tmp{"agentrace-env-it"};
   fs::path work() const { return tmp.path() / "work"; }
   fs::path js_suite() const { return tmp.path() / "js-suite"; }
+  std::unique_ptr<test::Process> sim_;
 
   // tinylib: a module the tests require and a `tinyfix` command the agent can run, packed
   // with `npm pack` (no registry) and installed by the environment's setup.
@@ -56,15 +62,8 @@ class Environments : public ::testing::Test {
     write_task(task, R"(id = "js-env"
 title = "add subtracts"
 language = "javascript"
-statement = "statement.md"
 toolchain = ["node", "tinyfix"]
-[repo]
-dir = "repo"
-[fix]
-patch = "fix.patch"
-[hidden_tests]
-dir = "hidden"
-[[tests.fail_to_pass]]
+)", R"([[tests.fail_to_pass]]
 name = "adds"
 cmd = "node hidden_check.js"
 [[tests.pass_to_pass]]
@@ -79,6 +78,37 @@ env = { NODE_PATH = "{env}/node_modules" }
                "lib.js", "exports.add = (a, b) => a - b;", "exports.add = (a, b) => a + b;", "hidden_check.js",
                "require('tinylib').equal(require('./lib').add(2, 3), 5);\n");
     core::write_file(task / "repo" / "check.js", "require('tinylib').equal(require('./lib').add(1, 1), 2);\n");
+  }
+
+  // A race of one contender (the body of its [[contenders]] table) on the suite.
+  test::CommandResult race(const fs::path& suite, const std::string& contender) {
+    const auto file = tmp.path() / "race.toml";
+    core::write_file(file, fmt::format("name = \"env\"\nsuite = \"{}\"\n[[contenders]]\n{}\n", suite.string(), contender));
+    return test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(), file.string(),
+                                         (tmp.path() / "r.db").string(), work().string()));
+  }
+  // A contender of this scaffold against a sim that plays `script`; the sim runs as long as the test.
+  std::string sim_contender(const std::string& scaffold, const std::string& script) {
+    core::write_file(tmp.path() / "script.toml", script);
+    sim_ = std::make_unique<test::Process>(
+        std::vector<std::string>{test::binary().string(), "sim", "--listen", "127.0.0.1:0", "--profile", "zero",
+                                 "--script", (tmp.path() / "script.toml").string()},
+        tmp.path() / "sim.out", tmp.path() / "sim.err");
+    auto url = test::wait_for(tmp.path() / "sim.out", "\n");
+    EXPECT_FALSE(url.empty()) << core::read_file(tmp.path() / "sim.err");
+    if (!url.empty()) url.pop_back();
+    return endpoint_contender(scaffold, url);
+  }
+  static std::string endpoint_contender(const std::string& scaffold, const std::string& url) {
+    return fmt::format("name = \"{0}\"\nscaffold = \"{0}\"\nmodel = \"sim-model\"\n[contenders.endpoint]\nurl = \"{1}\"\n"
+                       "protocol = \"openai-chat\"", scaffold, url);
+  }
+  // The race's only attempt.
+  store::AttemptRecord attempt() {
+    store::Store s(tmp.path() / "r.db");
+    const auto all = s.attempts(s.races().back().id);
+    EXPECT_EQ(all.size(), 1u);
+    return all.empty() ? store::AttemptRecord{} : all.front();
   }
 
   test::CommandResult validate(const fs::path& suite, const std::string& extra = "") {
@@ -101,19 +131,11 @@ TEST_F(Environments, NpmPackagesFromTheSetupStepValidateAndAreCached) {
 TEST_F(Environments, TheAgentSeesTheEnvironmentTheGraderSees) {
   // The agent fixes the bug with `tinyfix`, a command only the environment provides, after
   // running the task's own visible check (it needs tinylib from the environment too).
-  const auto race = tmp.path() / "race.toml";
-  core::write_file(race, fmt::format("name = \"env\"\nsuite = \"{}\"\n[[contenders]]\nname = \"envagent\"\n"
-                                     "scaffold = \"command\"\ncommand = [\"sh\", \"-c\", \"node -e \\\"require('tinylib')\\\""
-                                     " && test \\\"$NODE_PATH\\\" = /env/node_modules && tinyfix\"]\n",
-                                     js_suite().string()));
-  const auto db = tmp.path() / "r.db";
-  const auto r = test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(),
-                                               race.string(), db.string(), work().string()));
+  const auto r = race(js_suite(), "name = \"envagent\"\nscaffold = \"command\"\ncommand = [\"sh\", \"-c\", \"node -e "
+                                  "\\\"require('tinylib')\\\" && test \\\"$NODE_PATH\\\" = /env/node_modules && tinyfix\"]");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  store::Store s(db);
-  const auto attempts = s.attempts(s.races().back().id);
-  ASSERT_EQ(attempts.size(), 1u);
-  EXPECT_EQ(attempts[0].grade, 3) << attempts[0].grade_detail << " " << attempts[0].failure_detail;
+  const auto a = attempt();
+  EXPECT_EQ(a.grade, 3) << a.grade_detail << " " << a.failure_detail;
 }
 
 TEST_F(Environments, ASuiteLevelEnvironmentMountsAVenv) {
@@ -130,15 +152,8 @@ TEST_F(Environments, ASuiteLevelEnvironmentMountsAVenv) {
   write_task(suite / "py-env", R"(id = "py-env"
 title = "triple doubles"
 language = "python"
-statement = "statement.md"
 toolchain = ["python3"]
-[repo]
-dir = "repo"
-[fix]
-patch = "fix.patch"
-[hidden_tests]
-dir = "hidden"
-[[tests.fail_to_pass]]
+)", R"([[tests.fail_to_pass]]
 name = "triples, with the venv's interpreter"
 cmd = "python3 check_triple.py"
 )",
@@ -209,8 +224,7 @@ class AgentInEnvironment : public Environments, public ::testing::WithParamInter
 };
 
 TEST_P(AgentInEnvironment, RunsTheTasksOwnTestsInItsEnvironment) {
-  const auto script = tmp.path() / "env-script.toml";
-  core::write_file(script, R"(name = "env-task"
+  const auto contender = sim_contender(GetParam(), R"(name = "env-task"
 match = "Fix lib.js"
 final = "Fixed with tinyfix; node check.js passes."
 [[turn]]
@@ -218,27 +232,12 @@ tools = [{ shell = "node check.js || echo check-fails-before-the-fix" }]
 [[turn]]
 tools = [{ shell = "tinyfix && node check.js && echo check-passes" }]
 )");
-  test::Process sim({test::binary().string(), "sim", "--listen", "127.0.0.1:0", "--profile", "zero", "--script",
-                     script.string()},
-                    tmp.path() / "sim.out", tmp.path() / "sim.err");
-  auto url = test::wait_for(tmp.path() / "sim.out", "\n");
-  ASSERT_FALSE(url.empty()) << core::read_file(tmp.path() / "sim.err");
-  url.pop_back();
-  const auto race = tmp.path() / "race.toml";
-  core::write_file(race, fmt::format("name = \"env-{0}\"\nsuite = \"{1}\"\n[[contenders]]\nname = \"{0}\"\n"
-                                     "scaffold = \"{0}\"\nmodel = \"sim-model\"\n[contenders.endpoint]\nurl = \"{2}\"\n"
-                                     "protocol = \"openai-chat\"\n",
-                                     GetParam(), js_suite().string(), url));
-  const auto db = tmp.path() / "r.db";
-  const auto r = test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(),
-                                               race.string(), db.string(), work().string()));
+  const auto r = race(js_suite(), contender);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  store::Store s(db);
-  const auto attempts = s.attempts(s.races().back().id);
-  ASSERT_EQ(attempts.size(), 1u);
-  EXPECT_EQ(attempts[0].state, store::AttemptState::done) << attempts[0].failure_detail;
-  EXPECT_EQ(attempts[0].grade, 3) << attempts[0].grade_detail << "\n" << attempts[0].diff;
-  EXPECT_GT(attempts[0].calls, 2);
+  const auto a = attempt();
+  EXPECT_EQ(a.state, store::AttemptState::done) << a.failure_detail;
+  EXPECT_EQ(a.grade, 3) << a.grade_detail << "\n" << a.diff;
+  EXPECT_GT(a.calls, 2);
 }
 
 // An image made here from the host's Debian-packaged bash and libc (umoci: 0.5 s, 2 MB; an
@@ -264,18 +263,11 @@ class ImageEnvironment : public Environments {
   }
 
   void write_image_task(const fs::path& image) {
-    write_task(suite() / "sh-img", fmt::format(R"(id = "sh-img"
+    write_task(suite() / "sh-img", R"(id = "sh-img"
 title = "greet misspells"
 language = "shell"
-statement = "statement.md"
 toolchain = ["bash"]
-[repo]
-dir = "repo"
-[fix]
-patch = "fix.patch"
-[hidden_tests]
-dir = "hidden"
-[[tests.fail_to_pass]]
+)", fmt::format(R"([[tests.fail_to_pass]]
 name = "greets"
 cmd = "bash check.sh"
 [[tests.pass_to_pass]]
@@ -286,16 +278,6 @@ image = "{}"
 )", image.string()),
                "greet.sh", "greet() { echo helo; }", "greet() { echo hello; }", "check.sh",
                "source ./greet.sh; [[ \"$(greet)\" == hello ]]\n");
-  }
-
-  test::CommandResult race_with(const std::string& scaffold, const std::string& url) {
-    const auto race = tmp.path() / "race.toml";
-    core::write_file(race, fmt::format("name = \"img\"\nsuite = \"{}\"\n[[contenders]]\nname = \"{}\"\nscaffold = "
-                                       "\"{}\"\nmodel = \"sim-model\"\n[contenders.endpoint]\nurl = \"{}\"\n"
-                                       "protocol = \"openai-chat\"\n",
-                                       suite().string(), scaffold, scaffold, url));
-    return test::run_command(fmt::format("{} run {} --db {} --work {} --quiet", test::binary().string(), race.string(),
-                                         (tmp.path() / "r.db").string(), work().string()));
   }
 };
 
@@ -308,27 +290,18 @@ TEST_F(ImageEnvironment, AnImageLayoutIsTheRootOfTheGradersSandbox) {
 
 TEST_F(ImageEnvironment, TheBuiltinAgentRunsInADockerSaveImage) {
   write_image_task(tarball());
-  const auto script = tmp.path() / "img-script.toml";
-  core::write_file(script, "name = \"img\"\nmatch = \"Fix greet.sh\"\nfinal = \"done\"\n[[turn]]\ntools = [{ shell = "
-                           "\"[[ -f /etc/image-marker ]] && echo 'greet() { echo hello; }' > greet.sh\" }]\n");
-  test::Process sim({test::binary().string(), "sim", "--listen", "127.0.0.1:0", "--profile", "zero", "--script",
-                     script.string()},
-                    tmp.path() / "sim.out", tmp.path() / "sim.err");
-  auto url = test::wait_for(tmp.path() / "sim.out", "\n");
-  ASSERT_FALSE(url.empty()) << core::read_file(tmp.path() / "sim.err");
-  url.pop_back();
-  const auto r = race_with("builtin", url);
+  const auto r = race(suite(), sim_contender("builtin", "name = \"img\"\nmatch = \"Fix greet.sh\"\nfinal = \"done\"\n"
+                                                        "[[turn]]\ntools = [{ shell = \"[[ -f /etc/image-marker ]] && "
+                                                        "echo 'greet() { echo hello; }' > greet.sh\" }]\n"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  store::Store s(tmp.path() / "r.db");
-  const auto attempts = s.attempts(s.races().back().id);
-  ASSERT_EQ(attempts.size(), 1u);
-  EXPECT_EQ(attempts[0].grade, 3) << attempts[0].grade_detail << " " << attempts[0].failure_detail;
+  const auto a = attempt();
+  EXPECT_EQ(a.grade, 3) << a.grade_detail << " " << a.failure_detail;
 }
 
 TEST_F(ImageEnvironment, AnAgentCliThatNeedsNodeIsRefusedInAnImageWithoutIt) {
   if (!scaffold::find_installed(scaffold::cli_info("qwen-code")).present) GTEST_SKIP() << "qwen-code is not installed";
   write_image_task(layout());
-  const auto r = race_with("qwen-code", "http://127.0.0.1:9");
+  const auto r = race(suite(), endpoint_contender("qwen-code", "http://127.0.0.1:9"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("contender 'qwen-code' (qwen) cannot start in task sh-img's image"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("it is a script, '#!/usr/bin/env node': the image needs that interpreter"), std::string::npos)
