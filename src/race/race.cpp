@@ -4,7 +4,6 @@
 
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -55,7 +54,7 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   run.suite = suite::load_suite(spec.suite_dir);
   check_toolchains(run.suite, spec.task_filter);
   const auto mode = sandbox::parse_mode(spec.sandbox);
-  nlohmann::json host = nlohmann::json::parse(core::host_info_json());
+  auto host = core::host_info();
   if (mode == sandbox::Mode::none) {
     fmt::print(stderr, "warning: --sandbox none: agents run as this user, unisolated: they can read and write "
                        "every file it can (the suite's hidden tests and fixes too), reach the network and see "
@@ -64,12 +63,12 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   if (mode == sandbox::Mode::bwrap) {
     const auto& probe = sandbox::probe();
     if (!probe.works) throw core::UsageError("the sandbox does not work here: " + probe.detail);
-    host["bwrap"] = probe.bwrap_version;
+    host.bwrap = probe.bwrap_version;
   }
   bool simulated = false;
   for (const auto& c : spec.contenders) simulated = simulated || (c.endpoint && c.endpoint->simulated());
-  if (spec.judge && spec.judge->endpoint.simulated()) host["simulated_judge"] = true;
-  host["simulated"] = simulated;
+  if (spec.judge && spec.judge->endpoint.simulated()) host.simulated_judge = true;
+  host.simulated = simulated;
   run.race_id = race_id(spec.name);
   store::RaceRow race;
   race.id = run.race_id;
@@ -80,7 +79,7 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   if (auto existing = db.race(run.race_id)) race.created_at = existing->created_at;
   race.sandbox = sandbox::to_string(mode);
   race.spec = spec.record();
-  race.host_json = host.dump();
+  race.host = host;
   db.put_race(race);
   for (const auto& c : spec.contenders) db.put_contender({run.race_id, c.name, c.scaffold, c});
   for (const auto& t : run.suite.tasks) {

@@ -2,9 +2,13 @@
 
 #include <cmath>
 
-#include "record/json.hpp"
+#include "core/json-fields.hpp"
 
 namespace agentrace::record {
+
+using core::expect_object;
+using core::read;
+using core::write;
 namespace {
 
 nlohmann::json tool_json(const ToolRun& t) {

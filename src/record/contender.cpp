@@ -3,9 +3,13 @@
 #include <algorithm>
 
 #include "core/hash.hpp"
-#include "record/json.hpp"
+#include "core/json-fields.hpp"
 
 namespace agentrace::record {
+
+using core::expect_object;
+using core::read;
+using core::write;
 
 bool is_simulated(const ContenderConfig& c) {
   return (c.endpoint && c.endpoint->simulated()) ||

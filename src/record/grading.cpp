@@ -1,8 +1,12 @@
 #include "record/grading.hpp"
 
-#include "record/json.hpp"
+#include "core/json-fields.hpp"
 
 namespace agentrace::record {
+
+using core::expect_object;
+using core::read;
+using core::write;
 
 std::string tampered_detail(const std::vector<HygieneFlag>& flags) {
   for (const auto& f : flags)

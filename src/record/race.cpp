@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
-#include "record/json.hpp"
+#include "core/json-fields.hpp"
 
 namespace agentrace::record {
+
+using core::expect_object;
+using core::read;
+using core::write;
 
 bool Race::simulated() const {
   if (judge && judge->endpoint.simulated()) return true;

@@ -1,8 +1,12 @@
 #include "record/task.hpp"
 
-#include "record/json.hpp"
+#include "core/json-fields.hpp"
 
 namespace agentrace::record {
+
+using core::expect_object;
+using core::read;
+using core::write;
 namespace {
 constexpr const char* kGradeKeys[] = {"miss", "basic", "solid", "complete"};
 }

@@ -1,8 +1,12 @@
 #include "record/time-split.hpp"
 
-#include "record/json.hpp"
+#include "core/json-fields.hpp"
 
 namespace agentrace::record {
+
+using core::expect_object;
+using core::read;
+using core::write;
 
 void to_json(nlohmann::json& j, const TimeSplit& t) {
   j = {{"wall_s", t.wall_s},         {"model_s", t.model_s}, {"tool_s", t.tool_s},

@@ -6,9 +6,9 @@
 namespace agentrace::report {
 
 std::string context_line(const store::RaceRow& race) {
-  const auto host = parse_object(race.host_json);
+  const nlohmann::json host = race.host;
   std::vector<std::string> parts;
-  for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap", "git"}) {
+  for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap"}) {
     if (host.contains(key)) parts.push_back(fmt::format("{} {}", key, host[key].is_string() ? host[key].get<std::string>() : host[key].dump()));
   }
   parts.push_back("race " + race.id);

@@ -187,7 +187,7 @@ void set_agreement(Templates& t, const RaceSummary& rs, Data& v) {
 
 Data context_rows(const store::RaceRow& race) {
   Data out = list_data();
-  const auto host = parse_object(race.host_json);
+  const json host = race.host;
   for (const auto& [k, v] : host.items()) {
     Data x;
     x.set("key", k);

@@ -358,9 +358,7 @@ std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<d
 }
 
 bool is_simulated(const store::RaceRow& race, const std::vector<store::ContenderRow>& contenders) {
-  const auto host = parse_object(race.host_json);
-  if (const auto flag = host.find("simulated"); race.spec.simulated() || (flag != host.end() && *flag == true))
-    return true;
+  if (race.spec.simulated() || race.host.simulated.value_or(false)) return true;
   return std::any_of(contenders.begin(), contenders.end(),
                      [](const store::ContenderRow& c) { return record::is_simulated(c.config); });
 }

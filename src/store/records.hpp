@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/host.hpp"
 #include "record/agent-report.hpp"
 #include "record/contender.hpp"
 #include "record/grading.hpp"
@@ -38,7 +39,7 @@ struct RaceRow {
   std::string created_at;
   std::string sandbox;          // bwrap | none
   record::Race spec;            // the race as planned (contenders, repeats, limits)
-  std::string host_json;        // host, versions, commit: the context figures depend on
+  core::HostInfo host;          // host, versions: the context figures depend on
 };
 
 struct ContenderRow {

@@ -264,7 +264,7 @@ void Store::put_race(const RaceRow& r) try {
   q.bind(5, r.created_at);
   q.bind(6, r.sandbox);
   q.bind(7, record_text(r.spec));
-  q.bind(8, r.host_json);
+  q.bind(8, record_text(r.host));
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -632,7 +632,7 @@ std::vector<RaceRow> Store::races() try {
     r.created_at = q.getColumn("created_at").getString();
     r.sandbox = q.getColumn("sandbox").getString();
     read_record(q, "spec_json", "race " + r.id, file_, r.spec);
-    r.host_json = q.getColumn("host_json").getString();
+    read_record(q, "host_json", "race " + r.id, file_, r.host);
     out.push_back(std::move(r));
   }
   return out;

@@ -49,7 +49,7 @@ std::string wait_for(const std::filesystem::path& file, const std::string& marke
 // Returns an empty string when equal, else a message with the first difference.
 std::string compare_golden(const std::string& name, const std::string& actual);
 
-// A record from JSON text, as the store reads it (record/json.hpp).
+// A record from JSON text, as the store reads it (core/json-fields.hpp).
 template <class T>
 T parse_record(const std::string& text) {
   return nlohmann::json::parse(text).get<T>();

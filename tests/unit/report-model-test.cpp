@@ -30,7 +30,7 @@ store::AttemptRecord graded(const std::string& contender, int grade, double wall
 RaceData model_race() {
   RaceData d;
   d.race = {"race-model", "model", "/suites/x", "x", "2026-01-02T03:04:05.000Z", "bwrap", test::parse_record<record::Race>(R"({"repeats":1})"),
-            R"({"agentrace":"0.1.0","host":"testhost"})"};
+            test::parse_record<core::HostInfo>(R"({"agentrace":"0.1.0","host":"testhost"})")};
   const auto gpu = test::parse_record<record::ContenderConfig>(R"({"model":"q","endpoint":{"url":"http://gpu:8000"}})");
   d.contenders = {{"race-model", "q-builtin", "builtin", gpu}, {"race-model", "q-opencode", "opencode", gpu}};
   d.tasks = {{"h1", "t1", "T1", "python", {}}};

@@ -248,7 +248,7 @@ TEST_F(Summary, RichExportsGolden) {
   RaceData d;
   d.race = {"race-rich", "rich", "/suites/x", "x", "2026-01-02T03:04:05.000Z", "bwrap",
             test::parse_record<record::Race>(R"({"repeats":2,"judge":{"model":"j","sim":"zero"}})"),
-            R"({"agentrace":"0.1.0","host":"testhost"})"};
+            test::parse_record<core::HostInfo>(R"({"agentrace":"0.1.0","host":"testhost"})")};
   d.contenders = contenders_;
   d.tasks = {{"h1", "t1", "T1", "python", {}}, {"h2", "t2", "T2", "python", {}}};
   d.attempts = attempts_;
@@ -276,13 +276,11 @@ TEST(SummaryFlags, SimulatedFromSpecHostOrLabels) {
   race.spec = test::parse_record<record::Race>(R"({"judge":{"model":"j","sim":"local"}})");
   EXPECT_TRUE(is_simulated(race, {}));
   race.spec = test::parse_record<record::Race>(R"({"contenders":[{"endpoint":{"url":"http://gpu:8000"}}]})");
-  race.host_json = R"({"simulated":false})";
+  race.host.simulated = false;
   EXPECT_FALSE(is_simulated(race, {}));
-  race.host_json = R"({"simulated":"yes"})";
-  EXPECT_FALSE(is_simulated(race, {}));
-  race.host_json = R"({"simulated":true})";
+  race.host.simulated = true;
   EXPECT_TRUE(is_simulated(race, {}));
-  race.host_json = "";
+  race.host.simulated.reset();
   EXPECT_TRUE(is_simulated(race, {{"r", "x", "builtin", config(R"({"labels":["local","simulated"]})")}}));
   EXPECT_FALSE(is_simulated(race, {{"r", "x", "builtin", config(R"({"labels":["local"]})")}}));
 }

@@ -65,7 +65,8 @@ class Report : public ::testing::Test {
     db_ = std::make_unique<store::Store>(tmp_.path() / "results.db");
     race_ = {"race-fixed", "golden", "/suites/fixture", "fixture", "2026-01-02T03:04:05.000Z", "bwrap",
              test::parse_record<record::Race>(R"({"name":"golden","repeats":2})"),
-             R"({"agentrace":"0.1.0","host":"testhost","cpu":"Test CPU","cores":2,"kernel":"6.1.0"})"};
+             test::parse_record<core::HostInfo>(
+                 R"({"agentrace":"0.1.0","host":"testhost","cpu":"Test CPU","cores":2,"kernel":"6.1.0"})")};
     db_->put_race(race_);
     db_->put_contender({race_.id, "alpha", "command", test::parse_record<record::ContenderConfig>(R"({"model":"m-large"})")});
     db_->put_contender({race_.id, "beta", "nop", {}});

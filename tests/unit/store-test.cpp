@@ -298,7 +298,9 @@ TEST_F(StoreTest, FinishOfAnUnplannedAttemptThrows) {
 RaceRow race_row(const std::string& id, const std::string& name, const std::string& created) {
   record::Race spec;
   spec.repeats = 2;
-  return {id, name, "/suites/s", "s", created, "bwrap", spec, R"({"host":"h"})"};
+  core::HostInfo host;
+  host.host = "h";
+  return {id, name, "/suites/s", "s", created, "bwrap", spec, host};
 }
 
 TEST_F(StoreTest, RacesContendersAndTasksRoundTrip) {
@@ -325,7 +327,8 @@ TEST_F(StoreTest, RacesContendersAndTasksRoundTrip) {
   EXPECT_EQ(races[0].suite_name, "s");
   EXPECT_EQ(races[0].sandbox, "bwrap");
   EXPECT_EQ(races[0].spec.repeats, 2);
-  EXPECT_EQ(races[0].host_json, R"({"host":"h"})");
+  EXPECT_EQ(races[0].host.host, "h");
+  EXPECT_FALSE(races[0].host.cores);
   ASSERT_TRUE(db.race("second").has_value());
   EXPECT_EQ(db.race("second")->id, "race-2");
   EXPECT_EQ(db.race("race-1")->name, "first");
@@ -378,6 +381,8 @@ TEST_F(StoreTest, BadStoredRecordNamesItsRowAndColumn) {
                "config_json of contender alpha of race race-1");
   expect_error(R"(UPDATE races SET spec_json='{"repeats":"two"}')", [](Store& db) { db.races(); },
                "spec_json of race race-1");
+  expect_error(R"(UPDATE races SET spec_json='', host_json='{"cores":"two"}')", [](Store& db) { db.races(); },
+               "host_json of race race-1");
 }
 
 // Empty columns (rows from before a record was kept, or not finished) read as defaults.

@@ -57,7 +57,9 @@ class SyntheticRace {
   store::RaceRow write() {
     store::RaceRow race{"race-" + opts_.race_name, opts_.race_name, "/suites/synthetic", "synthetic",
                         "2026-01-02T03:04:05.000Z", "bwrap", spec(),
-                        R"({"agentrace":"0.1.0","host":"benchhost","cpu":"Synthetic CPU","cores":2,"kernel":"6.1.0"})"};
+                        nlohmann::json::parse(R"({"agentrace":"0.1.0","host":"benchhost","cpu":"Synthetic CPU",)"
+                                              R"("cores":2,"kernel":"6.1.0"})")
+                            .get<core::HostInfo>()};
     db_.put_race(race);
     for (const auto& c : synthetic_contenders()) db_.put_contender({race.id, c.name, c.scaffold, config(c)});
     for (int t = 0; t < opts_.tasks; ++t) db_.put_task(task_row(t), race.id);

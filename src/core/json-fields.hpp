@@ -1,15 +1,15 @@
 #pragma once
-// The one convention for records kept as JSON: ADL `to_json`/`from_json` next to each
-// type. Reading tolerates what older stores lack and nothing else: a missing key (or
-// null) keeps the field's default; a key of the wrong type throws, and the store turns
-// that into an error naming the row and column.
+// Helpers for the one convention of JSON records (record/, proxy::CallRecord): ADL
+// `to_json`/`from_json` next to each type. Reading tolerates what older files lack and
+// nothing else: a missing key (or null) keeps the field's default; a key of the wrong
+// type throws, and the store turns that into an error naming the row and column.
 #include <optional>
 #include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-namespace agentrace::record {
+namespace agentrace::core {
 
 // Throws std::invalid_argument unless `j` is an object; `what` names the record.
 inline void expect_object(const nlohmann::json& j, const char* what) {
@@ -37,4 +37,4 @@ void write(nlohmann::json& j, const char* key, const std::optional<T>& v) {
   if (v) j[key] = *v;
 }
 
-}  // namespace agentrace::record
+}  // namespace agentrace::core
