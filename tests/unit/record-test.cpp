@@ -9,6 +9,7 @@
 #include "record/contender.hpp"
 #include "record/grading.hpp"
 #include "record/race.hpp"
+#include "record/task.hpp"
 #include "record/time-split.hpp"
 #include "support/test-support.hpp"
 
@@ -125,6 +126,17 @@ TEST(Records, TimeSplitJudgeHygieneAndRaceRoundTrip) {
   race.contenders = {full_contender()};
   expect_round_trip(race);
   EXPECT_EQ(json(race)["judge"].count("api_key_env"), 0u);
+}
+
+TEST(Records, TaskCardRoundTripsWithItsOrigin) {
+  TaskCard t{"t1", "Off by one", "python", {"parser"}, "It drops the last line.", {"a", "b", "c", "d"},
+             "https://x/r@abc", {{"fail_to_pass", "last", "pytest -k last"}}, 900, std::nullopt, "diff --git\n"};
+  expect_round_trip(t);
+  t.origin = TaskOrigin{"swe-bench", "django__django-11099", {{"repo", "django/django"}, {"version", "3.0"}}};
+  expect_round_trip(t);
+  EXPECT_EQ(json(t)["origin"], json::parse(R"({"id":"django__django-11099","kind":"swe-bench","repo":"django/django",)"
+                                           R"("version":"3.0"})"));
+  expect_refused<TaskCard>(R"({"origin":{"kind":"commit","repo":7}})", "type must be string");
 }
 
 TEST(Records, SimulatedByEndpointJudgeOrLabel) {
