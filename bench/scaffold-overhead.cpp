@@ -15,7 +15,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "core/fs.hpp"
 #include "core/stats.hpp"
@@ -74,25 +73,24 @@ int main(int argc, char** argv) {
   for (const auto& a : db.attempts(db.races().back().id)) {
     auto& r = rows[a.contender];
     ++r.attempts;
-    const auto split = nlohmann::json::parse(a.time_split_json.empty() ? "{}" : a.time_split_json);
-    const auto agent = nlohmann::json::parse(a.agent_json.empty() ? "{}" : a.agent_json);
-    r.version = agent.value("version", "");
+    const auto split = a.time_split.value_or(record::TimeSplit{});
+    r.version = a.agent.version;
     if (a.grade == 3) ++r.complete;
     if (a.calls <= 0) continue;
-    const double model = split.value("model_s", 0.0), tool = split.value("tool_s", 0.0);
+    const double model = split.model_s, tool = split.tool_s;
     r.calls += a.calls;
     r.wall.push_back(a.wall_s);
     r.model.push_back(model);
     r.tool.push_back(tool);
-    r.scaffold.push_back(split.value("scaffold_s", 0.0));
+    r.scaffold.push_back(split.scaffold_s);
     r.cpu.push_back(a.user_s + a.sys_s);
     r.per_call_ms.push_back((a.wall_s - model) / a.calls * 1000);
     // Between the first and the last call: the agent's turns without its start-up and exit.
-    const double before = split.value("before_first_call_s", 0.0), after = split.value("after_last_call_s", 0.0);
+    const double before = split.before_first_call_s.value_or(0), after = split.after_last_call_s.value_or(0);
     r.startup.push_back(before);
     if (a.calls > 1) {
       r.turn_ms.push_back((a.wall_s - model - before - after) / (a.calls - 1) * 1000);
-      r.turn_scaffold_ms.push_back((split.value("scaffold_s", 0.0) - before - after) / (a.calls - 1) * 1000);
+      r.turn_scaffold_ms.push_back((split.scaffold_s - before - after) / (a.calls - 1) * 1000);
     }
   }
   fmt::print("| scaffold | version | Complete | calls/attempt | wall s | model s | tools s | scaffold s | "

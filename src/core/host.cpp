@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json-fields.hpp"
 #include "core/version.hpp"
 
 namespace agentrace::core {
@@ -29,24 +30,78 @@ std::string batch_job() {
   return env("SLURM_JOB_ID");
 }
 
-std::string host_info_json() {
-  nlohmann::json j;
-  j["agentrace"] = version();
-  j["host"] = host_name();
+HostInfo host_info() {
+  HostInfo h;
+  h.agentrace = version();
+  h.host = host_name();
   utsname u{};
-  if (uname(&u) == 0) j["kernel"] = std::string(u.sysname) + " " + u.release;
+  if (uname(&u) == 0) h.kernel = std::string(u.sysname) + " " + u.release;
   std::ifstream cpu("/proc/cpuinfo");
   for (std::string line; std::getline(cpu, line);) {
     if (line.rfind("model name", 0) == 0) {
-      j["cpu"] = line.substr(line.find(':') + 2);
+      h.cpu = line.substr(line.find(':') + 2);
       break;
     }
   }
-  j["cores"] = std::thread::hardware_concurrency();
+  h.cores = std::thread::hardware_concurrency();
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page = sysconf(_SC_PAGE_SIZE);
-  if (pages > 0 && page > 0) j["memory_gib"] = static_cast<double>(pages) * static_cast<double>(page) / (1 << 30);
-  return j.dump();
+  if (pages > 0 && page > 0) h.memory_gib = static_cast<double>(pages) * static_cast<double>(page) / (1 << 30);
+  return h;
+}
+
+std::string host_info_json() { return nlohmann::json(host_info()).dump(); }
+
+void to_json(nlohmann::json& j, const PreparedEnvironment& e) {
+  j = {{"key", e.key}, {"build_s", e.build_s}, {"reused", e.reused}};
+}
+
+void from_json(const nlohmann::json& j, PreparedEnvironment& e) {
+  expect_object(j, "environment");
+  read(j, "key", e.key);
+  read(j, "build_s", e.build_s);
+  read(j, "reused", e.reused);
+}
+
+void to_json(nlohmann::json& j, const Preparation& p) {
+  j = {{"repos", p.repos}, {"repos_s", p.repos_s}, {"environments", p.environments}, {"environments_s", p.environments_s}};
+}
+
+void from_json(const nlohmann::json& j, Preparation& p) {
+  expect_object(j, "preparation");
+  read(j, "repos", p.repos);
+  read(j, "repos_s", p.repos_s);
+  read(j, "environments", p.environments);
+  read(j, "environments_s", p.environments_s);
+}
+
+void to_json(nlohmann::json& j, const HostInfo& h) {
+  j = nlohmann::json::object();
+  write(j, "agentrace", h.agentrace);
+  write(j, "host", h.host);
+  write(j, "kernel", h.kernel);
+  write(j, "cpu", h.cpu);
+  write(j, "cores", h.cores);
+  write(j, "memory_gib", h.memory_gib);
+  write(j, "bwrap", h.bwrap);
+  write(j, "simulated", h.simulated);
+  write(j, "simulated_judge", h.simulated_judge);
+  write(j, "preparation", h.preparation);
+}
+
+void from_json(const nlohmann::json& j, HostInfo& h) {
+  expect_object(j, "host");
+  h = {};
+  read(j, "agentrace", h.agentrace);
+  read(j, "host", h.host);
+  read(j, "kernel", h.kernel);
+  read(j, "cpu", h.cpu);
+  read(j, "cores", h.cores);
+  read(j, "memory_gib", h.memory_gib);
+  read(j, "bwrap", h.bwrap);
+  read(j, "simulated", h.simulated);
+  read(j, "simulated_judge", h.simulated_judge);
+  read(j, "preparation", h.preparation);
 }
 
 }  // namespace agentrace::core

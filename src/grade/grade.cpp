@@ -166,13 +166,13 @@ void apply_flags(const suite::Task& task, const std::string& diff, const fs::pat
     flags.push_back({"tampered", "the test harness was changed: " + touches_text(tampered)});
     g.detail = fmt::format("tampered: {}; on the task's own harness: {}", touches_text(tampered), g.detail);
   }
-  g.hygiene_json = hygiene_json(flags);
   g.grade = apply_hygiene(g.auto_grade, flags);
   std::string names;
   for (const auto& f : flags)
     if (f.check != "tampered") names += (names.empty() ? "" : ", ") + f.check;
   if (!names.empty())
     g.detail += fmt::format("; hygiene: {}{}", names, g.grade < g.auto_grade && tampered.empty() ? " (one grade down)" : "");
+  g.hygiene = std::move(flags);
 }
 
 }  // namespace

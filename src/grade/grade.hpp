@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "grade/hygiene.hpp"
 #include "sandbox/sandbox.hpp"
 #include "store/records.hpp"
 #include "suite/task.hpp"
@@ -16,7 +17,7 @@ namespace agentrace::grade {
 struct GradeResult {
   int grade = 0;                            // after hygiene
   int auto_grade = 0;                       // from the test tiers alone
-  std::string hygiene_json = "[]";          // the hygiene flags raised
+  std::vector<HygieneFlag> hygiene;          // the hygiene flags raised
   std::string detail;                       // which tier decided it, in words
   std::vector<store::TestOutcome> outcomes;  // one per test command, setup included
   double seconds = 0;

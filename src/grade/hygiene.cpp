@@ -141,27 +141,4 @@ int apply_hygiene(int grade, const std::vector<HygieneFlag>& flags) {
   return grade >= 2 && !flags.empty() ? grade - 1 : grade;
 }
 
-std::string hygiene_json(const std::vector<HygieneFlag>& flags) {
-  auto j = nlohmann::json::array();
-  for (const auto& f : flags) j.push_back({{"check", f.check}, {"detail", f.detail}});
-  // The details quote the agent's paths and lines, in whatever bytes it wrote (or cut
-  // mid-character): invalid UTF-8 is replaced, where dump() threw and failed the grading.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<HygieneFlag> parse_hygiene_json(const std::string& text) {
-  std::vector<HygieneFlag> out;
-  const auto j = nlohmann::json::parse(text.empty() ? "[]" : text, nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& f : j)
-    if (f.is_object()) out.push_back({f.value("check", ""), f.value("detail", "")});
-  return out;
-}
-
-std::string tampered_detail(const std::string& hygiene_json) {
-  for (const auto& f : parse_hygiene_json(hygiene_json))
-    if (f.check == "tampered") return f.detail.empty() ? "tampered" : f.detail;
-  return "";
-}
-
 }  // namespace agentrace::grade

@@ -5,13 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "record/grading.hpp"
 
 namespace agentrace::grade {
 
-struct HygieneFlag {
-  std::string check;   // out_of_scope | tests_edited | debug_leftovers | oversized_diff | build_warnings | tampered
-  std::string detail;  // which files or lines
-};
+using record::HygieneFlag;
+using record::tampered_detail;
 
 struct DiffFile {
   std::string path;      // unquoted (git C-quotes unusual names)
@@ -33,10 +32,5 @@ std::vector<HygieneFlag> check_hygiene(const std::string& attempt_diff, const st
 // The grade after hygiene: a flagged Solid or Complete attempt loses one grade; a
 // tampered attempt is a Miss.
 int apply_hygiene(int grade, const std::vector<HygieneFlag>& flags);
-std::string hygiene_json(const std::vector<HygieneFlag>& flags);
-// The flags of a stored hygiene_json ([] when it is empty or malformed).
-std::vector<HygieneFlag> parse_hygiene_json(const std::string& text);
-// The tampered flag's detail ("" when the attempt is not tampered).
-std::string tampered_detail(const std::string& hygiene_json);
 
 }  // namespace agentrace::grade

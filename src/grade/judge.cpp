@@ -49,15 +49,6 @@ std::string request_body(const std::string& protocol, const std::string& model, 
 
 }  // namespace
 
-std::string JudgeVerdict::to_json() const {
-  nlohmann::json j;
-  j["grade"] = grade ? nlohmann::json(*grade) : nlohmann::json();
-  j["reasons"] = reasons;
-  j["tries"] = tries;
-  if (!error.empty()) j["error"] = error;
-  return j.dump();
-}
-
 std::string judge_system_prompt() {
   return "You are the judge of an agentrace benchmark (" + std::string(kJudgeMarker) + "). You grade one attempt "
          "by a coding agent to fix a reported bug. Grades: 0 Miss (not fixed or broken), 1 Basic "

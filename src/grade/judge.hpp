@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "record/grading.hpp"
 #include "store/records.hpp"
 
 namespace agentrace::grade {
@@ -21,13 +22,7 @@ struct JudgeInput {
   int auto_grade = 0;
 };
 
-struct JudgeVerdict {
-  std::optional<int> grade;  // empty: no usable answer
-  std::string reasons;
-  int tries = 0;
-  std::string error;         // why there is no grade
-  std::string to_json() const;
-};
+using record::JudgeVerdict;
 
 // The fixed judge prompt (docs/grading.md shows it).
 std::string judge_system_prompt();

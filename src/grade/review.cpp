@@ -28,9 +28,9 @@ nlohmann::json review_item(store::Store& db, const std::string& race_id, const s
   const auto attempts = db.attempts(race_id);
   const auto it = std::find_if(attempts.begin(), attempts.end(), [&](const auto& a) { return a.id == attempt_id; });
   if (it == attempts.end()) throw core::UsageError("no attempt " + attempt_id + " in this race");
-  nlohmann::json task = nlohmann::json::object();
+  record::TaskCard task;
   for (const auto& t : db.tasks(race_id)) {
-    if (t.hash == it->task_hash) task = nlohmann::json::parse(t.spec_json, nullptr, false);
+    if (t.hash == it->task_hash) task = t.card;
   }
   nlohmann::json tests = nlohmann::json::array();
   for (const auto& o : db.outcomes(race_id)) {
@@ -40,14 +40,12 @@ nlohmann::json review_item(store::Store& db, const std::string& race_id, const s
   }
   nlohmann::json item;
   item["attempt_id"] = it->id;
-  item["task"] = {{"id", it->task_id},
-                  {"title", task.value("title", "")},
-                  {"statement", task.value("statement", "")},
-                  {"grades", task.value("grades", nlohmann::json::object())}};
-  item["fix"] = task.value("fix", "");
+  const nlohmann::json card = task;
+  item["task"] = {{"id", it->task_id}, {"title", task.title}, {"statement", task.statement}, {"grades", card["grades"]}};
+  item["fix"] = task.fix;
   item["diff"] = it->diff;
   item["tests"] = tests;
-  item["hygiene"] = nlohmann::json::parse(it->hygiene_json.empty() ? "[]" : it->hygiene_json, nullptr, false);
+  item["hygiene"] = it->hygiene;
   return item;
 }
 

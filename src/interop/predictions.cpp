@@ -9,9 +9,8 @@ namespace agentrace::interop {
 std::string swe_bench_predictions(store::Store& db, const std::string& race_id) {
   std::map<std::string, std::string> instance;  // task hash -> instance id
   for (const auto& t : db.tasks(race_id)) {
-    const auto spec = nlohmann::json::parse(t.spec_json, nullptr, false);
-    const auto origin = spec.is_object() ? spec.value("origin", nlohmann::json::object()) : nlohmann::json::object();
-    instance[t.hash] = origin.value("kind", "") == "swe-bench" ? origin.value("id", t.id) : t.id;
+    const auto& origin = t.card.origin;
+    instance[t.hash] = origin && origin->kind == "swe-bench" && !origin->id.empty() ? origin->id : t.id;
   }
   // (instance id, contender) -> its first finished repeat; lines come out in that order
   std::map<std::pair<std::string, std::string>, const store::AttemptRecord*> first;

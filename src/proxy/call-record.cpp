@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json-fields.hpp"
+
 namespace agentrace::proxy {
 namespace {
 
@@ -25,16 +27,6 @@ constexpr std::array<std::pair<ErrorClass, std::string_view>, 11> class_names{{
 template <class T>
 void put_opt(nlohmann::json& j, const char* key, const std::optional<T>& v) {
   j[key] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
-template <class T>
-void get_opt(const nlohmann::json& j, const char* key, std::optional<T>& v) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    v.reset();
-  } else {
-    v = it->template get<T>();
-  }
 }
 
 }  // namespace
@@ -125,12 +117,12 @@ void from_json(const nlohmann::json& j, CallRecord& r) {
   r.error = parse_error_class(j.at("error").get<std::string>()).value_or(ErrorClass::none);
   j.at("error_detail").get_to(r.error_detail);
   j.at("stream_error").get_to(r.stream_error);
-  get_opt(j, "input_tokens", r.input_tokens);
-  get_opt(j, "output_tokens", r.output_tokens);
-  get_opt(j, "cached_tokens", r.cached_tokens);
-  get_opt(j, "reasoning_tokens", r.reasoning_tokens);
-  get_opt(j, "server_prompt_ms", r.server_prompt_ms);
-  get_opt(j, "server_predicted_ms", r.server_predicted_ms);
+  core::read(j, "input_tokens", r.input_tokens);
+  core::read(j, "output_tokens", r.output_tokens);
+  core::read(j, "cached_tokens", r.cached_tokens);
+  core::read(j, "reasoning_tokens", r.reasoning_tokens);
+  core::read(j, "server_prompt_ms", r.server_prompt_ms);
+  core::read(j, "server_predicted_ms", r.server_predicted_ms);
 }
 
 std::string to_json_line(const CallRecord& r) {

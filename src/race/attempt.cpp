@@ -14,7 +14,6 @@
 #include "race/classify.hpp"
 #include "race/gateway.hpp"
 
-#include <nlohmann/json.hpp>
 
 #include <utility>
 
@@ -94,18 +93,16 @@ struct AttemptDirs {
   bool keep;
 };
 
-std::string split_json(const proxy::TimeSplit& t, double setup_s, const std::string& rusage_note) {
+record::TimeSplit split_record(const proxy::TimeSplit& t, double setup_s, const std::string& rusage_note) {
   const auto s = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
-  nlohmann::json j = {{"wall_s", s(t.wall_ns)},       {"model_s", s(t.model_ns)}, {"tool_s", s(t.tool_ns)},
-                      {"scaffold_s", s(t.scaffold_ns)}, {"network_s", s(t.network_ns)}, {"setup_s", setup_s},
-                      {"calls", t.calls},             {"server_timed_calls", t.server_timed_calls},
-                      {"tools_from_agent", t.tools_from_agent}};
-  if (!rusage_note.empty()) j["rusage_note"] = rusage_note;
+  record::TimeSplit r{s(t.wall_ns), s(t.model_ns), s(t.tool_ns), s(t.scaffold_ns), s(t.network_ns), setup_s,
+                      static_cast<int>(t.calls), static_cast<int>(t.server_timed_calls), t.tools_from_agent,
+                      rusage_note, std::nullopt, std::nullopt};
   if (t.calls > 0) {
-    j["before_first_call_s"] = s(t.before_first_call_ns);
-    j["after_last_call_s"] = s(t.after_last_call_ns);
+    r.before_first_call_s = s(t.before_first_call_ns);
+    r.after_last_call_s = s(t.after_last_call_ns);
   }
-  return j.dump();
+  return r;
 }
 
 // Under bwrap the process we wait for is bwrap itself; the relay inside reports the
@@ -132,7 +129,7 @@ void judge_attempt(const AttemptEnv& env, const suite::Task& task, const std::ve
   in.fix_diff = core::read_file(task.fix_patch);
   in.attempt_diff = r.diff;
   in.tests = tests;
-  in.tampered = grade::tampered_detail(r.hygiene_json);
+  in.tampered = grade::tampered_detail(r.hygiene);
   in.auto_grade = r.grade.value_or(0);
   const auto label = "judge:" + r.id;
   grade::JudgeVerdict v;
@@ -143,7 +140,7 @@ void judge_attempt(const AttemptEnv& env, const suite::Task& task, const std::ve
     v.error = e.what();
   }
   env.gateway->close_host(label);
-  r.judge_json = v.to_json();
+  r.judge = v;
   r.judge_grade = v.grade;
   if (v.grade) {
     r.grade = grade::judged_grade(r.grade.value_or(0), v);
@@ -273,9 +270,9 @@ bool agent_phase(const AttemptEnv& env, const scaffold::AttemptContext& base_ctx
     if (run.pr.cancelled) return false;
     const auto rusage_note = record_process(r, run, d.home, route.lease());
     const auto report = scaffold->parse_output(ctx, run.pr);
-    r.agent_json = report.to_json();
-    r.time_split_json =
-        split_json(proxy::split_time(run.start_ns, run.end_ns, run.calls, tool_spans(report)), r.setup_s, rusage_note);
+    r.agent = report;
+    r.time_split =
+        split_record(proxy::split_time(run.start_ns, run.end_ns, run.calls, tool_spans(report)), r.setup_s, rusage_note);
     classify(env, ctx, run, report, r);
   } catch (const StepFailure& e) {
     fail(r, e.failure, e.what());
@@ -306,7 +303,7 @@ void grade_attempt(const AttemptEnv& env, const suite::Task& task, const workspa
     auto g = grade::grade_diff(task, base, r.diff, d.dir / "grading", env.mode, environment_of(env, task.id));
     r.grade = g.grade;
     r.auto_grade = g.auto_grade;
-    r.hygiene_json = g.hygiene_json;
+    r.hygiene = g.hygiene;
     r.grade_source = "auto";
     r.grade_detail = g.detail;
     r.grade_s = g.seconds;

@@ -13,11 +13,10 @@
 
 namespace agentrace::race {
 
-nlohmann::json Preparation::to_json() const {
-  nlohmann::json envs = nlohmann::json::array();
-  for (const auto& b : environments.built)
-    envs.push_back({{"key", b.key}, {"build_s", b.build_s}, {"reused", b.reused}});
-  return {{"repos", repos}, {"repos_s", repos_s}, {"environments", envs}, {"environments_s", environments.seconds}};
+core::Preparation Preparation::record() const {
+  core::Preparation p{repos, repos_s, {}, environments.seconds};
+  for (const auto& b : environments.built) p.environments.push_back({b.key, b.build_s, b.reused});
+  return p;
 }
 
 Preparation prepare(const std::vector<const suite::Task*>& tasks, workspace::RepoCache& repos, env::Cache& envs) {

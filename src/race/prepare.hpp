@@ -3,8 +3,7 @@
 // built (or found) once and timed apart, so no attempt's set-up carries them.
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "core/host.hpp"
 #include "env/env.hpp"
 #include "scaffold/scaffold.hpp"
 #include "suite/task.hpp"
@@ -16,7 +15,7 @@ struct Preparation {
   env::Prepared environments;
   double repos_s = 0;  // repository caches: built or found
   int repos = 0;
-  nlohmann::json to_json() const;  // stored with the race (host_json "preparation")
+  core::Preparation record() const;  // stored with the race's host context
 };
 
 // Prints one stderr line per environment and one for the whole.

@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -142,51 +141,10 @@ std::vector<scaffold::ContenderConfig> read_contender(core::TableReader& r, cons
   return out;
 }
 
-nlohmann::json attachments_json(const std::vector<scaffold::Attachment>& list) {
-  auto out = nlohmann::json::array();
-  for (const auto& a : list) out.push_back({{"name", a.name}, {"content", a.content}});
-  return out;
-}
-
 }  // namespace
 
-std::string RaceSpec::to_json() const {
-  nlohmann::json j;
-  j["name"] = name;
-  j["suite"] = suite_dir.string();
-  j["tasks"] = task_filter;
-  j["repeats"] = repeats;
-  j["jobs"] = jobs;
-  j["sandbox"] = sandbox;
-  if (agent_seconds) j["agent_seconds"] = *agent_seconds;
-  if (judge) {
-    j["judge"] = {{"model", judge->model}, {"url", judge->endpoint.url}, {"protocol", judge->endpoint.protocol},
-                  {"sim", judge->endpoint.sim}, {"simulated", judge->endpoint.simulated()}};
-  }
-  j["contenders"] = nlohmann::json::array();
-  for (const auto& c : contenders) {
-    nlohmann::json endpoint;
-    if (c.endpoint) {
-      endpoint = {{"url", c.endpoint->url}, {"protocol", c.endpoint->protocol},
-                  {"api_key_env", c.endpoint->key_env}, {"sim", c.endpoint->sim},
-                  {"simulated", c.endpoint->simulated()}};
-    }
-    j["contenders"].push_back({{"name", c.name}, {"scaffold", c.scaffold}, {"model", c.model}, {"endpoint", endpoint},
-                               {"command", c.command}, {"labels", c.labels}, {"notes", c.notes},
-                               {"cross", c.cross}, {"attachments", attachments_json(c.attachments)},
-                               {"env_keys", [&] {
-                                  std::vector<std::string> keys;
-                                  for (const auto& [k, v] : c.env) keys.push_back(k);
-                                  return keys;
-                                }()}});
-    auto& x = j["contenders"].back();
-    if (c.agent_seconds) x["agent_seconds"] = *c.agent_seconds;
-    if (c.max_turns) x["max_turns"] = *c.max_turns;
-    if (c.price.hourly_usd) x["hourly_usd"] = *c.price.hourly_usd;
-    if (c.price.input_per_mtok)
-      x["price"] = {{"input_per_mtok", *c.price.input_per_mtok}, {"output_per_mtok", c.price.output_per_mtok.value_or(0)}};
-  }
-  return j.dump();
+record::Race RaceSpec::record() const {
+  return {name, suite_dir.string(), task_filter, repeats, jobs, sandbox, agent_seconds, judge, contenders};
 }
 
 RaceSpec load_race_file(const fs::path& file) {
@@ -280,14 +238,7 @@ void finalize_contenders(RaceSpec& spec) {
     if (!std::regex_match(c.name, std::regex("[A-Za-z0-9][A-Za-z0-9._-]*")))
       throw core::UsageError(fmt::format("contender name '{}' may hold only letters, digits, '.', '_' and '-'", c.name));
     scaffold::make(c.scaffold)->check(c);
-    core::Sha256 h;
-    h.add_field(c.scaffold).add_field(c.model);
-    for (const auto& a : c.command) h.add_field(a);
-    for (const auto& [k, v] : c.env) h.add_field(k).add_field(v);
-    h.add_field(c.agent_seconds ? std::to_string(*c.agent_seconds) : "");
-    h.add_field(c.max_turns ? std::to_string(*c.max_turns) : "");
-    if (c.endpoint) h.add_field(c.endpoint->url).add_field(c.endpoint->protocol).add_field(c.endpoint->key_env).add_field(c.endpoint->sim);
-    c.config_hash = h.hex();
+    c.config_hash = record::config_hash(record::identity(c));
   }
 }
 

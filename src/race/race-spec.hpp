@@ -6,17 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "record/race.hpp"
 #include "scaffold/scaffold.hpp"
 #include "store/records.hpp"
 #include "suite/task.hpp"
 
 namespace agentrace::race {
 
-// An LLM judge for the race's attempts (docs/grading.md).
-struct JudgeSpec {
-  std::string model;
-  scaffold::EndpointConfig endpoint;
-};
+using JudgeSpec = record::Judge;
 
 struct RaceSpec {
   std::string name = "race";
@@ -32,7 +29,7 @@ struct RaceSpec {
   int stall_seconds = 120;               // no endpoint byte this long: the call is cut, a stalled endpoint
   std::optional<JudgeSpec> judge;
   std::filesystem::path source;          // the race file, if any
-  std::string to_json() const;
+  record::Race record() const;  // the race as the store keeps it
 };
 
 // Reads a race file; relative paths are taken from the file's folder. Throws

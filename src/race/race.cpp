@@ -4,7 +4,6 @@
 
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -20,42 +19,27 @@ namespace agentrace::race {
 namespace {
 
 store::TaskRow task_row(const suite::Task& t) {
-  nlohmann::json j;
-  j["id"] = t.id;
-  j["title"] = t.title;
-  j["language"] = t.language;
-  j["tags"] = t.tags;
-  j["statement"] = t.statement;
-  j["grades"] = {{"miss", t.grades.miss}, {"basic", t.grades.basic}, {"solid", t.grades.solid},
-                 {"complete", t.grades.complete}};
-  j["repo"] = t.repo.kind == suite::RepoKind::url ? t.repo.url + "@" + t.repo.commit : t.repo.path.filename().string();
-  nlohmann::json tests = nlohmann::json::array();
+  record::TaskCard c{t.id, t.title, t.language, t.tags, t.statement,
+                     {t.grades.miss, t.grades.basic, t.grades.solid, t.grades.complete}, "", {}, t.agent_seconds,
+                     std::nullopt, core::read_file(t.fix_patch)};
+  c.repo = t.repo.kind == suite::RepoKind::url ? t.repo.url + "@" + t.repo.commit : t.repo.path.filename().string();
   for (const auto& tc : t.tests) {
     if (tc.runner == suite::Runner::none) {
-      tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", tc.cmd}});
+      c.tests.push_back({suite::to_string(tc.tier), tc.name, tc.cmd, "", {}});
       continue;
     }  // the command as grading runs it, and the ids it reports
     const auto cmd = grade::plan_run(tc, tc.ids, "$HOME/agentrace-report").cmd;
-    tests.push_back({{"tier", suite::to_string(tc.tier)}, {"name", tc.name}, {"cmd", cmd},
-                     {"runner", suite::to_string(tc.runner)}, {"ids", tc.ids}});
+    c.tests.push_back({suite::to_string(tc.tier), tc.name, cmd, suite::to_string(tc.runner), tc.ids});
   }
-  j["tests"] = tests;
-  j["agent_seconds"] = t.agent_seconds;
-  if (t.origin) {
-    j["origin"] = {{"kind", t.origin->kind}, {"id", t.origin->id}};
-    for (const auto& [k, v] : t.origin->fields) j["origin"][k] = v;
-  }
-  j["fix"] = core::read_file(t.fix_patch);  // shown beside attempts' diffs (report, review)
-  return {t.hash, t.id, t.title, t.language, j.dump()};
+  if (t.origin) c.origin = record::TaskOrigin{t.origin->kind, t.origin->id, t.origin->fields};
+  return {t.hash, t.id, t.title, t.language, std::move(c)};
 }
 
-// The race's preparation figures, kept with its host facts (host_json "preparation").
+// The race's preparation figures, kept with its host context.
 void record_preparation(store::Store& db, const std::string& race_id, const Preparation& prepared) {
   auto race = db.race(race_id);
   if (!race) return;
-  auto host = nlohmann::json::parse(race->host_json);
-  host["preparation"] = prepared.to_json();
-  race->host_json = host.dump();
+  race->host.preparation = prepared.record();
   db.put_race(*race);
 }
 
@@ -87,7 +71,7 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   run.suite = suite::load_suite(spec.suite_dir);
   const auto tasks = selected_tasks(run.suite, spec.task_filter);
   const auto mode = sandbox::parse_mode(spec.sandbox);
-  nlohmann::json host = nlohmann::json::parse(core::host_info_json());
+  auto host = core::host_info();
   if (mode == sandbox::Mode::none) {
     fmt::print(stderr, "warning: --sandbox none: agents run as this user, unisolated: they can read and write "
                        "every file it can (the suite's hidden tests and fixes too), reach the network and see "
@@ -96,13 +80,13 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   if (mode == sandbox::Mode::bwrap) {
     const auto& probe = sandbox::probe();
     if (!probe.works) throw core::UsageError("the sandbox does not work here: " + probe.detail);
-    host["bwrap"] = probe.bwrap_version;
+    host.bwrap = probe.bwrap_version;
   }
   check_toolchains(tasks, {}, mode);  // tasks with an environment: once it is built, where attempts run
   bool simulated = false;
   for (const auto& c : spec.contenders) simulated = simulated || (c.endpoint && c.endpoint->simulated());
-  if (spec.judge && spec.judge->endpoint.simulated()) host["simulated_judge"] = true;
-  host["simulated"] = simulated;
+  if (spec.judge && spec.judge->endpoint.simulated()) host.simulated_judge = true;
+  host.simulated = simulated;
   run.race_id = race_id(spec.name);
   store::RaceRow race;
   race.id = run.race_id;
@@ -112,14 +96,10 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   race.created_at = core::wall_now_rfc3339();
   if (auto existing = db.race(run.race_id)) race.created_at = existing->created_at;
   race.sandbox = sandbox::to_string(mode);
-  race.spec_json = spec.to_json();
-  race.host_json = host.dump();
+  race.spec = spec.record();
+  race.host = host;
   db.put_race(race);
-  const auto spec_json = nlohmann::json::parse(spec.to_json());
-  for (std::size_t i = 0; i < spec.contenders.size(); ++i) {
-    const auto& c = spec.contenders[i];
-    db.put_contender({run.race_id, c.name, c.scaffold, spec_json["contenders"][i].dump()});
-  }
+  for (const auto& c : spec.contenders) db.put_contender({run.race_id, c.name, c.scaffold, c});
   for (const auto* t : tasks) db.put_task(task_row(*t), run.race_id);
   return run;
 }

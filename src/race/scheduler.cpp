@@ -144,20 +144,65 @@ std::vector<store::AttemptRecord> only_these(std::vector<store::AttemptRecord> p
   return out;
 }
 
+// Adds the planned attempts (those stored keep their results), frees what dead processes
+// held, and counts what is already finished as skipped. Returns each attempt's state.
+std::map<std::string, store::AttemptState> resume(store::Store& db, const std::string& race_id,
+                                                  const std::vector<store::AttemptRecord>& planned, RunSummary& summary) {
+  db.plan(planned);
+  release_gone_owners(db, race_id);
+  db.reset_unfinished(race_id, core::wall_now_ms());
+  auto before = states(db, race_id, planned);
+  summary.planned = static_cast<int>(planned.size());
+  summary.skipped = count_in(before, {store::AttemptState::done, store::AttemptState::timed_out});
+  return before;
+}
+
+// After the workers: interrupted attempts go back to planned, a store error is raised,
+// and what other processes finished meanwhile is counted.
+void end_race(store::Store& db, const std::string& owner, const std::exception_ptr& store_error,
+              const std::string& race_id, const std::vector<store::AttemptRecord>& planned, RunSummary& summary) {
+  using S = store::AttemptState;
+  try {
+    db.release(owner);
+  } catch (const std::exception&) {
+    if (!store_error) throw;
+  }
+  if (store_error) std::rethrow_exception(store_error);
+  if (proc::cancel_requested()) summary.cancelled = true;
+  const auto after = states(db, race_id, planned);
+  summary.elsewhere = count_in(after, {S::done, S::timed_out, S::infra_error, S::running}) - summary.skipped -
+                      summary.ran;
+}
+
+// Writes a finished attempt (unless another process took it over) and counts it.
+void keep_outcome(store::Store& db, const AttemptOutcome& out, const std::string& owner, Progress& progress,
+                  RunSummary& summary) {
+  if (out.cancelled) {
+    summary.cancelled = true;  // released at the end: the next run redoes it
+    return;
+  }
+  if (!db.finish(out.record, out.tests, owner)) {
+    fmt::print(stderr, "warning: attempt {} was taken over by another process after this one's lease "
+               "expired; this run's result of it is not kept\n", out.record.id);
+    return;
+  }
+  progress.finished(out.record);
+  ++summary.ran;
+  if (out.record.failure != store::FailureClass::none) ++summary.failures;
+  if (out.record.state == store::AttemptState::infra_error) {
+    ++summary.infra_errors;
+    ++summary.infra_classes[store::to_string(out.record.failure)];
+  }
+}
+
 }  // namespace
 
 RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::string& race_id,
                     store::Store& db, const AttemptEnv& env) {
-  using S = store::AttemptState;
   const auto started = core::Clock::now();
   RunSummary summary;
   const auto planned = only_these(plan(spec, race_id, suite), spec.attempt_filter);
-  db.plan(planned);
-  release_gone_owners(db, race_id);
-  db.reset_unfinished(race_id, core::wall_now_ms());
-  const auto before = states(db, race_id, planned);
-  summary.planned = static_cast<int>(planned.size());
-  summary.skipped = count_in(before, {S::done, S::timed_out});
+  const auto before = resume(db, race_id, planned, summary);
   std::map<std::string, const store::AttemptRecord*> by_id;
   std::vector<std::string> ids;
   for (const auto& a : planned) {
@@ -169,7 +214,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
   std::map<std::string, const scaffold::ContenderConfig*> contenders;
   for (const auto& c : spec.contenders) contenders[c.name] = &c;
 
-  Progress progress(count_in(before, {S::planned}));
+  Progress progress(count_in(before, {store::AttemptState::planned}));
   std::mutex summary_mutex;
   std::exception_ptr store_error;
   const std::string host = core::host_name();
@@ -180,22 +225,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
     const auto& a = *by_id.at(id);
     auto out = run_attempt(env, *suite.find(a.task_id), *contenders.at(a.contender), a);
     std::lock_guard g(summary_mutex);
-    if (out.cancelled) {
-      summary.cancelled = true;  // released below: the next run redoes it
-      return;
-    }
-    if (!db.finish(out.record, out.tests, owner)) {
-      fmt::print(stderr, "warning: attempt {} was taken over by another process after this one's lease "
-                 "expired; this run's result of it is not kept\n", id);
-      return;
-    }
-    progress.finished(out.record);
-    ++summary.ran;
-    if (out.record.failure != store::FailureClass::none) ++summary.failures;
-    if (out.record.state == S::infra_error) {
-      ++summary.infra_errors;
-      ++summary.infra_classes[store::to_string(out.record.failure)];
-    }
+    keep_outcome(db, out, owner, progress, summary);
   };
   auto worker = [&] {
     try {
@@ -204,8 +234,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
           std::lock_guard g(summary_mutex);
           if (proc::cancel_requested() || summary.cancelled || store_error) return;
         }
-        const auto now = core::wall_now_ms();
-        const auto id = db.claim(order, {owner, host, now, keeper.lease_until(), job});
+        const auto id = db.claim(order, {owner, host, core::wall_now_ms(), keeper.lease_until(), job});
         if (id) {
           run_one(*id);
         } else if (!others_still_running(db, race_id, id_set)) {
@@ -222,16 +251,7 @@ RunSummary run_race(const RaceSpec& spec, const suite::Suite& suite, const std::
   for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   progress.end();
-  try {
-    db.release(owner);  // interrupted attempts go back to planned
-  } catch (const std::exception&) {
-    if (!store_error) throw;
-  }
-  if (store_error) std::rethrow_exception(store_error);
-  if (proc::cancel_requested()) summary.cancelled = true;
-  const auto after = states(db, race_id, planned);
-  summary.elsewhere = count_in(after, {S::done, S::timed_out, S::infra_error, S::running}) - summary.skipped -
-                      summary.ran;
+  end_race(db, owner, store_error, race_id, planned, summary);
   summary.seconds = core::seconds_between(started, core::Clock::now());
   return summary;
 }

@@ -280,10 +280,7 @@ std::vector<render::Column<store::AttemptRecord>> attempt_columns() {
   using A = store::AttemptRecord;
   auto opt_grade = [](const A& a) { return a.grade ? json(*a.grade) : json(); };
   auto opt_int = [](const std::optional<int>& v) { return v ? json(*v) : json(); };
-  auto split = [](const A& a) {
-    auto j = json::parse(a.time_split_json.empty() ? "null" : a.time_split_json, nullptr, false);
-    return j.is_discarded() ? json() : j;
-  };
+  auto split = [](const A& a) { return a.time_split ? json(*a.time_split) : json(); };
   return {
       {"attempt", "attempt", [](const A& a) { return json(a.id); }, [](const A& a) { return a.id.substr(0, 12); }, false},
       {"task", "task", [](const A& a) { return json(a.task_id); }, [](const A& a) { return a.task_id; }, false},
@@ -298,8 +295,8 @@ std::vector<render::Column<store::AttemptRecord>> attempt_columns() {
       {"judge_grade", "", [opt_int](const A& a) { return opt_int(a.judge_grade); }, nullptr},
       {"human_grade", "", [opt_int](const A& a) { return opt_int(human_grade(a)); }, nullptr},
       {"grade_detail", "why", [](const A& a) { return json(a.grade_detail); }, [](const A& a) { return a.grade_detail; }, false},
-      {"tampered", "tampered", [](const A& a) { return json(!grade::tampered_detail(a.hygiene_json).empty()); },
-       [](const A& a) { return grade::tampered_detail(a.hygiene_json).empty() ? "-" : "TAMPERED"; }, false},
+      {"tampered", "tampered", [](const A& a) { return json(!grade::tampered_detail(a.hygiene).empty()); },
+       [](const A& a) { return grade::tampered_detail(a.hygiene).empty() ? "-" : "TAMPERED"; }, false},
       {"wall_s", "wall", [](const A& a) { return json(a.wall_s); }, [](const A& a) { return seconds_text(a.wall_s); }},
       {"setup_s", "set-up", [](const A& a) { return json(a.setup_s); }, [](const A& a) { return seconds_text(a.setup_s); }},
       {"grade_s", "grading", [](const A& a) { return json(a.grade_s); }, [](const A& a) { return seconds_text(a.grade_s); }},

@@ -6,9 +6,9 @@
 namespace agentrace::report {
 
 std::string context_line(const store::RaceRow& race) {
-  const auto host = parse_object(race.host_json);
+  const nlohmann::json host = race.host;
   std::vector<std::string> parts;
-  for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap", "git"}) {
+  for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap"}) {
     if (host.contains(key)) parts.push_back(fmt::format("{} {}", key, host[key].is_string() ? host[key].get<std::string>() : host[key].dump()));
   }
   parts.push_back("race " + race.id);
@@ -43,9 +43,8 @@ std::vector<SpeedRun> load_speed(store::Store& db, const std::vector<store::Cont
     SpeedRun s{run, {}, {}};
     for (const auto& row : db.speed_cases(run.id)) s.cases.push_back(speed_case(row));
     for (const auto& c : contenders) {
-      const auto cfg = parse_object(c.config_json);
-      const auto url = cfg.value(nlohmann::json::json_pointer("/endpoint/url"), std::string());
-      if (!url.empty() && server_of(url) == server_of(run.endpoint)) s.contenders.push_back(c.name);
+      const auto& e = c.config.endpoint;
+      if (e && !e->url.empty() && server_of(e->url) == server_of(run.endpoint)) s.contenders.push_back(c.name);
     }
     out.push_back(std::move(s));
   }
@@ -67,8 +66,7 @@ RaceData load_race(store::Store& db, const store::RaceRow& race) {
   d.simulated = is_simulated(race, d.contenders);
   d.summary.simulated = d.simulated;
   d.context = context_line(race);
-  const auto spec = parse_object(race.spec_json);
-  d.repeats = spec.value("repeats", 1);
+  d.repeats = race.spec.repeats;
   return d;
 }
 

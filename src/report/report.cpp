@@ -186,7 +186,7 @@ std::string render_json(const RaceData& d) {
   j["race"] = {{"id", race.id},       {"name", race.name},   {"suite", race.suite_name},
                {"sandbox", race.sandbox}, {"created_at", race.created_at}, {"tasks", d.tasks.size()},
                {"repeats", d.repeats}, {"simulated", d.simulated}};
-  j["host"] = parse_object(race.host_json);
+  j["host"] = race.host;
   j["contenders"] = render::json_rows(joined(contender_sections(rs)), rs.contenders);
   j["pareto_front"] = rs.front;
   j["budgets_s"] = rs.budgets;

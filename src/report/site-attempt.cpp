@@ -40,12 +40,12 @@ void fact(std::string& out, const std::string& key, const std::string& value) {
   if (!value.empty()) out += fmt::format("<dt>{}</dt><dd>{}</dd>\n", render::xml_escape(key), render::xml_escape(value));
 }
 
-std::string split_text(const std::string& split_json) {
-  const auto j = parse_object(split_json);
+std::string split_text(const std::optional<record::TimeSplit>& split) {
+  if (!split) return "";
   std::vector<std::string> parts;
-  for (const char* k : {"model_s", "network_s", "tool_s", "scaffold_s"})
-    if (j.contains(k) && j[k].is_number())
-      parts.push_back(fmt::format("{} {}", std::string(k).substr(0, std::string(k).size() - 2), seconds_text(j[k].get<double>())));
+  for (const auto& [name, s] : {std::pair{"model", split->model_s}, {"network", split->network_s},
+                                {"tool", split->tool_s}, {"scaffold", split->scaffold_s}})
+    parts.push_back(fmt::format("{} {}", name, seconds_text(s)));
   return join(parts, " · ");
 }
 
@@ -64,7 +64,7 @@ std::string facts(const store::AttemptRecord& a, const json& agent) {
   if (a.grade) fact(list, "grade source", a.grade_source.empty() ? "auto" : a.grade_source);
   fact(list, "wall-clock", seconds_text(a.wall_s));
   fact(list, "set-up / grading", seconds_text(a.setup_s) + " / " + seconds_text(a.grade_s));
-  fact(list, "time split", split_text(a.time_split_json));
+  fact(list, "time split", split_text(a.time_split));
   fact(list, "exit", a.timed_out ? "timed out" : a.term_signal ? fmt::format("signal {}", a.term_signal) : std::to_string(a.exit_code));
   fact(list, "CPU user / sys", fmt::format("{} / {}", seconds_text(a.user_s), seconds_text(a.sys_s)));
   fact(list, "max RSS", fmt::format("{:.1f} MiB", static_cast<double>(a.max_rss_kb) / 1024));
@@ -110,12 +110,7 @@ std::string call_rows(const std::vector<store::CallRow>& calls) {
 }
 
 // The task's spec as the store keeps it (race.cpp task_row) holds the fix under "fix".
-std::string shipped_fix(const json& spec) {
-  const auto fix = spec.find("fix");
-  return fix != spec.end() && fix->is_string() ? fix->get<std::string>() : "";
-}
-
-// What the agent said when it reported an error (AgentReport::to_json).
+// What the agent said when it reported an error.
 std::string agent_text(const json& agent) {
   const auto message = agent.find("error_message");
   return message != agent.end() && message->is_string() ? message->get<std::string>() : "";
@@ -125,7 +120,7 @@ void set_grade(Data& v, const store::AttemptRecord& a) {
   v.set("grade_cls", a.grade ? fmt::format("g{}", *a.grade) : "gn");
   v.set("grade_text", a.grade ? fmt::format("{} {}", *a.grade, store::grade_name(*a.grade)) : "not graded");
   v.set("grade_detail", a.grade_detail);
-  const auto tampered = grade::tampered_detail(a.hygiene_json);
+  const auto tampered = grade::tampered_detail(a.hygiene);
   v.set("is_tampered", !tampered.empty());
   v.set("tampered", tampered);
 }
@@ -137,7 +132,7 @@ struct AttemptSources {
 };
 
 std::string attempt_body(Templates& t, const AttemptSources& src, const store::AttemptRecord& a) {
-  const auto agent = parse_object(a.agent_json);
+  const json agent = a.agent;
   Data v;
   v.set("task", a.task_id);
   v.set("contender", a.contender);
@@ -175,7 +170,7 @@ void write_attempt(Templates& t, const AttemptSources& src, const store::Attempt
 int write_attempt_pages(Templates& t, const RaceData& d, const std::filesystem::path& dir) {
   AttemptSources src{d, {}, ranges(d.outcomes), ranges(d.calls)};
   for (const auto& task : d.tasks)
-    if (auto fix = shipped_fix(parse_object(task.spec_json)); !fix.empty()) src.fixes[task.id] = std::move(fix);
+    if (!task.card.fix.empty()) src.fixes[task.id] = task.card.fix;
   std::filesystem::create_directories(dir / "attempts");
   // Pages are independent: one worker per core, each with its own compiled templates.
   const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);

@@ -27,28 +27,25 @@ void set_if(Data& d, const std::string& key, const std::string& value) {
   if (!value.empty()) d.set(key, value);
 }
 
-Data task_grades(const json& spec) {
-  static const char* const kKeys[] = {"miss", "basic", "solid", "complete"};
+Data task_grades(const record::TaskCard& card) {
   Data out = list_data();
-  const auto grades = spec.contains("grades") && spec["grades"].is_object() ? spec["grades"] : json::object();
   for (int g = 0; g < 4; ++g) {
     Data x;
     x.set("grade", std::to_string(g));
     x.set("name", store::grade_name(g));
-    x.set("meaning", text_of(grades, kKeys[g]).empty() ? "-" : text_of(grades, kKeys[g]));
+    x.set("meaning", card.grades[g].empty() ? "-" : card.grades[g]);
     out.push_back(x);
   }
   return out;
 }
 
-Data task_tests(const json& spec) {
+Data task_tests(const record::TaskCard& card) {
   Data out = list_data();
-  if (!spec.contains("tests") || !spec["tests"].is_array()) return out;
-  for (const auto& tc : spec["tests"]) {
+  for (const auto& tc : card.tests) {
     Data x;
-    x.set("tier", text_of(tc, "tier"));
-    x.set("name", text_of(tc, "name"));
-    x.set("cmd", text_of(tc, "cmd"));
+    x.set("tier", tc.tier);
+    x.set("name", tc.name);
+    x.set("cmd", tc.cmd);
     out.push_back(x);
   }
   return out;
@@ -68,17 +65,17 @@ Data task_results(const RaceData& d, const AttemptIndex& index, const std::strin
 }
 
 Data task_data(const RaceData& d, const AttemptIndex& index, const store::TaskRow& task) {
-  const auto spec = parse_object(task.spec_json);
+  const auto& card = task.card;
   Data x;
   x.set("id", task.id);
   x.set("title", task.title);
   x.set("language", task.language);
-  x.set("repo", text_of(spec, "repo").empty() ? "-" : text_of(spec, "repo"));
-  set_if(x, "tags", text_of(spec, "tags"));
-  set_if(x, "agent_seconds", text_of(spec, "agent_seconds"));
-  x.set("statement", text_of(spec, "statement").empty() ? "(not stored)" : text_of(spec, "statement"));
-  x.set("grades", task_grades(spec));
-  const auto tests = task_tests(spec);
+  x.set("repo", card.repo.empty() ? "-" : card.repo);
+  set_if(x, "tags", join(card.tags, ", "));
+  set_if(x, "agent_seconds", card.agent_seconds ? std::to_string(*card.agent_seconds) : "");
+  x.set("statement", card.statement.empty() ? "(not stored)" : card.statement);
+  x.set("grades", task_grades(card));
+  const auto tests = task_tests(card);
   x.set("has_tests", !tests.is_empty_list());
   x.set("tests", tests);
   x.set("results", task_results(d, index, task.id));
@@ -122,7 +119,7 @@ std::string extra_settings(json cfg) {
 }
 
 Data contender_data(const store::ContenderRow& row, const ContenderSummary& s) {
-  const auto cfg = parse_object(row.config_json);
+  const json cfg = row.config;
   Data x;
   x.set("name", s.name);
   x.set("scaffold", s.scaffold);
@@ -190,7 +187,7 @@ void set_agreement(Templates& t, const RaceSummary& rs, Data& v) {
 
 Data context_rows(const store::RaceRow& race) {
   Data out = list_data();
-  const auto host = parse_object(race.host_json);
+  const json host = race.host;
   for (const auto& [k, v] : host.items()) {
     Data x;
     x.set("key", k);
@@ -248,7 +245,7 @@ std::string about_body(Templates& t, const RaceData& d) {
   for (const auto& c : cav) list.push_back(Data(c));
   v.set("caveats", list);
   v.set("context", context_rows(d.race));
-  v.set("spec", parse_object(d.race.spec_json).dump(2));
+  v.set("spec", json(d.race.spec).dump(2));
   return t.render("about.html", v);
 }
 

@@ -17,43 +17,24 @@ using nlohmann::json;
 // not agents; they stay off the Pareto front and out of the budget axis.
 bool is_reference(const std::string& scaffold) { return scaffold == "oracle" || scaffold == "nop"; }
 
-std::optional<double> number(const json& j, const char* key) {
-  if (!j.contains(key) || !j[key].is_number()) return std::nullopt;
-  return j[key].get<double>();
-}
-
 std::optional<double> mean_of(const std::vector<double>& xs) {
   if (xs.empty()) return std::nullopt;
   return core::mean(xs);
 }
 
-// What the contender's config says about it: model, labels, where it runs, its prices.
-struct Config {
-  std::optional<double> input_per_mtok, output_per_mtok, hourly_usd;
-};
-
-Config read_config(const store::ContenderRow& c, ContenderSummary& s) {
-  const auto cfg = parse_object(c.config_json);
-  s.model = cfg.value("model", "");
-  if (const auto e = cfg.find("endpoint"); e != cfg.end() && e->is_object()) {
-    const auto sim = e->value("sim", "");
-    s.endpoint = sim.empty() ? e->value("url", "") : "sim:" + sim;
-  }
-  if (cfg.contains("labels") && cfg["labels"].is_array())
-    for (const auto& l : cfg["labels"])
-      if (l.is_string()) s.labels.push_back(l.get<std::string>());
-  Config out;
-  if (cfg.contains("price") && cfg["price"].is_object()) {
-    out.input_per_mtok = number(cfg["price"], "input_per_mtok");
-    out.output_per_mtok = number(cfg["price"], "output_per_mtok");
-  }
-  out.hourly_usd = number(cfg, "hourly_usd");
+// What the contender's config says about it: model, labels, where it runs; its prices.
+const record::Price& read_config(const store::ContenderRow& c, ContenderSummary& s) {
+  const auto& cfg = c.config;
+  s.model = cfg.model;
+  if (cfg.endpoint) s.endpoint = cfg.endpoint->simulated() ? "sim:" + cfg.endpoint->sim : cfg.endpoint->url;
+  s.labels = cfg.labels;
+  const auto& price = cfg.price;
   const auto has = [&](const char* l) { return std::find(s.labels.begin(), s.labels.end(), l) != s.labels.end(); };
-  if (has("local") || (!has("hosted") && out.hourly_usd))
+  if (has("local") || (!has("hosted") && price.hourly_usd))
     s.kind = HostKind::local;
-  else if (has("hosted") || out.input_per_mtok || out.output_per_mtok)
+  else if (has("hosted") || price.input_per_mtok || price.output_per_mtok)
     s.kind = HostKind::hosted;
-  return out;
+  return price;
 }
 
 // Usage the proxy recorded, per attempt.
@@ -82,31 +63,30 @@ struct Samples {
 };
 
 void add_split(const store::AttemptRecord& a, Samples& out) {
-  if (a.time_split_json.empty()) return;
-  const auto j = parse_object(a.time_split_json);
-  if (!number(j, "model_s")) return;
+  if (!a.time_split) return;
+  const auto& j = *a.time_split;
   TimeSplitMeans t;
   t.attempts = 1;
-  t.model_s = number(j, "model_s").value_or(0);
-  t.tool_s = number(j, "tool_s").value_or(0);
-  t.scaffold_s = number(j, "scaffold_s").value_or(0);
-  t.network_s = number(j, "network_s").value_or(0);
-  t.setup_s = number(j, "setup_s").value_or(a.setup_s);
-  t.wall_s = number(j, "wall_s").value_or(a.wall_s);
+  t.model_s = j.model_s;
+  t.tool_s = j.tool_s;
+  t.scaffold_s = j.scaffold_s;
+  t.network_s = j.network_s;
+  t.setup_s = j.setup_s;
+  t.wall_s = j.wall_s;
   // Records from before server_timed_calls was kept say nothing about it: no marker.
-  if (const auto timed = number(j, "server_timed_calls")) {
-    t.calls = static_cast<int>(number(j, "calls").value_or(0));
-    t.server_timed_calls = static_cast<int>(*timed);
+  if (j.server_timed_calls) {
+    t.calls = j.calls;
+    t.server_timed_calls = *j.server_timed_calls;
   }
   out.splits.push_back(t);
 }
 
-void add_effort(const store::AttemptRecord& a, const CallUsage* usage, const Config& cfg, Samples& out) {
-  const auto agent = parse_object(a.agent_json);
-  auto turns = number(agent, "turns");
+void add_effort(const store::AttemptRecord& a, const CallUsage* usage, const record::Price& price, Samples& out) {
+  const auto as_double = [](const auto& v) { return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt; };
+  auto turns = as_double(a.agent.turns);
   if (!turns && (a.calls > 0 || usage)) turns = a.calls > 0 ? a.calls : usage->calls;
-  auto in = number(agent, "input_tokens");
-  auto out_tok = number(agent, "output_tokens");
+  auto in = as_double(a.agent.input_tokens);
+  auto out_tok = as_double(a.agent.output_tokens);
   if (!in && !out_tok && usage) {
     in = usage->input_tokens;
     out_tok = usage->output_tokens;
@@ -114,16 +94,16 @@ void add_effort(const store::AttemptRecord& a, const CallUsage* usage, const Con
   if (turns) out.turns.push_back(*turns);
   if (in) out.input_tokens.push_back(*in);
   if (out_tok) out.output_tokens.push_back(*out_tok);
-  if (cfg.input_per_mtok || cfg.output_per_mtok) {
+  if (price.input_per_mtok || price.output_per_mtok) {
     if (in || out_tok)
-      out.costs.push_back((in.value_or(0) * cfg.input_per_mtok.value_or(0) +
-                           out_tok.value_or(0) * cfg.output_per_mtok.value_or(0)) / 1e6);
-  } else if (cfg.hourly_usd) {
-    out.costs.push_back(*cfg.hourly_usd * a.wall_s / 3600);
+      out.costs.push_back((in.value_or(0) * price.input_per_mtok.value_or(0) +
+                           out_tok.value_or(0) * price.output_per_mtok.value_or(0)) / 1e6);
+  } else if (price.hourly_usd) {
+    out.costs.push_back(*price.hourly_usd * a.wall_s / 3600);
   }
 }
 
-void add_graded(const store::AttemptRecord& a, const CallUsage* usage, const Config& cfg, Samples& out) {
+void add_graded(const store::AttemptRecord& a, const CallUsage* usage, const record::Price& price, Samples& out) {
   const int g = *a.grade;
   out.grades.push_back(g);
   out.walls.push_back(a.wall_s);
@@ -131,7 +111,7 @@ void add_graded(const store::AttemptRecord& a, const CallUsage* usage, const Con
   if (g >= static_cast<int>(store::Grade::solid)) out.solid_walls.push_back(a.wall_s);
   out.by_task[a.task_id].push_back(g);
   add_split(a, out);
-  add_effort(a, usage, cfg, out);
+  add_effort(a, usage, price, out);
 }
 
 std::optional<TimeSplitMeans> mean_split(const std::vector<TimeSplitMeans>& xs) {
@@ -213,23 +193,12 @@ void mark_front(RaceSummary& rs) {
   }
 }
 
-bool has_simulated_flag(const json& j) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items())
-      if ((k == "simulated" && v == true) || has_simulated_flag(v)) return true;
-  } else if (j.is_array()) {
-    for (const auto& v : j)
-      if (has_simulated_flag(v)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::optional<int> automatic_grade(const store::AttemptRecord& a) {
   if (a.grade && (a.grade_source.empty() || a.grade_source == "auto")) return a.grade;
   if (!a.auto_grade) return std::nullopt;
-  return grade::apply_hygiene(*a.auto_grade, grade::parse_hygiene_json(a.hygiene_json));
+  return grade::apply_hygiene(*a.auto_grade, a.hygiene);
 }
 
 std::optional<int> human_grade(const store::AttemptRecord& a) {
@@ -264,77 +233,101 @@ std::string to_string(HostKind k) {
   return "unknown";
 }
 
-RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
-                      const std::vector<store::AttemptRecord>& attempts, const std::vector<store::CallRow>& calls) {
+namespace {
+
+// summarize's working state: the summary it fills and the samples behind its figures.
+struct Tally {
   RaceSummary rs;
-  std::map<std::string, std::size_t> index;
-  std::vector<Config> configs;
-  for (const auto& c : contenders) {
-    ContenderSummary s;
-    s.name = c.name;
-    s.scaffold = c.scaffold;
-    configs.push_back(read_config(c, s));
-    index[c.name] = rs.contenders.size();
-    rs.contenders.push_back(std::move(s));
-  }
-  const auto usage = usage_by_attempt(calls);
-  std::vector<Samples> samples(rs.contenders.size());
+  std::map<std::string, std::size_t> index;  // contender name -> position
+  std::vector<const record::Price*> prices;
+  std::vector<Samples> samples;
+  std::map<std::string, CallUsage> usage;
   std::map<std::string, TaskRowSummary> tasks;
-  for (const auto& a : attempts) {
-    const auto found = index.find(a.contender);
-    if (found == index.end()) continue;
-    auto& s = rs.contenders[found->second];
-    ++rs.attempts;
-    auto& cell = tasks[a.task_id].grades[a.contender];
-    if (cell.size() <= static_cast<std::size_t>(a.repeat)) cell.resize(static_cast<std::size_t>(a.repeat) + 1, -1);
-    if (a.state == store::AttemptState::planned || a.state == store::AttemptState::running) {
-      ++s.pending;
-      ++rs.pending;
-      continue;
-    }
-    ++rs.finished;
-    ++s.attempts;
-    if (a.failure != store::FailureClass::none) {
-      ++s.failures[store::to_string(a.failure)];
-      ++rs.failures[store::to_string(a.failure)];
-    }
-    if (a.state == store::AttemptState::infra_error) {
-      ++s.infra_errors;
-      continue;
-    }
-    if (!a.grade) continue;
-    if (auto why = grade::tampered_detail(a.hygiene_json); !why.empty()) {
-      ++s.tampered;
-      rs.tampered.push_back({a.task_id, a.contender, a.repeat, std::move(why)});
-    }
-    ++rs.final_sources[a.grade_source.empty() ? "auto" : a.grade_source];
-    ++s.graded;
-    ++s.counts[static_cast<std::size_t>(*a.grade)];
-    cell[static_cast<std::size_t>(a.repeat)] = *a.grade;
-    const auto u = usage.find(a.id);
-    add_graded(a, u == usage.end() ? nullptr : &u->second, configs[found->second], samples[found->second]);
+};
+
+void count_graded(const store::AttemptRecord& a, std::size_t who, Tally& t) {
+  auto& s = t.rs.contenders[who];
+  if (auto why = grade::tampered_detail(a.hygiene); !why.empty()) {
+    ++s.tampered;
+    t.rs.tampered.push_back({a.task_id, a.contender, a.repeat, std::move(why)});
   }
-  // The budgets span the agents' wall-clocks (the references' few ms would spend half the
-  // columns on budgets no agent meets); a race of references alone spans theirs.
+  ++t.rs.final_sources[a.grade_source.empty() ? "auto" : a.grade_source];
+  ++s.graded;
+  ++s.counts[static_cast<std::size_t>(*a.grade)];
+  t.tasks[a.task_id].grades[a.contender][static_cast<std::size_t>(a.repeat)] = *a.grade;
+  const auto u = t.usage.find(a.id);
+  add_graded(a, u == t.usage.end() ? nullptr : &u->second, *t.prices[who], t.samples[who]);
+}
+
+void count_attempt(const store::AttemptRecord& a, Tally& t) {
+  const auto found = t.index.find(a.contender);
+  if (found == t.index.end()) return;
+  auto& rs = t.rs;
+  auto& s = rs.contenders[found->second];
+  ++rs.attempts;
+  auto& cell = t.tasks[a.task_id].grades[a.contender];
+  if (cell.size() <= static_cast<std::size_t>(a.repeat)) cell.resize(static_cast<std::size_t>(a.repeat) + 1, -1);
+  if (a.state == store::AttemptState::planned || a.state == store::AttemptState::running) {
+    ++s.pending;
+    ++rs.pending;
+    return;
+  }
+  ++rs.finished;
+  ++s.attempts;
+  if (a.failure != store::FailureClass::none) {
+    ++s.failures[store::to_string(a.failure)];
+    ++rs.failures[store::to_string(a.failure)];
+  }
+  if (a.state == store::AttemptState::infra_error) {
+    ++s.infra_errors;
+    return;
+  }
+  if (a.grade) count_graded(a, found->second, t);
+}
+
+// Per-contender figures, the front, and the budgets. The budgets span the agents'
+// wall-clocks (the references' few ms would spend half the columns on budgets no agent
+// meets); a race of references alone spans theirs.
+void finish_tally(Tally& t) {
+  auto& rs = t.rs;
   std::vector<double> agent_walls, reference_walls;
   for (std::size_t i = 0; i < rs.contenders.size(); ++i) {
-    finish_contender(samples[i], rs.contenders[i]);
+    finish_contender(t.samples[i], rs.contenders[i]);
     if (rs.contenders[i].cost_per_attempt)
-      rs.contenders[i].cost_basis = configs[i].input_per_mtok || configs[i].output_per_mtok ? "tokens" : "hourly";
+      rs.contenders[i].cost_basis = t.prices[i]->input_per_mtok || t.prices[i]->output_per_mtok ? "tokens" : "hourly";
     auto& walls = is_reference(rs.contenders[i].scaffold) ? reference_walls : agent_walls;
-    walls.insert(walls.end(), samples[i].walls.begin(), samples[i].walls.end());
+    walls.insert(walls.end(), t.samples[i].walls.begin(), t.samples[i].walls.end());
   }
   mark_front(rs);
   if (const auto& walls = agent_walls.empty() ? reference_walls : agent_walls; !walls.empty()) {
     const auto [lo, hi] = std::minmax_element(walls.begin(), walls.end());
     rs.budgets = render::budget_grid(*lo, *hi);
   }
-  for (auto& [id, t] : tasks) {
-    t.task_id = id;
-    rs.tasks.push_back(t);
+  for (auto& [id, row] : t.tasks) {
+    row.task_id = id;
+    rs.tasks.push_back(row);
   }
-  rs.agreement = source_agreement(attempts);
-  return rs;
+}
+
+}  // namespace
+
+RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
+                      const std::vector<store::AttemptRecord>& attempts, const std::vector<store::CallRow>& calls) {
+  Tally t;
+  for (const auto& c : contenders) {
+    ContenderSummary s;
+    s.name = c.name;
+    s.scaffold = c.scaffold;
+    t.prices.push_back(&read_config(c, s));
+    t.index[c.name] = t.rs.contenders.size();
+    t.rs.contenders.push_back(std::move(s));
+  }
+  t.usage = usage_by_attempt(calls);
+  t.samples.resize(t.rs.contenders.size());
+  for (const auto& a : attempts) count_attempt(a, t);
+  finish_tally(t);
+  t.rs.agreement = source_agreement(attempts);
+  return std::move(t.rs);
 }
 
 json parse_object(const std::string& text) {
@@ -365,15 +358,9 @@ std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<d
 }
 
 bool is_simulated(const store::RaceRow& race, const std::vector<store::ContenderRow>& contenders) {
-  if (has_simulated_flag(parse_object(race.spec_json)) || has_simulated_flag(parse_object(race.host_json)))
-    return true;
-  for (const auto& c : contenders) {
-    const auto cfg = parse_object(c.config_json);
-    if (cfg.contains("labels") && cfg["labels"].is_array())
-      for (const auto& l : cfg["labels"])
-        if (l == "simulated") return true;
-  }
-  return false;
+  if (race.spec.simulated() || race.host.simulated.value_or(false)) return true;
+  return std::any_of(contenders.begin(), contenders.end(),
+                     [](const store::ContenderRow& c) { return record::is_simulated(c.config); });
 }
 
 }  // namespace agentrace::report

@@ -125,8 +125,9 @@ nlohmann::json parse_object(const std::string& text);
 // Share of the contender's graded attempts Solid or better within each budget.
 std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets);
 
-// A race is simulated when its spec or host context says "simulated": true anywhere, or a
-// contender is labelled "simulated"; every page and table showing it says so.
+// A race is simulated when an endpoint of a contender or of its judge is simulated, a
+// contender is labelled "simulated", or its host context says "simulated": true; every
+// page and table showing it says so.
 bool is_simulated(const store::RaceRow& race, const std::vector<store::ContenderRow>& contenders);
 
 }  // namespace agentrace::report

@@ -462,29 +462,4 @@ AgentReport parse_builtin_output(const std::vector<OutputLine>& lines) {
   return tally.finish();
 }
 
-std::string AgentReport::to_json() const {
-  nlohmann::json j = nlohmann::json::object();
-  if (turns) j["turns"] = *turns;
-  if (tool_calls) j["tool_calls"] = *tool_calls;
-  if (input_tokens) j["input_tokens"] = *input_tokens;
-  if (output_tokens) j["output_tokens"] = *output_tokens;
-  if (own_duration_s) j["own_duration_s"] = *own_duration_s;
-  if (reported_error) j["reported_error"] = true;
-  if (!error_message.empty()) j["error_message"] = error_message;
-  if (!stop_reason.empty()) j["stop_reason"] = stop_reason;
-  if (!tools.empty()) {
-    auto& list = j["tools"] = nlohmann::json::array();
-    for (const auto& t : tools) {
-      nlohmann::json x = {{"name", t.name}};
-      if (t.timed()) x["duration_s"] = static_cast<double>(t.span->ns()) / 1e9;
-      if (t.exit_code) x["exit_code"] = *t.exit_code;
-      if (t.error) x["error"] = true;
-      list.push_back(std::move(x));
-    }
-    if (!tool_times.empty()) j["tool_times"] = tool_times;
-  }
-  if (!version.empty()) j["version"] = version;
-  return j.dump();
-}
-
 }  // namespace agentrace::scaffold

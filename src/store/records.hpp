@@ -7,6 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "core/host.hpp"
+#include "record/agent-report.hpp"
+#include "record/contender.hpp"
+#include "record/grading.hpp"
+#include "record/race.hpp"
+#include "record/task.hpp"
+#include "record/time-split.hpp"
+
 namespace agentrace::store {
 
 enum class AttemptState { planned, running, done, timed_out, infra_error };
@@ -30,15 +38,15 @@ struct RaceRow {
   std::string suite_name;
   std::string created_at;
   std::string sandbox;          // bwrap | none
-  std::string spec_json;        // the race as planned (contenders, repeats, limits)
-  std::string host_json;        // host, versions, commit: the context figures depend on
+  record::Race spec;            // the race as planned (contenders, repeats, limits)
+  core::HostInfo host;          // host, versions: the context figures depend on
 };
 
 struct ContenderRow {
   std::string race_id;
-  std::string name;
-  std::string scaffold;
-  std::string config_json;
+  std::string name;      // the store's key (config.name)
+  std::string scaffold;  // a column reports filter on (config.scaffold)
+  record::ContenderConfig config;
 };
 
 struct TaskRow {
@@ -46,7 +54,7 @@ struct TaskRow {
   std::string id;
   std::string title;
   std::string language;
-  std::string spec_json;  // what the report shows: statement, grade meanings, tests, repo
+  record::TaskCard card;  // what the report shows: statement, grade meanings, tests, repo, fix
 };
 
 struct AttemptRecord {
@@ -77,15 +85,15 @@ struct AttemptRecord {
   std::optional<int> grade;   // final grade 0-3; empty when not graded (infra error)
   std::string grade_source;   // auto | judge | human
   std::string grade_detail;   // why: which tier failed
-  std::string agent_json;     // what the scaffold reported (turns, tokens, its own timing)
+  record::AgentReport agent;  // what the agent reported (turns, tokens, its own timing)
   std::string host;
   std::string job;              // the batch job it ran in (Slurm array task, Kubernetes index)
-  std::string time_split_json;  // model / tools / scaffold / network seconds (sum = wall)
+  std::optional<record::TimeSplit> time_split;  // model / tools / scaffold / network (sum = wall); none before the agent ran
   int calls = 0;                // model calls the proxy recorded
   std::optional<int> auto_grade;  // the test tiers' grade before hygiene
-  std::string hygiene_json;       // [{check, detail}]
+  std::vector<record::HygieneFlag> hygiene;
   std::optional<int> judge_grade; // the LLM judge's grade, when a judge ran
-  std::string judge_json;         // {grade, reasons, tries, error}
+  std::optional<record::JudgeVerdict> judge;  // when a judge ran
 };
 
 // A lease on an attempt: owner "host:pid:random" (store/lease.hpp), times in wall-clock

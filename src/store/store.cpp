@@ -93,52 +93,91 @@ ALTER TABLE attempts ADD COLUMN job TEXT;
 )sql",
 };
 
-AttemptRecord read_attempt(SQLite::Statement& q) {
+// Typed records are kept as JSON text; an agent's bytes that are not UTF-8 are replaced.
+template <class T>
+std::string record_text(const T& v) {
+  return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+template <class T>
+std::string record_text(const std::optional<T>& v) {
+  return v ? record_text(*v) : std::string();
+}
+
+// The record in `column` of the current row. An empty column (a row from before the
+// record was kept, or not yet finished) leaves `out` as it is; text that does not read as
+// the record is an error naming the store, the row and the column.
+template <class T>
+bool read_record(const SQLite::Statement& q, const char* column, const std::string& row, const std::filesystem::path& file,
+                 T& out) {
+  const auto text = q.getColumn(column).getString();
+  if (text.empty()) return false;
+  try {
+    nlohmann::json::parse(text).get_to(out);
+  } catch (const std::exception& e) {
+    throw core::InfraError(fmt::format("results store {}: {} of {} cannot be read: {}", file.string(), column, row,
+                                       e.what()));
+  }
+  return true;
+}
+
+template <class T>
+void read_record(const SQLite::Statement& q, const char* column, const std::string& row, const std::filesystem::path& file,
+                 std::optional<T>& out) {
+  T v;
+  if (read_record(q, column, row, file, v)) out = std::move(v);
+}
+
+std::optional<int> optional_int(const SQLite::Statement& q, const char* column) {
+  const auto c = q.getColumn(column);
+  return c.isNull() ? std::nullopt : std::optional(c.getInt());
+}
+
+void read_result_columns(const SQLite::Statement& q, AttemptRecord& a) {
+  a.exit_code = optional_int(q, "exit_code").value_or(-1);
+  a.term_signal = q.getColumn("term_signal").getInt();
+  a.timed_out = q.getColumn("timed_out").getInt() != 0;
+  a.user_s = q.getColumn("user_s").getDouble();
+  a.sys_s = q.getColumn("sys_s").getDouble();
+  a.max_rss_kb = q.getColumn("max_rss_kb").getInt64();
+  a.stdout_bytes = q.getColumn("stdout_bytes").getInt64();
+  a.stderr_bytes = q.getColumn("stderr_bytes").getInt64();
+  a.output_truncated = q.getColumn("output_truncated").getInt() != 0;
+  a.diff = q.getColumn("diff").getString();
+  a.grade = optional_int(q, "grade");
+  a.grade_source = q.getColumn("grade_source").getString();
+  a.grade_detail = q.getColumn("grade_detail").getString();
+  a.calls = q.getColumn("calls").getInt();
+  a.auto_grade = optional_int(q, "auto_grade");
+  a.judge_grade = optional_int(q, "judge_grade");
+}
+
+AttemptRecord read_attempt(const SQLite::Statement& q, const std::filesystem::path& file) {
   AttemptRecord a;
-  int i = 0;
-  a.id = q.getColumn(i++).getString();
-  a.race_id = q.getColumn(i++).getString();
-  a.task_id = q.getColumn(i++).getString();
-  a.task_hash = q.getColumn(i++).getString();
-  a.contender = q.getColumn(i++).getString();
-  a.repeat = q.getColumn(i++).getInt();
-  a.state = parse_state(q.getColumn(i++).getString());
-  a.failure = parse_failure(q.getColumn(i++).getString());
-  a.failure_detail = q.getColumn(i++).getString();
-  a.started_at = q.getColumn(i++).getString();
-  a.ended_at = q.getColumn(i++).getString();
-  a.runs = q.getColumn(i++).getInt();
-  a.wall_s = q.getColumn(i++).getDouble();
-  a.setup_s = q.getColumn(i++).getDouble();
-  a.grade_s = q.getColumn(i++).getDouble();
-  a.exit_code = q.getColumn(i).isNull() ? -1 : q.getColumn(i).getInt();
-  ++i;
-  a.term_signal = q.getColumn(i++).getInt();
-  a.timed_out = q.getColumn(i++).getInt() != 0;
-  a.user_s = q.getColumn(i++).getDouble();
-  a.sys_s = q.getColumn(i++).getDouble();
-  a.max_rss_kb = q.getColumn(i++).getInt64();
-  a.stdout_bytes = q.getColumn(i++).getInt64();
-  a.stderr_bytes = q.getColumn(i++).getInt64();
-  a.output_truncated = q.getColumn(i++).getInt() != 0;
-  a.diff = q.getColumn(i++).getString();
-  const auto files = q.getColumn(i++).getString();
-  if (!files.empty()) a.changed_files = nlohmann::json::parse(files).get<std::vector<std::string>>();
-  if (!q.getColumn(i).isNull()) a.grade = q.getColumn(i).getInt();
-  ++i;
-  a.grade_source = q.getColumn(i++).getString();
-  a.grade_detail = q.getColumn(i++).getString();
-  a.agent_json = q.getColumn(i++).getString();
-  a.host = q.getColumn(i++).getString();
-  a.time_split_json = q.getColumn(i++).getString();
-  a.calls = q.getColumn(i++).getInt();
-  if (!q.getColumn(i).isNull()) a.auto_grade = q.getColumn(i).getInt();
-  ++i;
-  a.hygiene_json = q.getColumn(i++).getString();
-  if (!q.getColumn(i).isNull()) a.judge_grade = q.getColumn(i).getInt();
-  ++i;
-  a.judge_json = q.getColumn(i++).getString();
-  a.job = q.getColumn(i++).getString();
+  a.id = q.getColumn("id").getString();
+  a.race_id = q.getColumn("race_id").getString();
+  a.task_id = q.getColumn("task_id").getString();
+  a.task_hash = q.getColumn("task_hash").getString();
+  a.contender = q.getColumn("contender").getString();
+  a.repeat = q.getColumn("repeat").getInt();
+  a.state = parse_state(q.getColumn("state").getString());
+  a.failure = parse_failure(q.getColumn("failure").getString());
+  a.failure_detail = q.getColumn("failure_detail").getString();
+  a.started_at = q.getColumn("started_at").getString();
+  a.ended_at = q.getColumn("ended_at").getString();
+  a.runs = q.getColumn("runs").getInt();
+  a.wall_s = q.getColumn("wall_s").getDouble();
+  a.setup_s = q.getColumn("setup_s").getDouble();
+  a.grade_s = q.getColumn("grade_s").getDouble();
+  a.host = q.getColumn("host").getString();
+  a.job = q.getColumn("job").getString();
+  read_result_columns(q, a);
+  const auto row = "attempt " + a.id;
+  read_record(q, "changed_files", row, file, a.changed_files);
+  read_record(q, "agent_json", row, file, a.agent);
+  read_record(q, "time_split_json", row, file, a.time_split);
+  read_record(q, "hygiene_json", row, file, a.hygiene);
+  read_record(q, "judge_json", row, file, a.judge);
   return a;
 }
 
@@ -224,8 +263,8 @@ void Store::put_race(const RaceRow& r) try {
   q.bind(4, r.suite_name);
   q.bind(5, r.created_at);
   q.bind(6, r.sandbox);
-  q.bind(7, r.spec_json);
-  q.bind(8, r.host_json);
+  q.bind(7, record_text(r.spec));
+  q.bind(8, record_text(r.host));
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -237,7 +276,7 @@ void Store::put_contender(const ContenderRow& c) try {
   q.bind(1, c.race_id);
   q.bind(2, c.name);
   q.bind(3, c.scaffold);
-  q.bind(4, c.config_json);
+  q.bind(4, record_text(c.config));
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -251,7 +290,7 @@ void Store::put_task(const TaskRow& t, const std::string& race_id) try {
   q.bind(2, t.id);
   q.bind(3, t.title);
   q.bind(4, t.language);
-  q.bind(5, t.spec_json);
+  q.bind(5, record_text(t.card));
   q.exec();
   SQLite::Statement l(*db_, "INSERT OR IGNORE INTO race_tasks(race_id, task_hash) VALUES(?,?)");
   l.bind(1, race_id);
@@ -362,15 +401,25 @@ void Store::mark_running(const std::string& attempt_id, const std::string& start
   fail(e);
 }
 
-bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outcomes, const std::string& owner) try {
-  std::lock_guard g(mutex_);
-  SQLite::Transaction tx(*db_);
-  SQLite::Statement q(*db_,
-                      "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
-                      "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
-                      "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
-                      "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, judge_grade=?, judge_json=?, updated_at=?, lease_until=NULL "
-                      "WHERE id=? AND (?='' OR (owner=? AND state='running'))");
+namespace {
+
+void bind_optional(SQLite::Statement& q, int i, const std::optional<int>& v) {
+  if (v) {
+    q.bind(i, *v);
+  } else {
+    q.bind(i);
+  }
+}
+
+const char* const kFinishAttempt =
+    "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
+    "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
+    "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
+    "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, "
+    "judge_grade=?, judge_json=?, updated_at=?, lease_until=NULL "
+    "WHERE id=? AND (?='' OR (owner=? AND state='running'))";
+
+void bind_finish(SQLite::Statement& q, const AttemptRecord& a, const std::string& owner) {
   int i = 1;
   q.bind(i++, to_string(a.state));
   q.bind(i++, to_string(a.failure));
@@ -389,47 +438,32 @@ bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
   q.bind(i++, a.stderr_bytes);
   q.bind(i++, a.output_truncated ? 1 : 0);
   q.bind(i++, a.diff);
-  q.bind(i++, nlohmann::json(a.changed_files).dump());
-  if (a.grade) {
-    q.bind(i++, *a.grade);
-  } else {
-    q.bind(i++);
-  }
+  q.bind(i++, record_text(a.changed_files));
+  bind_optional(q, i++, a.grade);
   q.bind(i++, a.grade_source);
   q.bind(i++, a.grade_detail);
-  q.bind(i++, a.agent_json);
-  q.bind(i++, a.time_split_json);
+  q.bind(i++, record_text(a.agent));
+  q.bind(i++, record_text(a.time_split));
   q.bind(i++, a.calls);
-  if (a.auto_grade) {
-    q.bind(i++, *a.auto_grade);
-  } else {
-    q.bind(i++);
-  }
-  q.bind(i++, a.hygiene_json);
-  if (a.judge_grade) {
-    q.bind(i++, *a.judge_grade);
-  } else {
-    q.bind(i++);
-  }
-  q.bind(i++, a.judge_json);
+  bind_optional(q, i++, a.auto_grade);
+  q.bind(i++, record_text(a.hygiene));
+  bind_optional(q, i++, a.judge_grade);
+  q.bind(i++, record_text(a.judge));
   q.bind(i++, core::wall_now_rfc3339());
   q.bind(i++, a.id);
   q.bind(i++, owner);
   q.bind(i++, owner);
-  if (q.exec() != 1) {
-    SQLite::Statement known(*db_, "SELECT 1 FROM attempts WHERE id=?");
-    known.bind(1, a.id);
-    if (!known.executeStep()) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));
-    return false;  // another process took it over after this owner's lease expired
-  }
-  SQLite::Statement del(*db_, "DELETE FROM test_outcomes WHERE attempt_id=?");
-  del.bind(1, a.id);
+}
+
+void put_outcomes(SQLite::Database& db, const std::string& attempt_id, const std::vector<TestOutcome>& outcomes) {
+  SQLite::Statement del(db, "DELETE FROM test_outcomes WHERE attempt_id=?");
+  del.bind(1, attempt_id);
   del.exec();
-  SQLite::Statement ins(*db_,
+  SQLite::Statement ins(db,
                         "INSERT INTO test_outcomes(attempt_id, tier, name, passed, exit_code, timed_out, duration_s, "
                         "output_tail) VALUES(?,?,?,?,?,?,?,?)");
   for (const auto& o : outcomes) {
-    ins.bind(1, a.id);
+    ins.bind(1, attempt_id);
     ins.bind(2, o.tier);
     ins.bind(3, o.name);
     ins.bind(4, o.passed ? 1 : 0);
@@ -440,6 +474,22 @@ bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
     ins.exec();
     ins.reset();
   }
+}
+
+}  // namespace
+
+bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outcomes, const std::string& owner) try {
+  std::lock_guard g(mutex_);
+  SQLite::Transaction tx(*db_);
+  SQLite::Statement q(*db_, kFinishAttempt);
+  bind_finish(q, a, owner);
+  if (q.exec() != 1) {
+    SQLite::Statement known(*db_, "SELECT 1 FROM attempts WHERE id=?");
+    known.bind(1, a.id);
+    if (!known.executeStep()) throw core::InfraError(fmt::format("store: attempt {} was never planned", a.id));
+    return false;  // another process took it over after this owner's lease expired
+  }
+  put_outcomes(*db_, a.id, outcomes);
   tx.commit();
   return true;
 } catch (const SQLite::Exception& e) {
@@ -574,9 +624,16 @@ std::vector<RaceRow> Store::races() try {
   SQLite::Statement q(*db_, "SELECT id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json "
                             "FROM races ORDER BY created_at");
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
-                   q.getColumn(6).getString(), q.getColumn(7).getString()});
+    RaceRow r;
+    r.id = q.getColumn("id").getString();
+    r.name = q.getColumn("name").getString();
+    r.suite_dir = q.getColumn("suite_dir").getString();
+    r.suite_name = q.getColumn("suite_name").getString();
+    r.created_at = q.getColumn("created_at").getString();
+    r.sandbox = q.getColumn("sandbox").getString();
+    read_record(q, "spec_json", "race " + r.id, file_, r.spec);
+    read_record(q, "host_json", "race " + r.id, file_, r.host);
+    out.push_back(std::move(r));
   }
   return out;
 } catch (const SQLite::Exception& e) {
@@ -596,8 +653,10 @@ std::vector<ContenderRow> Store::contenders(const std::string& race_id) try {
   SQLite::Statement q(*db_, "SELECT race_id, name, scaffold, config_json FROM contenders WHERE race_id=? ORDER BY rowid");
   q.bind(1, race_id);
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getString()});
+    ContenderRow c{q.getColumn("race_id").getString(), q.getColumn("name").getString(),
+                   q.getColumn("scaffold").getString(), {}};
+    read_record(q, "config_json", fmt::format("contender {} of race {}", c.name, c.race_id), file_, c.config);
+    out.push_back(std::move(c));
   }
   return out;
 } catch (const SQLite::Exception& e) {
@@ -607,12 +666,15 @@ std::vector<ContenderRow> Store::contenders(const std::string& race_id) try {
 std::vector<TaskRow> Store::tasks(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<TaskRow> out;
-  SQLite::Statement q(*db_, "SELECT t.hash, t.id, t.title, t.language, t.spec_json FROM tasks t "
+  SQLite::Statement q(*db_, "SELECT t.hash AS hash, t.id AS id, t.title AS title, t.language AS language, "
+                            "t.spec_json AS spec_json FROM tasks t "
                             "JOIN race_tasks r ON r.task_hash=t.hash WHERE r.race_id=? ORDER BY t.id");
   q.bind(1, race_id);
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getString(), q.getColumn(4).getString()});
+    TaskRow t{q.getColumn("hash").getString(), q.getColumn("id").getString(), q.getColumn("title").getString(),
+              q.getColumn("language").getString(), {}};
+    read_record(q, "spec_json", "task " + t.hash, file_, t.card);
+    out.push_back(std::move(t));
   }
   return out;
 } catch (const SQLite::Exception& e) {
@@ -625,7 +687,7 @@ std::vector<AttemptRecord> Store::attempts(const std::string& race_id) try {
   SQLite::Statement q(*db_, fmt::format("SELECT {} FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat",
                                         kAttemptColumns));
   q.bind(1, race_id);
-  while (q.executeStep()) out.push_back(read_attempt(q));
+  while (q.executeStep()) out.push_back(read_attempt(q, file_));
   return out;
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -645,14 +707,16 @@ std::map<std::string, AttemptState> Store::attempt_states(const std::string& rac
 std::vector<TestOutcome> Store::outcomes(const std::string& race_id) try {
   std::lock_guard g(mutex_);
   std::vector<TestOutcome> out;
-  SQLite::Statement q(*db_, "SELECT o.attempt_id, o.tier, o.name, o.passed, o.exit_code, o.timed_out, o.duration_s, "
-                            "o.output_tail FROM test_outcomes o JOIN attempts a ON a.id=o.attempt_id "
+  SQLite::Statement q(*db_, "SELECT o.attempt_id AS attempt_id, o.tier AS tier, o.name AS name, o.passed AS passed, "
+                            "o.exit_code AS exit_code, o.timed_out AS timed_out, o.duration_s AS duration_s, "
+                            "o.output_tail AS output_tail FROM test_outcomes o JOIN attempts a ON a.id=o.attempt_id "
                             "WHERE a.race_id=? ORDER BY o.attempt_id, o.rowid");
   q.bind(1, race_id);
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getInt() != 0, q.getColumn(4).getInt(), q.getColumn(5).getInt() != 0,
-                   q.getColumn(6).getDouble(), q.getColumn(7).getString()});
+    out.push_back({q.getColumn("attempt_id").getString(), q.getColumn("tier").getString(),
+                   q.getColumn("name").getString(), q.getColumn("passed").getInt() != 0,
+                   q.getColumn("exit_code").getInt(), q.getColumn("timed_out").getInt() != 0,
+                   q.getColumn("duration_s").getDouble(), q.getColumn("output_tail").getString()});
   }
   return out;
 } catch (const SQLite::Exception& e) {

@@ -159,19 +159,19 @@ TEST_P(AgentRace, FixesTwoStarterTasksInTheSandbox) {
     EXPECT_FALSE(at.diff.empty());
     EXPECT_GT(at.calls, 0);
     EXPECT_EQ(call_rows(at.id), static_cast<std::size_t>(at.calls));
-    const auto agent = nlohmann::json::parse(at.agent_json);
-    EXPECT_GE(agent.value("tool_calls", 0), 1) << at.agent_json;
-    EXPECT_EQ(agent.value("tools", nlohmann::json::array()).size(), agent.value("tool_calls", 0u)) << at.agent_json;
-    EXPECT_FALSE(agent.value("stop_reason", "").empty()) << at.agent_json;
-    EXPECT_FALSE(agent.value("reported_error", false)) << at.agent_json;
+    const auto agent = nlohmann::json::parse(test::record_text(at.agent));
+    EXPECT_GE(agent.value("tool_calls", 0), 1) << test::record_text(at.agent);
+    EXPECT_EQ(agent.value("tools", nlohmann::json::array()).size(), agent.value("tool_calls", 0u)) << test::record_text(at.agent);
+    EXPECT_FALSE(agent.value("stop_reason", "").empty()) << test::record_text(at.agent);
+    EXPECT_FALSE(agent.value("reported_error", false)) << test::record_text(at.agent);
     // The agent's own CPU time (reported by the relay inside the sandbox), not bwrap's
     // few milliseconds: a node CLI needs well over 0.1 s to start.
     EXPECT_GT(at.user_s + at.sys_s, 0.1) << "user " << at.user_s << " sys " << at.sys_s;
     EXPECT_GT(at.max_rss_kb, 20000);
-    const auto split = nlohmann::json::parse(at.time_split_json);
+    const auto split = nlohmann::json::parse(test::record_text(at.time_split));
     const double parts = split.value("model_s", 0.0) + split.value("tool_s", 0.0) + split.value("scaffold_s", 0.0);
-    EXPECT_NEAR(parts, at.wall_s, at.wall_s * 0.01) << at.time_split_json;
-    EXPECT_NEAR(split.value("wall_s", 0.0), at.wall_s, at.wall_s * 0.01) << at.time_split_json;
+    EXPECT_NEAR(parts, at.wall_s, at.wall_s * 0.01) << test::record_text(at.time_split);
+    EXPECT_NEAR(split.value("wall_s", 0.0), at.wall_s, at.wall_s * 0.01) << test::record_text(at.time_split);
   }
   fmt::print(stderr, "{}: two tasks in {:.1f} s (agent wall {:.1f} s + {:.1f} s)\n", GetParam(),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), a[0].wall_s,
@@ -199,7 +199,7 @@ TEST_P(AgentFaults, EndpointAnswering500IsAnInfrastructureFailure) {
   EXPECT_FALSE(a[0].grade.has_value());
   EXPECT_GT(server.posts(), 1);  // it retried, and then gave up
   EXPECT_EQ(a[0].calls, server.posts());
-  EXPECT_TRUE(nlohmann::json::parse(a[0].agent_json).value("reported_error", false)) << a[0].agent_json;
+  EXPECT_TRUE(nlohmann::json::parse(test::record_text(a[0].agent)).value("reported_error", false)) << test::record_text(a[0].agent);
 }
 
 TEST_P(AgentFaults, StalledStreamEndsAtTheAttemptsLimit) {

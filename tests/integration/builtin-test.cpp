@@ -68,21 +68,21 @@ TEST_P(Builtin, CompletesStarterTasksThroughTheProxy) {
     ASSERT_TRUE(a.grade.has_value()) << a.failure_detail;
     EXPECT_EQ(*a.grade, 3) << a.grade_detail << "\n" << a.diff;
     EXPECT_GT(a.calls, 0);
-    const auto agent = nlohmann::json::parse(a.agent_json);
-    EXPECT_GE(agent.value("turns", 0), 2) << a.agent_json;
-    EXPECT_GE(agent.value("tool_calls", 0), 1) << a.agent_json;
-    EXPECT_FALSE(agent.value("reported_error", false)) << a.agent_json;
-    const auto split = nlohmann::json::parse(a.time_split_json);
+    const auto agent = nlohmann::json::parse(test::record_text(a.agent));
+    EXPECT_GE(agent.value("turns", 0), 2) << test::record_text(a.agent);
+    EXPECT_GE(agent.value("tool_calls", 0), 1) << test::record_text(a.agent);
+    EXPECT_FALSE(agent.value("reported_error", false)) << test::record_text(a.agent);
+    const auto split = nlohmann::json::parse(test::record_text(a.time_split));
     const double wall = split["wall_s"].get<double>();
     const double sum = split["model_s"].get<double>() + split["tool_s"].get<double>() +
                        split["scaffold_s"].get<double>();
-    EXPECT_NEAR(sum, wall, wall * 0.01) << a.time_split_json;
-    EXPECT_GT(split["tool_s"].get<double>(), 0.0) << a.time_split_json;
-    EXPECT_TRUE(split["tools_from_agent"].get<bool>()) << a.time_split_json;
+    EXPECT_NEAR(sum, wall, wall * 0.01) << test::record_text(a.time_split);
+    EXPECT_GT(split["tool_s"].get<double>(), 0.0) << test::record_text(a.time_split);
+    EXPECT_TRUE(split["tools_from_agent"].get<bool>()) << test::record_text(a.time_split);
     // The sim reports its own timings on Chat Completions only (as llama.cpp does).
-    EXPECT_EQ(split["calls"].get<int>(), a.calls) << a.time_split_json;
+    EXPECT_EQ(split["calls"].get<int>(), a.calls) << test::record_text(a.time_split);
     EXPECT_EQ(split["server_timed_calls"].get<int>(), GetParam().protocol == "openai-chat" ? a.calls : 0)
-        << a.time_split_json;
+        << test::record_text(a.time_split);
   }
 }
 

@@ -100,7 +100,7 @@ TEST_P(Gateway, CallsGoThroughTheAttemptsRouteAndAreRecorded) {
   EXPECT_EQ(c[0].sequence, 0);
   EXPECT_EQ(c[1].sequence, 1);
   // The split of the wall-clock sums to it.
-  const auto split = nlohmann::json::parse(a[0].time_split_json);
+  const auto split = nlohmann::json::parse(test::record_text(a[0].time_split));
   const double sum = split["model_s"].get<double>() + split["tool_s"].get<double>() + split["scaffold_s"].get<double>();
   EXPECT_NEAR(sum, split["wall_s"].get<double>(), 1e-6);
   EXPECT_GT(split["model_s"].get<double>(), 0.0);

@@ -62,7 +62,7 @@ TEST_F(HostileOutput, ADeeplyNestedOutputLineIsSkipped) {
   const auto a = race("scaffold = \"claude-code\"\nmodel = \"sim-model\"\n[contenders.endpoint]\nsim = \"zero\"\n");
   EXPECT_EQ(a.state, store::AttemptState::done) << a.failure_detail;
   EXPECT_EQ(a.grade, 0);
-  EXPECT_NE(a.agent_json.find("\"turns\":1"), std::string::npos) << a.agent_json;
+  EXPECT_NE(test::record_text(a.agent).find("\"turns\":1"), std::string::npos) << test::record_text(a.agent);
 }
 
 // The agent writes its own rusage figures and kills the relay before it can overwrite
@@ -77,8 +77,8 @@ TEST_F(HostileOutput, AForgedRusageFileIsIgnored) {
   EXPECT_NE(a.state, store::AttemptState::infra_error) << a.failure_detail;
   EXPECT_EQ(a.grade, 0) << a.failure_detail;
   EXPECT_GE(a.user_s, 0);
-  EXPECT_NE(a.time_split_json.find("user_s is not a number"), std::string::npos) << a.time_split_json;
-  EXPECT_NE(a.time_split_json.find("max_rss_kb is not a number"), std::string::npos) << a.time_split_json;
+  EXPECT_NE(test::record_text(a.time_split).find("user_s is not a number"), std::string::npos) << test::record_text(a.time_split);
+  EXPECT_NE(test::record_text(a.time_split).find("max_rss_kb is not a number"), std::string::npos) << test::record_text(a.time_split);
 }
 
 // The debug-leftover check searched each added line with std::regex: a line of 200,000

@@ -182,7 +182,7 @@ TEST_F(HostileRusage, LinkToAHostFileIsNotRead) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = attempt();
   EXPECT_LT(a.user_s, 4000) << "the host read its own file as the agent's rusage";
-  EXPECT_NE(a.time_split_json.find("rusage file refused"), std::string::npos) << a.time_split_json;
+  EXPECT_NE(test::record_text(a.time_split).find("rusage file refused"), std::string::npos) << test::record_text(a.time_split);
   EXPECT_EQ(a.auto_grade, 3) << a.grade_detail;
 }
 
@@ -194,7 +194,7 @@ TEST_F(HostileRusage, HugeOrGarbageFileIsIgnoredWithANote) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = attempt();
   EXPECT_LT(a.user_s, 9000);
-  EXPECT_NE(a.time_split_json.find("more than the 65536 allowed"), std::string::npos) << a.time_split_json;
+  EXPECT_NE(test::record_text(a.time_split).find("more than the 65536 allowed"), std::string::npos) << test::record_text(a.time_split);
 }
 
 TEST_F(HostileRusage, FifoDoesNotHangTheHost) {
@@ -203,7 +203,7 @@ TEST_F(HostileRusage, FifoDoesNotHangTheHost) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = attempt();
   EXPECT_TRUE(a.grade.has_value()) << a.failure_detail;
-  EXPECT_NE(a.time_split_json.find("not a regular file"), std::string::npos) << a.time_split_json;
+  EXPECT_NE(test::record_text(a.time_split).find("not a regular file"), std::string::npos) << test::record_text(a.time_split);
 }
 
 }  // namespace

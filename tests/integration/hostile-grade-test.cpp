@@ -108,7 +108,7 @@ class HostileGrade : public ::testing::Test {
     const auto& a = attempts.at(contender);
     EXPECT_EQ(a.state, store::AttemptState::done) << contender << ": " << a.failure_detail;
     EXPECT_EQ(a.grade, 0) << contender << ": " << a.grade_detail;
-    const auto flag = grade::tampered_detail(a.hygiene_json);
+    const auto flag = grade::tampered_detail(a.hygiene);
     EXPECT_NE(flag.find(path), std::string::npos) << contender << " flag: '" << flag << "' " << a.grade_detail;
     EXPECT_NE(a.grade_detail.find("tampered: "), std::string::npos) << contender << ": " << a.grade_detail;
   }
@@ -162,7 +162,7 @@ TEST_F(HostileGrade, PythonHarnessTricksAreMissesFlaggedInEveryReport) {
   const auto& honest = attempts.at("honest");
   EXPECT_EQ(honest.auto_grade, 3) << honest.grade_detail;
   EXPECT_EQ(honest.grade, 2) << honest.grade_detail;  // tests_edited: one grade down, no more
-  EXPECT_EQ(grade::tampered_detail(honest.hygiene_json), "");
+  EXPECT_EQ(grade::tampered_detail(honest.hygiene), "");
   expect_nothing_outside();
 
   // The flag in every report: markdown, JSON, CSV, per attempt, and the site's attempt page.

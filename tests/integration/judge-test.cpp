@@ -116,7 +116,7 @@ TEST_P(Judge, CapsGradesThroughTheProxyAndTheReportShowsAgreement) {
     ASSERT_EQ(a.auto_grade, automatic) << a.grade_detail;
     const auto& e = kTasks.at(a.task_id);
     const int judged = fixer ? e.judge_for_fix : e.judge_for_nop;
-    const auto verdict = nlohmann::json::parse(a.judge_json);
+    const auto verdict = nlohmann::json::parse(test::record_text(a.judge));
     const auto& mine = calls.count(a.id) ? calls.at(a.id) : std::vector<std::pair<int, std::string>>{};
     for (const auto& [status, model] : mine) {
       EXPECT_EQ(status, 200);
@@ -124,16 +124,16 @@ TEST_P(Judge, CapsGradesThroughTheProxyAndTheReportShowsAgreement) {
     }
     if (judged < 0) {
       EXPECT_FALSE(a.judge_grade.has_value());
-      EXPECT_EQ(verdict["tries"], 3) << a.judge_json;
-      EXPECT_NE(verdict.value("error", "").find("no {\"grade\": 0-3} object"), std::string::npos) << a.judge_json;
+      EXPECT_EQ(verdict["tries"], 3) << test::record_text(a.judge);
+      EXPECT_NE(verdict.value("error", "").find("no {\"grade\": 0-3} object"), std::string::npos) << test::record_text(a.judge);
       EXPECT_EQ(a.grade, automatic);  // the automatic grade stands
       EXPECT_EQ(a.grade_source, "auto");
       EXPECT_EQ(mine.size(), 3u);      // asked three times, every time through the proxy
       continue;
     }
-    EXPECT_EQ(a.judge_grade, judged) << a.judge_json;
-    EXPECT_EQ(verdict["tries"], 1) << a.judge_json;
-    EXPECT_NE(verdict["reasons"].get<std::string>().find("simulated judge"), std::string::npos) << a.judge_json;
+    EXPECT_EQ(a.judge_grade, judged) << test::record_text(a.judge);
+    EXPECT_EQ(verdict["tries"], 1) << test::record_text(a.judge);
+    EXPECT_NE(verdict["reasons"].get<std::string>().find("simulated judge"), std::string::npos) << test::record_text(a.judge);
     EXPECT_EQ(a.grade, std::min(automatic, judged));  // lowers, never raises
     EXPECT_EQ(a.grade_source, "judge");
     EXPECT_EQ(mine.size(), 1u);

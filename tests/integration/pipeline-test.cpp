@@ -117,7 +117,7 @@ TEST_P(Pipeline, DebugLeftoversCostOneGrade) {
   EXPECT_EQ(a[0].auto_grade, 3) << a[0].grade_detail << a[0].diff;
   EXPECT_EQ(a[0].grade, 2);
   EXPECT_NE(a[0].grade_detail.find("hygiene: debug_leftovers (one grade down)"), std::string::npos) << a[0].grade_detail;
-  EXPECT_NE(a[0].hygiene_json.find("sum.sh: echo DEBUG total"), std::string::npos) << a[0].hygiene_json;
+  EXPECT_NE(test::record_text(a[0].hygiene).find("sum.sh: echo DEBUG total"), std::string::npos) << test::record_text(a[0].hygiene);
 }
 
 TEST_P(Pipeline, NewFilesAreInTheDiff) {

@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace agentrace::test {
 
@@ -45,5 +48,21 @@ std::string wait_for(const std::filesystem::path& file, const std::string& marke
 // Compares text with a golden file; with AGENTRACE_UPDATE_GOLDEN=1 rewrites it instead.
 // Returns an empty string when equal, else a message with the first difference.
 std::string compare_golden(const std::string& name, const std::string& actual);
+
+// A record from JSON text, as the store reads it (core/json-fields.hpp).
+template <class T>
+T parse_record(const std::string& text) {
+  return nlohmann::json::parse(text).get<T>();
+}
+
+// A record as the store keeps it: for messages and substring checks.
+template <class T>
+std::string record_text(const T& v) {
+  return nlohmann::json(v).dump();
+}
+template <class T>
+std::string record_text(const std::optional<T>& v) {
+  return v ? record_text(*v) : "null";
+}
 
 }  // namespace agentrace::test

@@ -136,7 +136,7 @@ store::AttemptRecord attempt(const std::string& id, store::AttemptState state, s
 // A shard store holding `copies` (planned, then claimed and finished as given).
 void shard(const fs::path& file, const std::vector<store::AttemptRecord>& copies) {
   store::Store db(file);
-  db.put_race({"race-1", "r", "", "", "", "none", "{}", "{}"});
+  db.put_race({"race-1", "r", "", "", "", "none", {}, {}});
   db.plan(copies);
   for (const auto& a : copies) {
     if (a.state == store::AttemptState::planned) continue;

@@ -157,8 +157,8 @@ TEST(Harness, AHiddenPatchWithSupportFiles) {
 TEST(Harness, ATamperedAttemptIsAMissAndTheJudgeIsTold) {
   const std::vector<HygieneFlag> flags = {{"tampered", "conftest.py (protected: conftest.py)"}};
   EXPECT_EQ(apply_hygiene(3, flags), 0);
-  EXPECT_EQ(tampered_detail(hygiene_json(flags)), "conftest.py (protected: conftest.py)");
-  EXPECT_EQ(tampered_detail("[]"), "");
+  EXPECT_EQ(tampered_detail(flags), "conftest.py (protected: conftest.py)");
+  EXPECT_EQ(tampered_detail({}), "");
   JudgeInput in;
   in.tampered = "conftest.py (protected: conftest.py)";
   const auto prompt = judge_user_prompt(in);

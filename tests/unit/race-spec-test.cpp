@@ -121,7 +121,7 @@ TEST_F(RaceFile, ScaffoldsListCrossesTheModelWithEachScaffold) {
   }
   EXPECT_EQ(spec.contenders[0].endpoint->protocol, "openai-chat");  // builtin's default, filled in
   EXPECT_NE(spec.contenders[0].config_hash, spec.contenders[1].config_hash);
-  const auto j = nlohmann::json::parse(spec.to_json());
+  const nlohmann::json j = spec.record();
   EXPECT_EQ(j["contenders"][0]["cross"], "qwen3");
   EXPECT_EQ(j["contenders"][0]["hourly_usd"], 1.5);
   EXPECT_EQ(j["contenders"][0]["max_turns"], 12);
@@ -154,7 +154,7 @@ TEST_F(RaceFile, PricesAndAttachmentsReachTheReport) {
   EXPECT_EQ(c.attachments[0].content, "vllm serve qwen3 --max-model-len 65536\n");
   EXPECT_EQ(c.price.input_per_mtok, 3.0);
   EXPECT_EQ(c.price.output_per_mtok, 15.0);
-  const auto j = nlohmann::json::parse(spec.to_json())["contenders"][1];
+  const auto j = nlohmann::json(spec.record())["contenders"][1];
   EXPECT_EQ(j["price"]["output_per_mtok"], 15.0);
   EXPECT_EQ(j["attachments"][0]["content"], c.attachments[0].content);
 }
@@ -285,7 +285,7 @@ TEST(RaceFileGood, LoadsEveryField) {
 
 TEST(RaceFileGood, JsonNamesEnvKeysButNotTheirValues) {
   const auto spec = load_race_file(test::data_dir() / "specs" / "race-good.toml");
-  const auto j = spec.to_json();
+  const auto j = nlohmann::json(spec.record()).dump();
   EXPECT_NE(j.find("\"API_KEY\""), std::string::npos) << j;
   EXPECT_EQ(j.find("secret-value"), std::string::npos) << j;
 }

@@ -23,17 +23,17 @@ store::AttemptRecord graded(const std::string& contender, int grade, double wall
   a.grade = grade;
   a.wall_s = wall;
   a.setup_s = 0.5;
-  a.time_split_json = std::move(split);
+  if (!split.empty()) a.time_split = test::parse_record<record::TimeSplit>(split);
   return a;
 }
 
 RaceData model_race() {
   RaceData d;
-  d.race = {"race-model", "model", "/suites/x", "x", "2026-01-02T03:04:05.000Z", "bwrap", R"({"repeats":1})",
-            R"({"agentrace":"0.1.0","host":"testhost"})"};
-  const std::string gpu = R"({"model":"q","endpoint":{"url":"http://gpu:8000"}})";
+  d.race = {"race-model", "model", "/suites/x", "x", "2026-01-02T03:04:05.000Z", "bwrap", test::parse_record<record::Race>(R"({"repeats":1})"),
+            test::parse_record<core::HostInfo>(R"({"agentrace":"0.1.0","host":"testhost"})")};
+  const auto gpu = test::parse_record<record::ContenderConfig>(R"({"model":"q","endpoint":{"url":"http://gpu:8000"}})");
   d.contenders = {{"race-model", "q-builtin", "builtin", gpu}, {"race-model", "q-opencode", "opencode", gpu}};
-  d.tasks = {{"h1", "t1", "T1", "python", "{}"}};
+  d.tasks = {{"h1", "t1", "T1", "python", {}}};
   d.attempts = {graded("q-builtin", 3, 10,
                        R"({"model_s":6,"tool_s":3,"scaffold_s":1,"network_s":0.5,"setup_s":0.2,"wall_s":10,"calls":3,"server_timed_calls":3})"),
                 graded("q-opencode", 2, 20, "")};

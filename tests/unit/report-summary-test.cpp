@@ -32,10 +32,12 @@ AttemptRecord attempt(const std::string& c, const std::string& task, int repeat,
   a.grade = grade;
   a.wall_s = wall;
   a.setup_s = 0.5;
-  a.time_split_json = std::move(split);
-  a.agent_json = std::move(agent);
+  if (!split.empty()) a.time_split = test::parse_record<record::TimeSplit>(split);
+  if (!agent.empty()) a.agent = test::parse_record<record::AgentReport>(agent);
   return a;
 }
+
+record::ContenderConfig config(const std::string& json) { return test::parse_record<record::ContenderConfig>(json); }
 
 store::CallRow call(const std::string& attempt_id, int seq, std::int64_t in, std::int64_t out) {
   store::CallRow c;
@@ -49,11 +51,11 @@ store::CallRow call(const std::string& attempt_id, int seq, std::int64_t in, std
 class Summary : public ::testing::Test {
  protected:
   void SetUp() override {
-    contenders_ = {{"r", "local-a", "opencode", R"({"model":"m1","labels":["local"],"hourly_usd":3.6})"},
+    contenders_ = {{"r", "local-a", "opencode", config(R"({"model":"m1","labels":["local"],"hourly_usd":3.6})")},
                    {"r", "hosted-b", "claude-code",
-                    R"({"model":"m2","labels":["hosted"],"price":{"input_per_mtok":2,"output_per_mtok":10}})"},
-                   {"r", "plain-c", "command", "{}"},
-                   {"r", "slow-d", "command", ""}};
+                    config(R"({"model":"m2","labels":["hosted"],"price":{"input_per_mtok":2,"output_per_mtok":10}})")},
+                   {"r", "plain-c", "command", config("{}")},
+                   {"r", "slow-d", "command", {}}};
     attempts_ = {
         attempt("local-a", "t1", 0, 3, 10,
                 R"({"model_s":6,"tool_s":3,"scaffold_s":1,"network_s":0.5,"setup_s":0.2,"wall_s":10,"calls":3,"server_timed_calls":3})",
@@ -84,7 +86,7 @@ class Summary : public ::testing::Test {
       attempts_[i].grade_source = source;
       attempts_[i].auto_grade = automatic;
       attempts_[i].judge_grade = judge;
-      attempts_[i].hygiene_json = hygiene;
+      attempts_[i].hygiene = test::parse_record<std::vector<record::HygieneFlag>>(hygiene);
     };
     judged(1, "judge", 3, 3, "[]");
     judged(3, "judge", 3, 2, R"([{"check":"debug_leftovers","detail":"src/x.py:3"}])");
@@ -142,7 +144,7 @@ TEST_F(Summary, TimeSplitMeansOverAttemptsThatHaveOne) {
 // so the front is over the agents; a race of references alone still gets one.
 TEST(SummaryFront, IsOverTheAgentsAndLeavesTheReferencesOut) {
   const std::vector<store::ContenderRow> all = {
-      {"r", "oracle", "oracle", "{}"}, {"r", "nop", "nop", "{}"}, {"r", "fast", "command", "{}"}, {"r", "good", "command", "{}"}};
+      {"r", "oracle", "oracle", {}}, {"r", "nop", "nop", {}}, {"r", "fast", "command", {}}, {"r", "good", "command", {}}};
   const std::vector<AttemptRecord> attempts = {attempt("oracle", "t1", 0, 3, 0.01), attempt("nop", "t1", 0, 0, 0.01),
                                                attempt("fast", "t1", 0, 1, 5), attempt("good", "t1", 0, 3, 50)};
   const auto rs = summarize(all, attempts, {});
@@ -245,9 +247,10 @@ TEST_F(Summary, GradeSourcesAndAgreement) {
 TEST_F(Summary, RichExportsGolden) {
   RaceData d;
   d.race = {"race-rich", "rich", "/suites/x", "x", "2026-01-02T03:04:05.000Z", "bwrap",
-            R"({"repeats":2,"endpoint":{"simulated":true}})", R"({"agentrace":"0.1.0","host":"testhost"})"};
+            test::parse_record<record::Race>(R"({"repeats":2,"judge":{"model":"j","sim":"zero"}})"),
+            test::parse_record<core::HostInfo>(R"({"agentrace":"0.1.0","host":"testhost"})")};
   d.contenders = contenders_;
-  d.tasks = {{"h1", "t1", "T1", "python", "{}"}, {"h2", "t2", "T2", "python", "{}"}};
+  d.tasks = {{"h1", "t1", "T1", "python", {}}, {"h2", "t2", "T2", "python", {}}};
   d.attempts = attempts_;
   d.calls = calls_;
   d.simulated = is_simulated(d.race, d.contenders);
@@ -268,16 +271,18 @@ TEST_F(Summary, RichExportsGolden) {
 TEST(SummaryFlags, SimulatedFromSpecHostOrLabels) {
   store::RaceRow race;
   EXPECT_FALSE(is_simulated(race, {}));
-  race.spec_json = R"({"contenders":[{"endpoint":{"simulated":true}}]})";
+  race.spec = test::parse_record<record::Race>(R"({"contenders":[{"endpoint":{"sim":"zero"}}]})");
   EXPECT_TRUE(is_simulated(race, {}));
-  race.spec_json = R"({"simulated":"yes"})";
-  race.host_json = R"({"simulated":false})";
+  race.spec = test::parse_record<record::Race>(R"({"judge":{"model":"j","sim":"local"}})");
+  EXPECT_TRUE(is_simulated(race, {}));
+  race.spec = test::parse_record<record::Race>(R"({"contenders":[{"endpoint":{"url":"http://gpu:8000"}}]})");
+  race.host.simulated = false;
   EXPECT_FALSE(is_simulated(race, {}));
-  race.host_json = R"({"simulated":true})";
+  race.host.simulated = true;
   EXPECT_TRUE(is_simulated(race, {}));
-  race.host_json = "";
-  EXPECT_TRUE(is_simulated(race, {{"r", "x", "builtin", R"({"labels":["local","simulated"]})"}}));
-  EXPECT_FALSE(is_simulated(race, {{"r", "x", "builtin", R"({"labels":["local"]})"}}));
+  race.host.simulated.reset();
+  EXPECT_TRUE(is_simulated(race, {{"r", "x", "builtin", config(R"({"labels":["local","simulated"]})")}}));
+  EXPECT_FALSE(is_simulated(race, {{"r", "x", "builtin", config(R"({"labels":["local"]})")}}));
 }
 
 TEST(Scale, BudgetGridAndTimeAxes) {
@@ -317,12 +322,12 @@ namespace {
 
 TEST(ScaffoldControls, GroupsOneModelOnOneEndpointUnderSeveralScaffolds) {
   const std::vector<store::ContenderRow> contenders = {
-      {"r", "q-builtin", "builtin", R"({"model":"q","endpoint":{"sim":"local"}})"},
-      {"r", "q-opencode", "opencode", R"({"model":"q","endpoint":{"sim":"local"}})"},
-      {"r", "q-hosted", "builtin", R"({"model":"q","endpoint":{"sim":"hosted"}})"},
-      {"r", "k-a", "codex", R"({"model":"k","endpoint":{"url":"http://gpu:8000"}})"},
-      {"r", "k-b", "codex", R"({"model":"k","endpoint":{"url":"http://gpu:8000"}})"},
-      {"r", "oracle", "oracle", "{}"}};
+      {"r", "q-builtin", "builtin", config(R"({"model":"q","endpoint":{"sim":"local"}})")},
+      {"r", "q-opencode", "opencode", config(R"({"model":"q","endpoint":{"sim":"local"}})")},
+      {"r", "q-hosted", "builtin", config(R"({"model":"q","endpoint":{"sim":"hosted"}})")},
+      {"r", "k-a", "codex", config(R"({"model":"k","endpoint":{"url":"http://gpu:8000"}})")},
+      {"r", "k-b", "codex", config(R"({"model":"k","endpoint":{"url":"http://gpu:8000"}})")},
+      {"r", "oracle", "oracle", {}}};
   const auto rs = summarize(contenders, {});
   const auto groups = scaffold_controls(rs);
   ASSERT_EQ(groups.size(), 1u);  // q on sim:local; k's two contenders share one scaffold

@@ -26,7 +26,10 @@ AttemptRecord attempt(const std::string& c, int n, int grade, double wall, const
   a.grade = grade;
   a.wall_s = wall;
   a.setup_s = 0.25;
-  a.time_split_json = split;
+  if (!split.empty()) {
+    a.time_split = test::parse_record<record::TimeSplit>(split);
+    a.time_split->wall_s = wall;  // the attempts share one split but for their wall-clocks
+  }
   return a;
 }
 
@@ -39,9 +42,9 @@ RaceSummary fixture(bool narrow = false) {
   if (!narrow) {
     for (int i = 0; i < 4; ++i) as.push_back(attempt("big-hosted", i, i == 3 ? 2 : 3, 60 + 20 * i));
   }
-  return summarize({{"r", "fast-local", "opencode", R"({"model":"qwen3","labels":["local"]})"},
-                    {"r", "big-hosted", "claude-code", R"({"model":"sonnet","labels":["hosted"]})"},
-                    {"r", "odd <&> name", "command", "{}"}},
+  return summarize({{"r", "fast-local", "opencode", test::parse_record<record::ContenderConfig>(R"({"model":"qwen3","labels":["local"]})")},
+                    {"r", "big-hosted", "claude-code", test::parse_record<record::ContenderConfig>(R"({"model":"sonnet","labels":["hosted"]})")},
+                    {"r", "odd <&> name", "command", {}}},
                    as);
 }
 
@@ -118,7 +121,7 @@ TEST(Svg, ParetoFrontIsAStepLine) {
 TEST(Svg, BudgetCurvesStayInsideTheAxis) {
   std::vector<AttemptRecord> as = {attempt("agent", 0, 3, 2), attempt("agent", 1, 3, 40),  // a log axis
                                    attempt("oracle", 0, 3, 0.003), attempt("oracle", 1, 3, 0.004)};
-  const auto rs = summarize({{"r", "agent", "command", "{}"}, {"r", "oracle", "oracle", "{}"}}, as);
+  const auto rs = summarize({{"r", "agent", "command", {}}, {"r", "oracle", "oracle", {}}}, as);
   ASSERT_FALSE(rs.budgets.empty());
   EXPECT_GE(rs.budgets.front(), 1.0);
   const auto svg = budget_svg(rs, {});

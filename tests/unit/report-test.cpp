@@ -64,13 +64,14 @@ class Report : public ::testing::Test {
   void SetUp() override {
     db_ = std::make_unique<store::Store>(tmp_.path() / "results.db");
     race_ = {"race-fixed", "golden", "/suites/fixture", "fixture", "2026-01-02T03:04:05.000Z", "bwrap",
-             R"({"name":"golden","repeats":2})",
-             R"({"agentrace":"0.1.0","host":"testhost","cpu":"Test CPU","cores":2,"kernel":"6.1.0"})"};
+             test::parse_record<record::Race>(R"({"name":"golden","repeats":2})"),
+             test::parse_record<core::HostInfo>(
+                 R"({"agentrace":"0.1.0","host":"testhost","cpu":"Test CPU","cores":2,"kernel":"6.1.0"})")};
     db_->put_race(race_);
-    db_->put_contender({race_.id, "alpha", "command", R"({"model":"m-large"})"});
-    db_->put_contender({race_.id, "beta", "nop", R"({"model":""})"});
+    db_->put_contender({race_.id, "alpha", "command", test::parse_record<record::ContenderConfig>(R"({"model":"m-large"})")});
+    db_->put_contender({race_.id, "beta", "nop", {}});
     for (const char* t : {"t-one", "t-two", "t-three"})
-      db_->put_task({std::string("hash-") + t, t, std::string("Task ") + t, "python", "{}"}, race_.id);
+      db_->put_task({std::string("hash-") + t, t, std::string("Task ") + t, "python", {}}, race_.id);
     std::vector<AttemptRecord> plan;
     for (const auto& r : kRows) plan.push_back(record(r));
     db_->plan(plan);

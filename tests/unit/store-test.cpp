@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "store/store.hpp"
+#include "support/test-support.hpp"
 
 namespace agentrace::store {
 namespace {
@@ -196,7 +198,11 @@ TEST_F(StoreTest, FinishWritesEveryField) {
   a.grade = 1;
   a.grade_source = "auto";
   a.grade_detail = "fail_to_pass: 1 of 2 pass";
-  a.agent_json = R"({"turns":3})";
+  a.agent.turns = 3;
+  a.agent.error_message = "bytes \xff that are not UTF-8";
+  a.time_split = record::TimeSplit{10, 6, 3, 1, 0.5, 0.25, 2, 2, true, "", 0.5, 0.75};
+  a.hygiene = {{"debug_leftovers", "src/a.cpp:3"}, {"tampered", "conftest.py"}};
+  a.judge = record::JudgeVerdict{2, "fine", 1, ""};
   db.finish(a, {{"", "fail_to_pass", "f1", true, 0, false, 0.5, "ok\n"},
                 {"", "fail_to_pass", "f2", false, 1, true, 120.0, "FAILED\n"}});
 
@@ -224,7 +230,15 @@ TEST_F(StoreTest, FinishWritesEveryField) {
   EXPECT_EQ(r.grade, 1);
   EXPECT_EQ(r.grade_source, "auto");
   EXPECT_EQ(r.grade_detail, a.grade_detail);
-  EXPECT_EQ(r.agent_json, a.agent_json);
+  EXPECT_EQ(r.agent.turns, 3);
+  EXPECT_EQ(r.agent.error_message, "bytes \xef\xbf\xbd that are not UTF-8");  // replaced, never thrown
+  ASSERT_TRUE(r.time_split);
+  EXPECT_EQ(nlohmann::json(*r.time_split), nlohmann::json(*a.time_split));
+  EXPECT_EQ(r.hygiene.size(), 2u);
+  EXPECT_EQ(record::tampered_detail(r.hygiene), "conftest.py");
+  ASSERT_TRUE(r.judge);
+  EXPECT_EQ(r.judge->grade, 2);
+  EXPECT_EQ(r.judge->reasons, "fine");
   EXPECT_EQ(r.host, "host-a");
 
   const auto outs = db.outcomes("race-1");
@@ -282,19 +296,28 @@ TEST_F(StoreTest, FinishOfAnUnplannedAttemptThrows) {
 }
 
 RaceRow race_row(const std::string& id, const std::string& name, const std::string& created) {
-  return {id, name, "/suites/s", "s", created, "bwrap", R"({"repeats":2})", R"({"host":"h"})"};
+  record::Race spec;
+  spec.repeats = 2;
+  core::HostInfo host;
+  host.host = "h";
+  return {id, name, "/suites/s", "s", created, "bwrap", spec, host};
 }
 
 TEST_F(StoreTest, RacesContendersAndTasksRoundTrip) {
   Store db(file());
   db.put_race(race_row("race-2", "second", "2026-01-02T00:00:00.000Z"));
   db.put_race(race_row("race-1", "first", "2026-01-01T00:00:00.000Z"));
-  db.put_contender({"race-1", "zeta", "nop", R"({"model":""})"});
-  db.put_contender({"race-1", "alpha", "command", R"({"model":"m"})"});
-  db.put_contender({"race-2", "other", "nop", "{}"});
-  db.put_task({"h2", "task-b", "Task B", "python", R"({"x":2})"}, "race-1");
-  db.put_task({"h1", "task-a", "Task A", "cpp", R"({"x":1})"}, "race-1");
-  db.put_task({"h1", "task-a", "Task A", "cpp", R"({"x":1})"}, "race-2");
+  db.put_contender({"race-1", "zeta", "nop", {}});
+  db.put_contender({"race-1", "alpha", "command", test::parse_record<record::ContenderConfig>(R"({"model":"m"})")});
+  db.put_contender({"race-2", "other", "nop", {}});
+  record::TaskCard card;
+  card.statement = "it crashes";
+  card.grades[3] = "edge cases too";
+  card.tests = {{"fail_to_pass", "t1", "make t1"}};
+  card.fix = "diff --git a/x b/x\n";
+  db.put_task({"h2", "task-b", "Task B", "python", {}}, "race-1");
+  db.put_task({"h1", "task-a", "Task A", "cpp", card}, "race-1");
+  db.put_task({"h1", "task-a", "Task A", "cpp", card}, "race-2");
 
   const auto races = db.races();
   ASSERT_EQ(races.size(), 2u);
@@ -303,8 +326,9 @@ TEST_F(StoreTest, RacesContendersAndTasksRoundTrip) {
   EXPECT_EQ(races[0].suite_dir, "/suites/s");
   EXPECT_EQ(races[0].suite_name, "s");
   EXPECT_EQ(races[0].sandbox, "bwrap");
-  EXPECT_EQ(races[0].spec_json, R"({"repeats":2})");
-  EXPECT_EQ(races[0].host_json, R"({"host":"h"})");
+  EXPECT_EQ(races[0].spec.repeats, 2);
+  EXPECT_EQ(races[0].host.host, "h");
+  EXPECT_FALSE(races[0].host.cores);
   ASSERT_TRUE(db.race("second").has_value());
   EXPECT_EQ(db.race("second")->id, "race-2");
   EXPECT_EQ(db.race("race-1")->name, "first");
@@ -315,7 +339,7 @@ TEST_F(StoreTest, RacesContendersAndTasksRoundTrip) {
   EXPECT_EQ(cs[0].name, "zeta");  // insertion (race-file) order
   EXPECT_EQ(cs[1].name, "alpha");
   EXPECT_EQ(cs[1].scaffold, "command");
-  EXPECT_EQ(cs[1].config_json, R"({"model":"m"})");
+  EXPECT_EQ(cs[1].config.model, "m");
 
   const auto ts = db.tasks("race-1");
   ASSERT_EQ(ts.size(), 2u);
@@ -323,28 +347,79 @@ TEST_F(StoreTest, RacesContendersAndTasksRoundTrip) {
   EXPECT_EQ(ts[0].hash, "h1");
   EXPECT_EQ(ts[0].title, "Task A");
   EXPECT_EQ(ts[0].language, "cpp");
-  EXPECT_EQ(ts[0].spec_json, R"({"x":1})");
+  EXPECT_EQ(nlohmann::json(ts[0].card), nlohmann::json(card));
   EXPECT_EQ(db.tasks("race-2").size(), 1u);
+}
+
+// A stored record that does not read as one (another tool wrote it, or the disk lied) is
+// an error naming the store, the row and the column, never a silent default.
+TEST_F(StoreTest, BadStoredRecordNamesItsRowAndColumn) {
+  {
+    Store db(file());
+    db.put_race(race_row("race-1", "first", "2026-01-01T00:00:00.000Z"));
+    db.put_contender({"race-1", "alpha", "nop", {}});
+    db.plan({planned("a1", "t", "alpha", 0)});
+  }
+  const auto expect_error = [&](const char* sql, const std::function<void(Store&)>& read, const std::string& what) {
+    SQLite::Database(file().string(), SQLite::OPEN_READWRITE).exec(sql);
+    Store db(file());
+    try {
+      read(db);
+      ADD_FAILURE() << "no error for " << sql;
+    } catch (const core::InfraError& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(file().string()), std::string::npos) << e.what();
+    }
+  };
+  const auto attempts = [](Store& db) { db.attempts("race-1"); };
+  expect_error(R"(UPDATE attempts SET agent_json='{"turns":"three"}')", attempts, "agent_json of attempt a1");
+  expect_error(R"(UPDATE attempts SET agent_json='', time_split_json='{"wall_s":1}')", attempts,
+               "time_split_json of attempt a1");
+  expect_error(R"(UPDATE attempts SET time_split_json='', hygiene_json='{}')", attempts, "hygiene_json of attempt a1");
+  expect_error(R"(UPDATE attempts SET hygiene_json='', judge_json='not json')", attempts, "judge_json of attempt a1");
+  expect_error(R"(UPDATE contenders SET config_json='[1]')", [](Store& db) { db.contenders("race-1"); },
+               "config_json of contender alpha of race race-1");
+  expect_error(R"(UPDATE races SET spec_json='{"repeats":"two"}')", [](Store& db) { db.races(); },
+               "spec_json of race race-1");
+  expect_error(R"(UPDATE races SET spec_json='', host_json='{"cores":"two"}')", [](Store& db) { db.races(); },
+               "host_json of race race-1");
+}
+
+// Empty columns (rows from before a record was kept, or not finished) read as defaults.
+TEST_F(StoreTest, EmptyRecordColumnsReadAsDefaults) {
+  {
+    Store db(file());
+    db.put_race(race_row("race-1", "first", "2026-01-01T00:00:00.000Z"));
+    db.plan({planned("a1", "t", "alpha", 0)});
+  }
+  SQLite::Database(file().string(), SQLite::OPEN_READWRITE)
+      .exec("UPDATE attempts SET agent_json=NULL, time_split_json='', hygiene_json=NULL, judge_json=''");
+  Store db(file());
+  const auto a = db.attempts("race-1").at(0);
+  EXPECT_FALSE(a.agent.turns);
+  EXPECT_FALSE(a.time_split);
+  EXPECT_TRUE(a.hygiene.empty());
+  EXPECT_FALSE(a.judge);
 }
 
 TEST_F(StoreTest, PutRaceAgainUpdatesSpecButKeepsNameAndCreation) {
   Store db(file());
   db.put_race(race_row("race-1", "first", "2026-01-01T00:00:00.000Z"));
   auto again = race_row("race-1", "renamed", "2027-01-01T00:00:00.000Z");
-  again.spec_json = R"({"repeats":3})";
+  again.spec.repeats = 3;
   db.put_race(again);
   const auto races = db.races();
   ASSERT_EQ(races.size(), 1u);
   EXPECT_EQ(races[0].name, "first");
   EXPECT_EQ(races[0].created_at, "2026-01-01T00:00:00.000Z");
-  EXPECT_EQ(races[0].spec_json, R"({"repeats":3})");
+  EXPECT_EQ(races[0].spec.repeats, 3);
 }
 
 TEST_F(StoreTest, ReopeningKeepsEverything) {
   {
     Store db(file());
     db.put_race(race_row("race-1", "first", "2026-01-01T00:00:00.000Z"));
-    db.put_contender({"race-1", "alpha", "nop", "{}"});
+    db.put_contender({"race-1", "alpha", "nop", {}});
     db.put_task({"h1", "task-a", "Task A", "cpp", "{}"}, "race-1");
     db.plan({planned("a1", "task-a", "alpha", 0), planned("a2", "task-a", "alpha", 1)});
     db.mark_running("a1", "2026-01-01T00:00:01.000Z", "h");

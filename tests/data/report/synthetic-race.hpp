@@ -56,10 +56,12 @@ class SyntheticRace {
   // Writes the race; returns its row.
   store::RaceRow write() {
     store::RaceRow race{"race-" + opts_.race_name, opts_.race_name, "/suites/synthetic", "synthetic",
-                        "2026-01-02T03:04:05.000Z", "bwrap", spec_json(),
-                        R"({"agentrace":"0.1.0","host":"benchhost","cpu":"Synthetic CPU","cores":2,"kernel":"6.1.0"})"};
+                        "2026-01-02T03:04:05.000Z", "bwrap", spec(),
+                        nlohmann::json::parse(R"({"agentrace":"0.1.0","host":"benchhost","cpu":"Synthetic CPU",)"
+                                              R"("cores":2,"kernel":"6.1.0"})")
+                            .get<core::HostInfo>()};
     db_.put_race(race);
-    for (const auto& c : synthetic_contenders()) db_.put_contender({race.id, c.name, c.scaffold, config_json(c)});
+    for (const auto& c : synthetic_contenders()) db_.put_contender({race.id, c.name, c.scaffold, config(c)});
     for (int t = 0; t < opts_.tasks; ++t) db_.put_task(task_row(t), race.id);
     std::vector<store::AttemptRecord> plan;
     for (int t = 0; t < opts_.tasks; ++t)
@@ -75,18 +77,21 @@ class SyntheticRace {
  private:
   double uniform() { return static_cast<double>(rng_.next() >> 11) / 9007199254740992.0; }
 
-  std::string spec_json() const {
-    nlohmann::json contenders = nlohmann::json::array();
-    for (const auto& c : synthetic_contenders()) contenders.push_back(nlohmann::json::parse(config_json(c)));
-    nlohmann::json j = {{"name", opts_.race_name}, {"repeats", opts_.repeats}, {"contenders", contenders}};
-    if (opts_.simulated) j["endpoint"] = {{"simulated", true}};
-    return j.dump();
+  record::Race spec() const {
+    record::Race r;
+    r.name = opts_.race_name;
+    r.repeats = opts_.repeats;
+    for (const auto& c : synthetic_contenders()) r.contenders.push_back(config(c));
+    if (opts_.simulated) r.judge = record::Judge{"judge-model", {"", "openai-chat", "", "zero"}};
+    return r;
   }
 
-  static std::string config_json(const SyntheticContender& c) {
-    return fmt::format(R"({{"name":"{}","scaffold":"{}","model":"{}","labels":{},"notes":"set up as people run it",)"
-                       R"("command":["{}","run"],"env_keys":["API_KEY"]{}{}}})",
-                       c.name, c.scaffold, c.model, c.labels, c.scaffold, *c.cost ? "," : "", c.cost);
+  static record::ContenderConfig config(const SyntheticContender& c) {
+    return nlohmann::json::parse(
+        fmt::format(R"({{"name":"{}","scaffold":"{}","model":"{}","labels":{},"notes":"set up as people run it",)"
+                    R"("command":["{}","run"],"env_keys":["API_KEY"]{}{}}})",
+                    c.name, c.scaffold, c.model, c.labels, c.scaffold, *c.cost ? "," : "", c.cost))
+        .get<record::ContenderConfig>();
   }
 
   static store::TaskRow task_row(int t) {
@@ -99,7 +104,8 @@ class SyntheticRace {
                         {"tests", {{{"tier", "fail_to_pass"}, {"name", "last_record"}, {"cmd", "make test-last"}}}},
                         {"agent_seconds", 900},
                         {"fix", fix_patch(t)}};
-    return {fmt::format("hash-{}", id), id, fmt::format("Bug number {}", t), t % 2 ? "python" : "cpp", j.dump()};
+    return {fmt::format("hash-{}", id), id, fmt::format("Bug number {}", t), t % 2 ? "python" : "cpp",
+            j.get<record::TaskCard>()};
   }
 
   static std::string fix_patch(int t) {
@@ -156,7 +162,7 @@ class SyntheticRace {
   // which caps the final grade.
   static void judge(store::AttemptRecord& a, std::size_t i) {
     a.judge_grade = std::max(*a.grade - (i % 8 == 1 ? 1 : 0), 0);
-    a.judge_json = nlohmann::json{{"grade", *a.judge_grade}, {"reasons", "synthetic"}, {"tries", 1}}.dump();
+    a.judge = record::JudgeVerdict{a.judge_grade, "synthetic", 1, ""};
     a.grade = std::min(*a.grade, *a.judge_grade);
     a.grade_source = "judge";
   }
@@ -184,13 +190,13 @@ class SyntheticRace {
       db_.put_call(call);
     }
     a.calls = n;
-    a.time_split_json = nlohmann::json{{"model_s", model}, {"tool_s", tool}, {"scaffold_s", a.wall_s - model - tool},
-                                       {"network_s", 0.05 * model}, {"setup_s", a.setup_s}, {"wall_s", a.wall_s}}
-                            .dump();
-    if (c.agent_reports_usage)
-      a.agent_json = nlohmann::json{{"turns", n}, {"input_tokens", in_total}, {"output_tokens", out_total},
-                                    {"error_message", "Fixed the off-by-one in records()."}}
-                         .dump();
+    a.time_split = record::TimeSplit{a.wall_s, model, tool, a.wall_s - model - tool, 0.05 * model, a.setup_s};
+    if (c.agent_reports_usage) {
+      a.agent.turns = n;
+      a.agent.input_tokens = in_total;
+      a.agent.output_tokens = out_total;
+      a.agent.error_message = "Fixed the off-by-one in records().";
+    }
   }
 
   // The proxy's whole record, one chunk sample per output token as in a real stream:
