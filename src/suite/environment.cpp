@@ -34,7 +34,7 @@ void read_files(core::TableReader& r, Environment& e) {
     if (f.empty() || rel.is_absolute() || has_dotdot(rel)) {
       r.errors().add(r.where("files"), fmt::format("'{}' entry \"{}\" must be a path inside {}", r.field("files"), f,
                                                    e.base.string()));
-    } else if (!fs::exists(full)) {
+    } else if (std::error_code ec; !fs::exists(full, ec)) {
       r.errors().add(r.where("files"), fmt::format("'{}': {} does not exist", r.field("files"), full.string()));
     } else if (!core::resolves_inside(e.base, full)) {
       r.errors().add(r.where("files"), fmt::format("'{}': {} is a link leading outside {}; copy it in instead",
@@ -59,7 +59,7 @@ void read_mount(core::TableReader& m, Environment& e) {
   m.finish();
   if (!host || !at) return;
   EnvMount mount{host_path(*host, e.base), fs::path(*at).lexically_normal()};
-  if (!fs::exists(mount.host)) {
+  if (std::error_code ec; !fs::exists(mount.host, ec)) {
     m.errors().add(m.where("host"), fmt::format("'{}': {} does not exist on this machine", m.field("host"),
                                                 mount.host.string()));
   }
@@ -102,8 +102,9 @@ void read_image(core::TableReader& r, Environment& e) {
   const auto image = r.string("image", false);
   if (!image) return;
   const auto path = host_path(*image, e.base);
-  const bool layout = fs::is_directory(path) && fs::exists(path / "index.json");
-  if (!layout && !fs::is_regular_file(path)) {
+  std::error_code ec;
+  const bool layout = fs::is_directory(path, ec) && fs::exists(path / "index.json", ec);
+  if (!layout && !fs::is_regular_file(path, ec)) {
     r.errors().add(r.where("image"), fmt::format("'{}': {} is neither an OCI image layout (a folder with index.json) "
                                                  "nor an image tarball (docker save, podman save)",
                                                  r.field("image"), path.string()));
@@ -149,7 +150,7 @@ Environment read_environment(core::TableReader& r, const fs::path& base) {
 
 std::optional<Environment> load_suite_environment(const fs::path& suite_dir) {
   const auto file = fs::absolute(suite_dir).lexically_normal() / "environment.toml";
-  if (!fs::is_regular_file(file)) return std::nullopt;
+  if (std::error_code ec; !fs::is_regular_file(file, ec)) return std::nullopt;
   core::SpecErrors errors(file);
   const auto parsed = core::parse_toml_file(file, errors);
   errors.throw_if_any();

@@ -40,17 +40,19 @@ std::optional<fs::path> inside(core::TableReader& r, const std::string& key, con
     return std::nullopt;
   }
   const auto full = dir / rel;
-  if (!fs::exists(full)) {
-    r.errors().add(where, fmt::format("'{}': {} does not exist", r.field(key), full.string()));
+  std::error_code ec;  // a name too long for the file system is an error in the spec, not a throw
+  if (!fs::exists(full, ec)) {
+    r.errors().add(where, fmt::format("'{}': {} {}", r.field(key), full.string(),
+                                      ec ? "cannot be read: " + ec.message() : std::string("does not exist")));
     return std::nullopt;
   }
   if (!core::resolves_inside(dir, full)) {
     r.errors().add(where, fmt::format("'{}': {} is a link leading outside the task folder (to {}); copy the "
                                       "file into the folder instead",
-                                      r.field(key), full.string(), fs::weakly_canonical(full).string()));
+                                      r.field(key), full.string(), fs::weakly_canonical(full, ec).string()));
     return std::nullopt;
   }
-  if (want_dir != fs::is_directory(full)) {
+  if (want_dir != fs::is_directory(full, ec)) {
     r.errors().add(where, fmt::format("'{}': {} must be a {}", r.field(key), full.string(), want_dir ? "folder" : "file"));
     return std::nullopt;
   }
@@ -98,7 +100,8 @@ void read_repo(core::TableReader& root, Task& t) {
   } else if (r.has("url")) {
     t.repo.kind = RepoKind::url;
     t.repo.url = r.string("url", true).value_or("");
-    if (!t.repo.url.empty() && is_local_url(t.repo.url) && !fs::exists(local_url_path(t)))
+    std::error_code ec;
+    if (!t.repo.url.empty() && is_local_url(t.repo.url) && !fs::exists(local_url_path(t), ec))
       r.errors().add(r.where("url"), fmt::format("'repo.url': {} does not exist (a relative path is read from the "
                                                  "task folder)", local_url_path(t).string()));
     auto commit = r.string("commit", false);

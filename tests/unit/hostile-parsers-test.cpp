@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <regex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -118,6 +119,27 @@ TEST(Specs, ALongTaskIdIsRefusedNotACrash) {
     FAIL() << "a task id with '_' was accepted";
   } catch (const core::UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("'id'"), std::string::npos);
+  }
+}
+
+// Found by fuzz-task-spec: a file name longer than the file system allows made
+// std::filesystem::exists throw out of the parser instead of a spec error.
+TEST(Specs, AFileNameTooLongIsASpecErrorNotAThrow) {
+  core::TempDir tmp("agentrace-hostile");
+  const auto dir = tmp.path() / "demo-task";
+  fs::copy(test::data_dir() / "specs" / "suite-good" / "demo-task", dir, fs::copy_options::recursive);
+  const auto long_name = std::string(300, 's');
+  for (const auto& [field, spec] :
+       {std::pair{"statement", "statement = \"" + long_name + "\""}, {"url", "[repo]\nurl = \"" + long_name + "\""}}) {
+    auto text = core::read_file(dir / "task.toml");
+    text = std::string(field) == "statement" ? std::regex_replace(text, std::regex("statement = \"[^\"]*\""), spec)
+                                             : std::regex_replace(text, std::regex("\\[repo\\][^\\[]*"), spec + "\ncommit = \"abc\"\n\n");
+    try {
+      suite::parse_task(text, dir);
+      FAIL() << field << ": a name too long was accepted";
+    } catch (const core::UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
   }
 }
 
