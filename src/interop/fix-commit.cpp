@@ -13,18 +13,6 @@
 namespace agentrace::interop {
 namespace {
 
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find(sep, start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string resolve(const std::filesystem::path& repo, const std::string& rev) {
   try {
     auto id = workspace::git(repo, {"rev-parse", "--verify", "--quiet", rev + "^{commit}"});
@@ -60,6 +48,18 @@ std::string diff_of(const std::filesystem::path& repo, const std::string& base, 
 }
 
 }  // namespace
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(sep, start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 std::vector<std::string> default_test_globs() {
   return {"test/",        "tests/",       "testing/",    "__tests__/",  "spec/",        "t/",

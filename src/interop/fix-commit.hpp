@@ -25,6 +25,9 @@ struct FixCommit {
 FixCommit read_fix_commit(const std::filesystem::path& repo, const std::string& fix,
                           const std::vector<std::string>& test_globs);
 
+// The non-empty fields of text between separators (git's -z lists, rev-list lines).
+std::vector<std::string> split(const std::string& text, char sep);
+
 // The language most of the source changes are written in ("other" when none is known).
 std::string guess_language(const std::vector<std::string>& paths);
 

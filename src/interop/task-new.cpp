@@ -38,14 +38,6 @@ Source open_repo(const std::string& repo, const fs::path& scratch) {
   return {local, repo};
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (auto end = text.find('\n'); end != std::string::npos; start = end + 1, end = text.find('\n', start))
-    if (end > start) out.push_back(text.substr(start, end - start));
-  return out;
-}
-
 std::string test_name(const std::string& cmd) { return cmd.size() <= 80 ? cmd : cmd.substr(0, 77) + "..."; }
 
 TaskDraft draft_of(const TaskNewOptions& o, const FixCommit& c, const Source& src, const std::string& id) {
@@ -172,7 +164,7 @@ std::vector<TaskDraft::Test> tiers_of(const std::vector<TaskDraft::Test>& probe,
   if (o.runner.empty()) return out;
   std::set<std::string> files;
   if (o.runner == "pytest")
-    for (auto& f : split_lines(workspace::git(c.repo, {"ls-tree", "-r", "--name-only", c.fix}))) files.insert(f);
+    for (auto& f : split(workspace::git(c.repo, {"ls-tree", "-r", "-z", "--name-only", c.fix}), '\0')) files.insert(f);
   std::map<std::string, std::vector<std::string>> ids;  // tier -> ids
   for (const auto& [name, s] : sorted) {
     if (commands.count(name) || name == grade::kEveryTest) continue;
