@@ -23,6 +23,6 @@ agentrace_module(scaffold core proc record sandbox suite workspace)
 agentrace_module(race core env grade net proc proxy record sandbox scaffold store suite workspace)
 agentrace_module(report core grade record render store)
 agentrace_module(speed core net render wire)
-agentrace_module(interop core grade race store suite workspace)
+agentrace_module(interop core env grade proc race sandbox store suite workspace)
 agentrace_module(cluster core proc race store suite)
 # src/app (the agentrace binary) sits on top and may include every module.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
+#include "interop/harbor.hpp"
 #include "interop/swe-bench.hpp"
 
 namespace agentrace::app {
@@ -28,12 +29,25 @@ void register_swe_bench(CLI::App& import) {
   cmd->callback([o] { print_imported(interop::import_swe_bench(*o), o->out); });
 }
 
+void register_harbor(CLI::App& import) {
+  auto o = std::make_shared<interop::HarborImport>();
+  auto* cmd = import.add_subcommand("harbor", "Harbor / Terminal-Bench task folders as tasks: workdir, verifier reward, "
+                                              "solve.sh run once for the fix");
+  cmd->add_option("dir", o->dir, "A Harbor task folder, or a folder of them")->required();
+  cmd->add_option("--out", o->out, "The suite folder to write the tasks into")->required();
+  cmd->add_option("--images", o->images, "Task images (docker save tarballs or OCI layouts) as DIR/<task id>.tar or DIR/<task id>/");
+  cmd->add_option("--work", o->work, "Where solve.sh's repository and environment are built (default: temporary)");
+  cmd->add_option("--sandbox", o->sandbox, "bwrap (Harbor's paths, /app and /tests, need it)");
+  cmd->callback([o] { print_imported(interop::import_harbor(*o), o->out); });
+}
+
 }  // namespace
 
 void register_import(CLI::App& app) {
   auto* import = app.add_subcommand("import", "Import tasks from published suites");
   import->require_subcommand(1);
   register_swe_bench(*import);
+  register_harbor(*import);
 }
 
 }  // namespace agentrace::app

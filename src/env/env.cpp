@@ -30,6 +30,7 @@ sandbox::Environment view_at(const suite::Environment& e, const Built& b, sandbo
   const fs::path at = mode == sandbox::Mode::bwrap ? fs::path(kMount) : b.root;
   sandbox::Environment v;
   v.root = b.rootfs;
+  if (mode == sandbox::Mode::bwrap) v.workdir = e.workdir;
   for (const auto& m : e.mounts) v.mounts.push_back({m.host, m.at, false});
   for (const auto& p : e.path) v.path.push_back(expand(p, at));
   for (const auto& [k, val] : e.env) v.env[k] = expand(val, at);
@@ -89,8 +90,8 @@ double recorded_build_s(const fs::path& dest) {
 Cache::Cache(fs::path dir, sandbox::Mode mode) : dir_(std::move(dir)), mode_(mode) {}
 
 Built Cache::ensure(const suite::Environment& e) {
-  if (mode_ == sandbox::Mode::none && (!e.mounts.empty() || e.image))
-    throw core::UsageError(fmt::format("{}: the environment's mounts and image need the sandbox; run without "
+  if (mode_ == sandbox::Mode::none && (!e.mounts.empty() || e.image || e.workdir))
+    throw core::UsageError(fmt::format("{}: the environment's mounts, image and workdir need the sandbox; run without "
                                        "--sandbox none", e.spec_file.string()));
   std::lock_guard guard(mutex_);
   if (auto it = ready_.find(e.key); it != ready_.end()) return it->second;

@@ -19,17 +19,40 @@ namespace {
 
 constexpr std::size_t kTailBytes = 4000;
 
-store::TestOutcome run_test(const std::string& tier, const std::string& name, const std::string& cmd,
-                            int timeout_s, const fs::path& checkout, const fs::path& scratch, int index,
-                            sandbox::Mode mode, const sandbox::Environment& environment) {
-  const auto home = scratch / fmt::format("home-{}", index);
+// Where one grading runs its test commands.
+struct Bench {
+  const suite::Task& task;
+  fs::path checkout, scratch;
+  sandbox::Mode mode;
+  const sandbox::Environment& environment;
+  fs::path logs(int index) const { return scratch / fmt::format("logs-{}", index); }
+};
+
+// The hidden tests shown at [hidden_tests] at, and a fresh [tests] logs folder per command.
+std::vector<sandbox::Mount> task_mounts(const Bench& b, int index) {
+  std::vector<sandbox::Mount> out;
+  if (!b.task.hidden_at && !b.task.logs) return out;
+  if (b.mode == sandbox::Mode::none)
+    throw core::UsageError(fmt::format("{}: [hidden_tests] at and [tests] logs need the sandbox; run without --sandbox none",
+                                       b.task.spec_file.string()));
+  if (b.task.hidden_at) out.push_back({b.scratch / "hidden", *b.task.hidden_at, false});
+  if (b.task.logs) {
+    fs::create_directories(b.logs(index));
+    out.push_back({b.logs(index), *b.task.logs, true});
+  }
+  return out;
+}
+
+store::TestOutcome run_test(const Bench& b, const std::string& tier, const std::string& name, const std::string& cmd,
+                            int timeout_s, int index) {
+  const auto home = b.scratch / fmt::format("home-{}", index);
   fs::create_directories(home);
-  sandbox::Spec sb{checkout, home, {}, {}, {}};
-  sb.environment = environment;
-  auto spec = sandbox::wrap(sb, mode, {"bash", "-c", cmd});
-  const auto log = scratch / fmt::format("test-{}.log", index);
+  sandbox::Spec sb{b.checkout, home, task_mounts(b, index), {}, {}};
+  sb.environment = b.environment;
+  auto spec = sandbox::wrap(sb, b.mode, {"bash", "-c", cmd});
+  const auto log = b.scratch / fmt::format("test-{}.log", index);
   spec.stdout_path = log;
-  spec.stderr_path = scratch / fmt::format("test-{}.err", index);
+  spec.stderr_path = b.scratch / fmt::format("test-{}.err", index);
   spec.timeout = std::chrono::seconds(timeout_s);
   spec.output_cap = kMaxReportBytes;
   const auto r = proc::run(spec);
@@ -101,30 +124,56 @@ bool one_run(const suite::TestCommand& a, const suite::TestCommand& b) {
   return a.runner == b.runner && a.cmd == b.cmd && a.report == b.report;
 }
 
+// The reward file a `reward` entry names, or the verifier's in [tests] logs
+// (reward.json, else reward.txt); "" with why there is none.
+std::string read_reward_file(const Bench& b, const suite::TestCommand& t, int index, std::string& why) {
+  std::vector<std::pair<fs::path, std::string>> candidates;  // folder on the host, file in it
+  const fs::path report(t.report);
+  if (report.empty()) {
+    for (const char* name : {"reward.json", "reward.txt"}) candidates.emplace_back(b.logs(index), name);
+  } else if (report.is_absolute()) {
+    candidates.emplace_back(b.logs(index), report.lexically_normal().lexically_relative(*b.task.logs).string());
+  } else {
+    candidates.emplace_back(b.checkout, t.report);
+  }
+  for (const auto& [dir, file] : candidates)
+    if (auto text = core::read_untrusted(dir, file, kMaxReportBytes, why)) {
+      why.clear();
+      return *text;
+    }
+  why = report.empty() ? fmt::format("the verifier wrote neither {0}/reward.json nor {0}/reward.txt", b.task.logs->string())
+                       : fmt::format("no reward file {}", t.report);
+  return "";
+}
+
 // One run of a runner for every entry of the task that shares its command, then one
 // outcome per listed id (grade/runner.hpp).
-std::vector<store::TestOutcome> run_by_ids(const suite::Task& task, const suite::TestCommand& first,
-                                           const fs::path& checkout, const fs::path& scratch, int index,
-                                           sandbox::Mode mode, const sandbox::Environment& environment) {
+std::vector<store::TestOutcome> run_by_ids(const Bench& b, const suite::TestCommand& first, int index) {
   const auto same_run = [&](const suite::TestCommand& t) { return one_run(t, first); };
   std::vector<std::string> ids;
-  for (const auto& t : task.tests)
+  for (const auto& t : b.task.tests)
     if (same_run(t)) ids.insert(ids.end(), t.ids.begin(), t.ids.end());
-  const auto home = scratch / fmt::format("home-{}", index);
-  const auto report = sandbox::home_path(sandbox::Spec{checkout, home, {}, {}, {}}, mode) / "agentrace-report";
+  const auto home = b.scratch / fmt::format("home-{}", index);
+  const auto report = sandbox::home_path(sandbox::Spec{b.checkout, home, {}, {}, {}}, b.mode) / "agentrace-report";
   const auto plan = plan_run(first, ids, report.string());
-  const auto run = run_test(suite::to_string(first.tier), first.name, plan.cmd, task.test_timeout_s, checkout, scratch,
-                            index, mode, environment);
+  const auto run = run_test(b, suite::to_string(first.tier), first.name, plan.cmd, b.task.test_timeout_s, index);
   std::string why;
+  std::vector<store::TestOutcome> out;
+  if (first.runner == suite::Runner::reward) {
+    const auto values = parse_reward(read_reward_file(b, first, index, why));
+    if (why.empty() && values.empty()) why = "the reward file holds neither a number nor a JSON object of numbers";
+    for (const auto& t : b.task.tests)
+      if (same_run(t)) for (auto& o : reward_outcomes(suite::to_string(t.tier), t.ids, values, why, run)) out.push_back(std::move(o));
+    return out;
+  }
   const auto text = plan.report_is_output
-                        ? core::read_tail(scratch / fmt::format("test-{}.log", index), kMaxReportBytes) +
-                              core::read_tail(scratch / fmt::format("test-{}.err", index), kMaxReportBytes)
-                        : core::read_untrusted(first.report.empty() ? home : checkout,
+                        ? core::read_tail(b.scratch / fmt::format("test-{}.log", index), kMaxReportBytes) +
+                              core::read_tail(b.scratch / fmt::format("test-{}.err", index), kMaxReportBytes)
+                        : core::read_untrusted(first.report.empty() ? home : b.checkout,
                                                first.report.empty() ? "agentrace-report" : first.report,
                                                kMaxReportBytes, why).value_or("");
   const auto cases = parse_report(first.runner, text);
-  std::vector<store::TestOutcome> out;
-  for (const auto& t : task.tests) {
+  for (const auto& t : b.task.tests) {
     if (!same_run(t)) continue;
     auto some = outcomes_for_ids(t.runner, suite::to_string(t.tier), t.ids, cases, run);
     out.insert(out.end(), some.begin(), some.end());
@@ -132,23 +181,19 @@ std::vector<store::TestOutcome> run_by_ids(const suite::Task& task, const suite:
   return out;
 }
 
-std::vector<store::TestOutcome> run_tiers(const suite::Task& task, const fs::path& checkout, const fs::path& scratch,
-                                          sandbox::Mode mode, const sandbox::Environment& environment) {
+std::vector<store::TestOutcome> run_tiers(const Bench& b) {
+  const auto& task = b.task;
   std::vector<store::TestOutcome> outcomes;
   int index = 0;
-  if (task.setup) {
-    outcomes.push_back(run_test("setup", "setup", *task.setup, task.setup_timeout_s, checkout, scratch, index++, mode,
-                                environment));
-  }
+  if (task.setup) outcomes.push_back(run_test(b, "setup", "setup", *task.setup, task.setup_timeout_s, index++));
   if (!outcomes.empty() && !outcomes.front().passed) return outcomes;
   std::vector<const suite::TestCommand*> runs;  // the first entry of each runner's run
   for (const auto& t : task.tests) {
     if (t.runner == suite::Runner::none) {
-      outcomes.push_back(run_test(suite::to_string(t.tier), t.name, t.cmd, task.test_timeout_s, checkout, scratch,
-                                  index++, mode, environment));
+      outcomes.push_back(run_test(b, suite::to_string(t.tier), t.name, t.cmd, task.test_timeout_s, index++));
     } else if (std::none_of(runs.begin(), runs.end(), [&](const auto* r) { return one_run(*r, t); })) {
       runs.push_back(&t);
-      auto some = run_by_ids(task, t, checkout, scratch, index++, mode, environment);
+      auto some = run_by_ids(b, t, index++);
       outcomes.insert(outcomes.end(), some.begin(), some.end());
     }
   }
@@ -191,8 +236,11 @@ GradeResult grade_diff(const suite::Task& task, const workspace::BaseRepo& base,
   std::string error;
   GradeResult g;
   if (try_apply(checkout, diff_file, error)) {
-    place_hidden_tests(task, checkout);
-    g = auto_grade(task, run_tiers(task, checkout, scratch, mode, environment));
+    // Hidden tests shown at their own path (hidden_tests.at) are placed beside the checkout.
+    const auto hidden = task.hidden_at ? scratch / "hidden" : checkout;
+    fs::create_directories(hidden);
+    place_hidden_tests(task, hidden);
+    g = auto_grade(task, run_tiers(Bench{task, checkout, scratch, mode, environment}));
     if (const auto note = offline_note(g.outcomes); !note.empty()) g.detail += "; " + note;
   } else if (!screened.tampered.empty()) {
     g.detail = "the rest of the diff does not apply without its harness changes: no test ran";

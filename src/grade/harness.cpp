@@ -201,6 +201,7 @@ bool glob_match(const std::string& glob, const std::string& path) {
 
 std::vector<std::string> hidden_test_paths(const suite::Task& task) {
   std::vector<std::string> out;
+  if (task.hidden_at) return out;  // shown outside the repository, never written into it
   const auto add_files = [&](const fs::path& dir) {
     for (const auto& e : fs::recursive_directory_iterator(dir))
       if (!e.is_directory()) out.push_back(fs::relative(e.path(), dir).generic_string());

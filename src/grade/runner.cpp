@@ -59,7 +59,7 @@ std::string default_command(Runner runner) {
     case Runner::mocha: return "node_modules/.bin/mocha --reporter json --reporter-option output={report}";
     case Runner::jest: return "node_modules/.bin/jest --ci --json --outputFile={report}";
     case Runner::ctest: return "ctest --test-dir build --output-junit {report}";
-    case Runner::junit: case Runner::tap: case Runner::none: break;
+    case Runner::junit: case Runner::tap: case Runner::reward: case Runner::none: break;
   }
   return "";
 }
@@ -126,7 +126,7 @@ std::vector<CaseResult> parse_report(Runner runner, std::string_view report) {
     case Runner::unittest: return parse_unittest(report);
     case Runner::jest: return parse_jest_json(report);
     case Runner::mocha: return parse_mocha_json(report);
-    case Runner::none: break;
+    case Runner::reward: case Runner::none: break;
   }
   return {};
 }

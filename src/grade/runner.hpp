@@ -3,6 +3,7 @@
 // tests, and each listed id becomes one outcome. The parsers read what the run wrote, which
 // the attempt's code controls: they are pure, bounded and never recurse per byte.
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,5 +60,14 @@ inline constexpr const char* kEveryTest = "*";
 std::vector<store::TestOutcome> outcomes_for_ids(suite::Runner runner, const std::string& tier,
                                                  const std::vector<std::string>& ids,
                                                  const std::vector<CaseResult>& cases, const store::TestOutcome& run);
+
+// A reward file: one number (reward.txt, named "reward") or a JSON object of numbers
+// (reward.json); anything else is no reward (an empty map).
+std::map<std::string, double> parse_reward(std::string_view text);
+// One outcome per id of the `reward` runner (a condition such as "reward>=1"): passed when
+// the condition holds; "not run" with `missing` (why there is no reward) when there is none.
+std::vector<store::TestOutcome> reward_outcomes(const std::string& tier, const std::vector<std::string>& ids,
+                                                const std::map<std::string, double>& values, const std::string& missing,
+                                                const store::TestOutcome& run);
 
 }  // namespace agentrace::grade

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "interop/task-writer.hpp"
+
 namespace agentrace::interop {
 
 // One instance as SWE-bench publishes it.
@@ -33,12 +35,6 @@ struct SweBenchImport {
   std::filesystem::path repos;         // local clones as DIR/owner__name or DIR/owner/name
   std::filesystem::path images;        // instance images as DIR/<image name>.tar or an OCI layout folder
   std::optional<std::string> setup;    // else an environment built with these install commands
-};
-
-struct ImportedTask {
-  std::string id;
-  std::filesystem::path dir;
-  std::vector<std::string> notes;  // what had no counterpart or needs the user
 };
 
 std::vector<ImportedTask> import_swe_bench(const SweBenchImport& opts);

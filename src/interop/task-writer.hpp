@@ -10,9 +10,14 @@ namespace agentrace::interop {
 
 struct TaskDraft {
   std::string id, title, language;
+  std::vector<std::string> tags, toolchain;
   std::string statement;
   std::string repo_url, base_commit;
+  std::string repo_dir;                      // instead of url: a folder in the task folder, filled by the caller
   std::string fix_patch, hidden_patch;
+  std::string hidden_dir, hidden_at;         // instead of hidden_patch: a folder (filled by the caller), shown at `at`
+  std::string logs;                          // [tests] logs
+  int agent_seconds = 0;                     // [limits] (0 = the default)
   std::optional<std::string> setup;
   int test_timeout_s = 120;
   struct Test {
@@ -26,6 +31,13 @@ struct TaskDraft {
   std::vector<std::pair<std::string, std::string>> origin;  // [origin]: where the task came from
   std::string extra_toml;                    // tables written as they are (e.g. [environment])
   std::vector<std::pair<std::string, std::string>> files;   // more files: name, content
+};
+
+// One task an import wrote.
+struct ImportedTask {
+  std::string id;
+  std::filesystem::path dir;
+  std::vector<std::string> notes;  // what had no counterpart or needs the user
 };
 
 // Writes the draft into dir (created); returns dir / "task.toml".

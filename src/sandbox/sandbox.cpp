@@ -76,6 +76,30 @@ std::vector<std::string> root_args(const Spec& spec) {
   return a;
 }
 
+// An image's root is bound read-only, so a bind inside it needs its mount point made there
+// first (the standard ones are made when it is unpacked; these are the task's own).
+void make_mount_point(const fs::path& root, const fs::path& host, const fs::path& inside) {
+  const auto point = root / inside.relative_path();
+  std::error_code ec;
+  if (fs::symlink_status(point, ec).type() != fs::file_type::not_found) {
+    if (!core::resolves_inside(root, point))
+      throw core::InfraError(fmt::format("the image's {} is a link leading out of it", inside.string()));
+    return;
+  }
+  if (!core::resolves_inside(root, point.parent_path()))
+    throw core::InfraError(fmt::format("the image's {} is a link leading out of it", inside.parent_path().string()));
+  fs::create_directories(fs::is_directory(host) ? point : point.parent_path(), ec);
+  if (!fs::is_directory(host)) core::write_file(point, "");
+}
+
+void make_mount_points(const Spec& spec) {
+  const auto& root = spec.environment.root;
+  if (!root) return;
+  for (const auto& m : spec.extra) make_mount_point(*root, m.host, m.inside);
+  for (const auto& m : spec.environment.mounts) make_mount_point(*root, m.host, m.inside);
+  if (spec.environment.workdir) make_mount_point(*root, spec.workspace, *spec.environment.workdir);
+}
+
 }  // namespace
 
 std::string to_string(Mode m) { return m == Mode::bwrap ? "bwrap" : "none"; }
@@ -87,7 +111,8 @@ Mode parse_mode(const std::string& s) {
 }
 
 fs::path workspace_path(const Spec& spec, Mode mode) {
-  return mode == Mode::bwrap ? fs::path(kWorkspaceMount) : spec.workspace;
+  if (mode == Mode::none) return spec.workspace;
+  return spec.environment.workdir ? *spec.environment.workdir : fs::path(kWorkspaceMount);
 }
 
 fs::path home_path(const Spec& spec, Mode mode) {
@@ -114,12 +139,14 @@ proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>
                      (ids / "group").string(), "/etc/group"});
   a.insert(a.end(), {"--bind", spec.home.string(), kHomeMount});
   a.insert(a.end(), {"--bind", spec.workspace.string(), kWorkspaceMount});
+  if (spec.environment.workdir) a.insert(a.end(), {"--bind", spec.workspace.string(), spec.environment.workdir->string()});
+  make_mount_points(spec);
   for (const auto& m : spec.extra) {
     a.insert(a.end(), {m.writable ? "--bind" : "--ro-bind", m.host.string(), m.inside.string()});
   }
   for (const auto& m : spec.environment.mounts) a.insert(a.end(), {"--ro-bind", m.host.string(), m.inside.string()});
   if (spec.socket_dir) a.insert(a.end(), {"--ro-bind", spec.socket_dir->string(), kSocketMount});
-  a.insert(a.end(), {"--chdir", kWorkspaceMount, "--clearenv"});
+  a.insert(a.end(), {"--chdir", workspace_path(spec, mode).string(), "--clearenv"});
   for (const auto& [k, v] : env) a.insert(a.end(), {"--setenv", k, v});
   a.insert(a.end(), {"--remount-ro", "/", "--"});
   a.insert(a.end(), argv.begin(), argv.end());

@@ -34,6 +34,7 @@ struct Environment {
   std::vector<Mount> mounts;               // read-only, bound after Spec::extra (so they win on a path)
   std::vector<std::string> path;           // put before PATH
   std::map<std::string, std::string> env;  // under the command's own env
+  std::optional<std::filesystem::path> workdir;  // the workspace shown here too, and the commands' folder
 };
 
 struct Spec {
@@ -52,7 +53,8 @@ struct Spec {
 // spawn fields cwd and env.
 proc::SpawnSpec wrap(const Spec& spec, Mode mode, const std::vector<std::string>& argv);
 
-// Paths as the command sees them (they differ between bwrap and none).
+// Paths as the command sees them (they differ between bwrap and none): the workspace is
+// the environment's workdir when it has one.
 std::filesystem::path workspace_path(const Spec& spec, Mode mode);
 std::filesystem::path home_path(const Spec& spec, Mode mode);
 

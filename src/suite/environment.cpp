@@ -63,10 +63,7 @@ void read_mount(core::TableReader& m, Environment& e) {
     m.errors().add(m.where("host"), fmt::format("'{}': {} does not exist on this machine", m.field("host"),
                                                 mount.host.string()));
   }
-  const bool reserved = std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) {
-    return mount.at == r || under(mount.at, r);
-  });
-  if (!fs::path(*at).is_absolute() || has_dotdot(fs::path(*at)) || mount.at == "/" || reserved) {
+  if (!is_free_sandbox_path(*at)) {
     m.errors().add(m.where("at"), fmt::format("'{}' = \"{}\" must be an absolute path outside the sandbox's own "
                                               "folders (/usr, /etc, /tmp, /home, /workspace, /run, /env, ...); "
                                               "e.g. /opt/venv",
@@ -74,6 +71,18 @@ void read_mount(core::TableReader& m, Environment& e) {
     return;
   }
   e.mounts.push_back(std::move(mount));
+}
+
+void read_workdir(core::TableReader& r, Environment& e) {
+  const auto dir = r.string("workdir", false);
+  if (!dir) return;
+  if (!is_free_sandbox_path(*dir)) {
+    r.errors().add(r.where("workdir"), fmt::format("'{}' = \"{}\" must be an absolute path outside the sandbox's own "
+                                                   "folders (/usr, /etc, /tmp, /home, /workspace, ...); e.g. /app",
+                                                   r.field("workdir"), *dir));
+    return;
+  }
+  e.workdir = fs::path(*dir).lexically_normal();
 }
 
 void read_path_env(core::TableReader& r, Environment& e) {
@@ -124,10 +133,19 @@ std::string key_of(const Environment& e) {
   for (const auto& p : e.path) h.add_field(p);
   for (const auto& [k, v] : e.env) h.add_field(k).add_field(v);
   if (e.image) core::hash_tree(h.add_field("image"), *e.image);
+  if (e.workdir) h.add_field("workdir").add_field(e.workdir->string());
   return h.hex().substr(0, 16);
 }
 
 }  // namespace
+
+bool is_free_sandbox_path(const std::string& path) {
+  const fs::path p = fs::path(path).lexically_normal();
+  const bool reserved = std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) {
+    return p == r || under(p, r);
+  });
+  return fs::path(path).is_absolute() && !has_dotdot(fs::path(path)) && p != "/" && !reserved;
+}
 
 Environment read_environment(core::TableReader& r, const fs::path& base) {
   Environment e;
@@ -143,6 +161,7 @@ Environment read_environment(core::TableReader& r, const fs::path& base) {
   }
   read_path_env(r, e);
   read_image(r, e);
+  read_workdir(r, e);
   r.finish();
   e.key = key_of(e);
   return e;

@@ -26,8 +26,13 @@ struct Environment {
   std::vector<std::string> path;            // prepended to PATH ({env} = the built folder)
   std::map<std::string, std::string> env;   // added to the environment ({env} expands too)
   std::optional<std::filesystem::path> image;  // OCI image layout folder or docker/podman save tarball
+  std::optional<std::filesystem::path> workdir;  // the workspace also appears here, the commands' folder (Docker's WORKDIR)
   std::string key;                          // content hash: the spec and the files it names
 };
+
+// A path the sandbox can show something at: absolute, no '..', not '/', and outside the
+// sandbox's own folders (/usr, /etc, /tmp, /home, /workspace, /run, /env, ...).
+bool is_free_sandbox_path(const std::string& path);
 
 // Reads the environment's keys from a table (`[environment]` or environment.toml's root).
 Environment read_environment(core::TableReader& r, const std::filesystem::path& base);

@@ -19,11 +19,11 @@ namespace {
 // before the pattern is tried (one of 200,000 characters overflowed the stack).
 constexpr std::size_t kMaxIdLength = 100;
 
-constexpr const char* kRunnerNames = "pytest, unittest, go, node:test, mocha, jest, junit, tap, ctest";
+constexpr const char* kRunnerNames = "pytest, unittest, go, node:test, mocha, jest, junit, tap, ctest, reward";
 constexpr std::pair<Runner, const char*> kRunners[] = {
     {Runner::pytest, "pytest"}, {Runner::unittest, "unittest"}, {Runner::go_test, "go"},
     {Runner::node_test, "node:test"}, {Runner::mocha, "mocha"}, {Runner::jest, "jest"},
-    {Runner::junit, "junit"}, {Runner::tap, "tap"}, {Runner::ctest, "ctest"}};
+    {Runner::junit, "junit"}, {Runner::tap, "tap"}, {Runner::ctest, "ctest"}, {Runner::reward, "reward"}};
 
 const std::vector<std::string> kLanguages = {"cpp", "c", "python", "javascript", "typescript",
                                              "shell", "java", "rust", "go", "other"};
@@ -123,8 +123,30 @@ void read_repo(core::TableReader& root, Task& t) {
   r.finish();
 }
 
+bool inside_repository(const fs::path& rel) {
+  return !rel.is_absolute() && std::none_of(rel.begin(), rel.end(), [](const fs::path& p) { return p == ".."; });
+}
+
+// A reward runner's ids are conditions on the reward file, which is read from the
+// repository or from [tests] logs (by default logs/reward.json, else logs/reward.txt).
+void read_reward(core::TableReader& tr, const TestCommand& tc, const std::optional<fs::path>& logs) {
+  for (const auto& id : tc.ids)
+    if (!parse_reward_check(id))
+      tr.errors().add(tr.where("ids"), fmt::format("'{}': \"{}\" is not a condition on the reward such as \"reward>0\", "
+                                                   "\"reward>=1\" or \"accuracy=1\"", tr.field("ids"), id));
+  const fs::path report(tc.report);
+  const bool in_logs = logs && report.is_absolute() && !report.lexically_normal().lexically_relative(*logs).empty() &&
+                       *report.lexically_normal().lexically_relative(*logs).begin() != "..";
+  if (!tc.report.empty() && !in_logs && !inside_repository(report))
+    tr.errors().add(tr.where("report"), fmt::format("'{}' = \"{}\" must be a path inside the repository or under "
+                                                    "[tests] logs", tr.field("report"), tc.report));
+  if (tc.report.empty() && !logs)
+    tr.errors().add(tr.node().source(), fmt::format("runner \"reward\" needs '{}' (the reward file) or [tests] logs "
+                                                    "(where the verifier writes reward.json or reward.txt)", tr.field("report")));
+}
+
 // The runner fields of one test entry: `runner` and `ids` go together, and then `cmd` is optional.
-void read_runner(core::TableReader& tr, TestCommand& tc) {
+void read_runner(core::TableReader& tr, TestCommand& tc, const std::optional<fs::path>& logs) {
   const auto name = tr.string("runner", false);
   tc.ids = tr.string_list("ids", false);
   tc.report = tr.string("report", false).value_or("");
@@ -142,16 +164,16 @@ void read_runner(core::TableReader& tr, TestCommand& tc) {
     tr.errors().add(tr.node().source(), fmt::format("'{}' is required with a runner: the test ids it must report", tr.field("ids")));
   if (tc.ids.size() > 1 && std::find(tc.ids.begin(), tc.ids.end(), "*") != tc.ids.end())
     tr.errors().add(tr.where("ids"), fmt::format("'{}': \"*\" (every test the run reports) stands alone", tr.field("ids")));
-  const bool custom = tc.runner == Runner::junit || tc.runner == Runner::tap;
+  const bool custom = tc.runner == Runner::junit || tc.runner == Runner::tap || tc.runner == Runner::reward;
   if (custom && tc.cmd.empty())
     tr.errors().add(tr.node().source(), fmt::format("'{}' is required with runner \"{}\"", tr.field("cmd"), *name));
+  if (tc.runner == Runner::reward) return read_reward(tr, tc, logs);
   // These runners' reports are files; the others' are what the command prints.
   const bool file_report = tc.runner != Runner::unittest && tc.runner != Runner::go_test && tc.runner != Runner::tap;
   if (file_report && !tc.cmd.empty() && tc.report.empty() && tc.cmd.find("{report}") == std::string::npos)
     tr.errors().add(tr.where("cmd"), fmt::format("runner \"{}\": '{}' must write its report to {{report}}, or name "
                                                  "the file it writes in 'report'", *name, tr.field("cmd")));
-  const fs::path rel(tc.report);
-  if (!tc.report.empty() && (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& p) { return p == ".."; })))
+  if (!tc.report.empty() && !inside_repository(tc.report))
     tr.errors().add(tr.where("report"), fmt::format("'{}' = \"{}\" must be a path inside the repository", tr.field("report"), tc.report));
 }
 
@@ -162,6 +184,12 @@ void read_tests(core::TableReader& root, Task& t) {
   if (auto setup = r.string("setup", false)) t.setup = *setup;
   t.test_timeout_s = static_cast<int>(r.integer("timeout_seconds", false, 1, 3600).value_or(120));
   t.setup_timeout_s = static_cast<int>(r.integer("setup_timeout_seconds", false, 1, 86400).value_or(600));
+  if (auto logs = r.string("logs", false)) {
+    if (is_free_sandbox_path(*logs)) t.logs = fs::path(*logs).lexically_normal();
+    else r.errors().add(r.where("logs"), fmt::format("'tests.logs' = \"{}\" must be an absolute path outside the sandbox's "
+                                                     "own folders (/usr, /etc, /tmp, /home, /workspace, ...); e.g. "
+                                                     "/logs/verifier", *logs));
+  }
   std::map<std::string, bool> names;
   const auto unique = [&](core::TableReader& tr, const std::string& name, const char* key) {
     if (!name.empty() && names[name])
@@ -178,7 +206,7 @@ void read_tests(core::TableReader& root, Task& t) {
       tc.tier = tier;
       tc.name = tr.string("name", true).value_or("");
       tc.cmd = tr.string("cmd", false).value_or("");
-      read_runner(tr, tc);
+      read_runner(tr, tc, t.logs);
       // Outcomes are named by the command's name, or by each id of a runner's entry.
       if (tc.runner == Runner::none) unique(tr, tc.name, "name");
       for (const auto& id : tc.ids) unique(tr, id, "ids");
@@ -261,6 +289,15 @@ void read_hidden(core::TableReader& r, Task& t, core::SpecErrors& errors) {
     t.hidden_kind = HiddenKind::dir;
     if (auto p = inside(hr, "dir", t.dir, true, true)) t.hidden = *p;
   }
+  if (auto at = hr.string("at", false)) {
+    if (t.hidden_kind != HiddenKind::dir)
+      errors.add(hr.where("at"), "'hidden_tests.at' goes with 'dir' alone: a patch is applied to the repository");
+    else if (!is_free_sandbox_path(*at))
+      errors.add(hr.where("at"), fmt::format("'hidden_tests.at' = \"{}\" must be an absolute path outside the sandbox's "
+                                             "own folders (/usr, /etc, /tmp, /home, /workspace, ...); e.g. /tests", *at));
+    else
+      t.hidden_at = fs::path(*at).lexically_normal();
+  }
   hr.finish();
 }
 
@@ -318,6 +355,19 @@ std::optional<Runner> parse_runner(std::string_view name) {
   for (const auto& [kind, n] : kRunners)
     if (name == n) return kind;
   return std::nullopt;
+}
+
+bool RewardCheck::holds(double v) const {
+  if (op == ">") return v > value;
+  if (op == ">=") return v >= value;
+  return v == value;
+}
+
+std::optional<RewardCheck> parse_reward_check(std::string_view id) {
+  static const std::regex form(R"(([A-Za-z_][A-Za-z0-9_.-]{0,63}) *(>=|>|=) *(-?[0-9]{1,9}(\.[0-9]{1,9})?))");
+  std::match_results<std::string_view::const_iterator> m;
+  if (id.size() > 100 || !std::regex_match(id.begin(), id.end(), m, form)) return std::nullopt;
+  return RewardCheck{m[1].str(), m[2].str(), std::stod(m[3].str())};
 }
 
 bool is_local_url(std::string_view url) {

@@ -15,9 +15,19 @@ enum class HiddenKind { dir, patch };
 enum class Tier { setup, fail_to_pass, strict, pass_to_pass };
 std::string to_string(Tier t);
 // A test suite runner whose one run reports many tests by id (docs/task-format.md, "Tests by id").
-enum class Runner { none, pytest, unittest, go_test, node_test, mocha, jest, junit, tap, ctest };
+enum class Runner { none, pytest, unittest, go_test, node_test, mocha, jest, junit, tap, ctest, reward };
 std::string to_string(Runner r);
 std::optional<Runner> parse_runner(std::string_view name);
+
+// An id of the `reward` runner: a condition on one number of a verifier's reward file
+// ("reward>0", "reward>=1", "accuracy=1"; docs/task-format.md, "Rewards").
+struct RewardCheck {
+  std::string key;
+  std::string op;  // ">", ">=" or "="
+  double value = 0;
+  bool holds(double v) const;
+};
+std::optional<RewardCheck> parse_reward_check(std::string_view id);
 
 struct RepoSource {
   RepoKind kind = RepoKind::patches;
@@ -33,7 +43,7 @@ struct TestCommand {
   std::string cmd;                // with a runner: empty = the runner's own command
   Runner runner = Runner::none;   // with a runner, each id is one outcome
   std::vector<std::string> ids;
-  std::string report;             // junit/tap: the file the command writes, relative to the checkout
+  std::string report;             // the file the command writes: relative to the checkout, or (reward) absolute under Task::logs
 };
 
 // Where a task came from ([origin]): kind (swe-bench, harbor, commit) and its id there,
@@ -62,6 +72,8 @@ struct Task {
   HiddenKind hidden_kind = HiddenKind::dir;
   std::filesystem::path hidden;     // folder or patch (absolute)
   std::filesystem::path hidden_support;  // with a patch: a folder of support files too ("" = none)
+  std::optional<std::filesystem::path> hidden_at;  // dir shown read-only at this path when grading, not copied in
+  std::optional<std::filesystem::path> logs;       // a fresh writable folder at this path for each test command
   std::optional<std::string> setup; // build step before every tier
   int setup_timeout_s = 600;
   int test_timeout_s = 120;

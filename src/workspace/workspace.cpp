@@ -171,7 +171,7 @@ BaseRepo RepoCache::build(const suite::Task& task, const fs::path& dest) {
     } else {
       copy_tree(task.repo.path, work);
       git(work, {"add", "-A"});
-      git(work, {"commit", "--quiet", "-m", "base", "--date=2000-01-01T00:00:00Z"});
+      git(work, {"commit", "--quiet", "--allow-empty", "-m", "base", "--date=2000-01-01T00:00:00Z"});  // an empty folder is a base too
     }
     base = trim(git(work, {"rev-parse", "HEAD"}));
     git(staging, {"clone", "--quiet", "--bare", "--no-local", work.string(), bare.string()});

@@ -1,5 +1,6 @@
 // libFuzzer target: the test runners' reports (JUnit XML, TAP, go test -json, unittest -v,
-// jest and mocha JSON), which the code under test writes. The first byte picks the parser.
+// jest and mocha JSON) and verifiers' reward files, which the code under test writes. The
+// first byte picks the parser.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,8 +12,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace agentrace::grade;
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] % 7 == 6) {
+    const auto out = reward_outcomes("fail_to_pass", {"reward>0", "x>=1"}, parse_reward(text), "none", {});
+    if (out.size() != 2) std::abort();
+    return 0;
+  }
   std::vector<CaseResult> cases;
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0: cases = parse_junit(text); break;
     case 1: cases = parse_tap(text); break;
     case 2: cases = parse_go_json(text); break;

@@ -81,6 +81,64 @@ TEST_F(EnvironmentSpec, RefusesWhatWouldBreakTheSandboxOrLeaveTheFolder) {
   EXPECT_NE(error_with("image = \"deps\"").find("is neither an OCI image layout"), std::string::npos);
 }
 
+// Harbor's layout (docs/task-format.md, "Rewards"): the workspace at /app, the verifier
+// at /tests, its reward under a writable /logs/verifier.
+TEST_F(EnvironmentSpec, AWorkdirHiddenTestsAtAPathLogsAndARewardRunnerLoad) {
+  auto toml = core::read_file(kFixture / "task.toml");
+  toml.replace(toml.find("dir = \"hidden\""), 15, "dir = \"hidden\"\nat = \"/tests\"");
+  toml.replace(toml.find("timeout_seconds = 60"), 20, "timeout_seconds = 60\nlogs = \"/logs/verifier\"");
+  toml.replace(toml.find("[[tests.strict]]"), 16,
+               "[[tests.fail_to_pass]]\nname = \"verifier\"\nrunner = \"reward\"\ncmd = \"bash /tests/test.sh\"\n"
+               "ids = [\"reward>0\", \"reward >= 1\", \"accuracy=0.5\"]\n\n[[tests.strict]]");
+  core::write_file(dir() / "task.toml", toml + "\n[environment]\nworkdir = \"/app\"\n");
+  const auto t = load_task(dir());
+  EXPECT_EQ(t.hidden_at, fs::path("/tests"));
+  EXPECT_EQ(t.logs, fs::path("/logs/verifier"));
+  ASSERT_TRUE(t.environment);
+  EXPECT_EQ(t.environment->workdir, fs::path("/app"));
+  const auto& reward = t.tests.at(2);
+  EXPECT_EQ(reward.runner, Runner::reward);
+  const auto check = parse_reward_check(reward.ids.at(1));
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->key, "reward");
+  EXPECT_EQ(check->op, ">=");
+  EXPECT_TRUE(check->holds(1) && !check->holds(0.99));
+  EXPECT_TRUE(parse_reward_check("accuracy=0.5")->holds(0.5));
+  EXPECT_TRUE(parse_reward_check("reward>0")->holds(0.5) && !parse_reward_check("reward>0")->holds(0));
+  for (const char* bad : {"reward", "reward>>1", "reward>x", ">1", "reward<1"}) EXPECT_FALSE(parse_reward_check(bad)) << bad;
+}
+
+TEST_F(EnvironmentSpec, HarborPathsThatWouldBreakTheSandboxAreRefused) {
+  for (const char* at : {"/workspace", "/usr/x", "relative", "/"}) {
+    const auto err = error_with(fmt::format("workdir = \"{}\"", at));
+    EXPECT_NE(err.find("'environment.workdir' = \""), std::string::npos) << at << ": " << err;
+  }
+  auto with = [&](const std::string& from, const std::string& to) {
+    auto toml = core::read_file(kFixture / "task.toml");
+    toml.replace(toml.find(from), from.size(), to);
+    core::write_file(dir() / "task.toml", toml);
+    try {
+      load_task(dir());
+    } catch (const core::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(loaded)");
+  };
+  EXPECT_NE(with("dir = \"hidden\"", "dir = \"hidden\"\nat = \"/home/x\"").find("'hidden_tests.at' = \"/home/x\" must be"),
+            std::string::npos);
+  EXPECT_NE(with("timeout_seconds = 60", "timeout_seconds = 60\nlogs = \"/tmp/l\"").find("'tests.logs' = \"/tmp/l\" must be"),
+            std::string::npos);
+  const std::string entry = "[[tests.strict]]\nname = \"v\"\nrunner = \"reward\"\ncmd = \"true\"\nids = [\"reward>0\"]\n";
+  EXPECT_NE(with("[[tests.strict]]\nname = \"strict one\"", entry + "\n[[tests.strict]]\nname = \"strict one\"")
+                .find("runner \"reward\" needs 'tests.strict[0].report' (the reward file) or [tests] logs"),
+            std::string::npos);
+  EXPECT_NE(with("[[tests.strict]]\nname = \"strict one\"",
+                 "[[tests.strict]]\nname = \"v\"\nrunner = \"reward\"\ncmd = \"true\"\nids = [\"score\"]\nreport = \"/etc/r\"\n"
+                 "\n[[tests.strict]]\nname = \"strict one\"")
+                .find("\"score\" is not a condition on the reward"),
+            std::string::npos);
+}
+
 TEST_F(EnvironmentSpec, TheKeyFollowsTheFilesContentAndTheTaskHashTheKey) {
   const auto spec = "files = [\"deps/lib.tgz\"]\nsetup = \"true\"\n";
   const auto a = load_with(spec);

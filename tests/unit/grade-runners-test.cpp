@@ -215,5 +215,35 @@ TEST(OfflineGrading, TheFirstFailedStepWithSuchOutputIsNamed) {
             "download belongs in [environment] setup");
 }
 
+// Harbor's verifier writes a reward, not a report: reward.txt (one number) or reward.json.
+TEST(RewardRunner, ReadsANumberOrAnObjectOfNumbersAndNothingElse) {
+  EXPECT_EQ(parse_reward("1\n"), (std::map<std::string, double>{{"reward", 1}}));
+  EXPECT_EQ(parse_reward("  0.75 "), (std::map<std::string, double>{{"reward", 0.75}}));
+  EXPECT_EQ(parse_reward(R"({"reward": 0.5, "accuracy": 1, "note": "x", "nested": {"a": 1}})"),
+            (std::map<std::string, double>{{"accuracy", 1}, {"reward", 0.5}}));
+  for (const char* bad : {"", "yes", "1 2", "nan", "inf", "[1]", "{", "1e999"}) EXPECT_TRUE(parse_reward(bad).empty()) << bad;
+}
+
+TEST(RewardRunner, EachIdIsAConditionAndAMissingRewardIsNotRun) {
+  store::TestOutcome run;
+  run.exit_code = 0;
+  run.output_tail = "verifier output";
+  const std::vector<std::string> ids = {"reward>0", "reward>=1"};
+  auto passed = [](const std::vector<store::TestOutcome>& out) {
+    std::vector<bool> p;
+    for (const auto& o : out) p.push_back(o.passed);
+    return p;
+  };
+  EXPECT_EQ(passed(reward_outcomes("fail_to_pass", ids, {{"reward", 1}}, "", run)), (std::vector<bool>{true, true}));
+  const auto half = reward_outcomes("fail_to_pass", ids, {{"reward", 0.5}}, "", run);
+  EXPECT_EQ(passed(half), (std::vector<bool>{true, false}));
+  EXPECT_EQ(half[1].output_tail, "reward = 0.5");
+  const auto none = reward_outcomes("fail_to_pass", ids, {}, "the verifier wrote no reward", run);
+  EXPECT_EQ(passed(none), (std::vector<bool>{false, false}));
+  EXPECT_EQ(none[0].output_tail.rfind("not run: the verifier wrote no reward", 0), 0u) << none[0].output_tail;
+  const auto other = reward_outcomes("fail_to_pass", {"accuracy=1"}, {{"reward", 1}}, "", run);
+  EXPECT_NE(other[0].output_tail.find("the reward file has no 'accuracy'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace agentrace::grade
