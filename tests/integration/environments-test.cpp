@@ -288,6 +288,30 @@ TEST_F(ImageEnvironment, AnImageLayoutIsTheRootOfTheGradersSandbox) {
   EXPECT_NE(r.err.find("hold (oracle Complete, nop Miss)"), std::string::npos) << r.err;
 }
 
+// Harbor's layout in an image that has none of its folders: the workspace at /srv/app, the
+// verifier at /checks, its reward under /out/verifier; each mount point is made in the root.
+TEST_F(ImageEnvironment, AWorkdirHiddenTestsAtAPathAndLogsWorkInAnImageRoot) {
+  write_task(suite() / "sh-harbor", "id = \"sh-harbor\"\ntitle = \"greet\"\nlanguage = \"shell\"\ntoolchain = [\"bash\"]\n",
+             fmt::format(R"(at = "/checks"
+[tests]
+logs = "/out/verifier"
+[[tests.fail_to_pass]]
+name = "verifier"
+runner = "reward"
+cmd = "bash /checks/test.sh"
+ids = ["reward>=1"]
+[environment]
+image = "{}"
+workdir = "/srv/app"
+)", layout().string()),
+             "greet.sh", "greet() { echo helo; }", "greet() { echo hello; }", "test.sh",
+             "[[ $PWD == /srv/app && -f /etc/image-marker ]] || exit 1\nsource /srv/app/greet.sh\n"
+             "if [[ \"$(greet)\" == hello ]]; then echo 1; else echo 0; fi > /out/verifier/reward.txt\n");
+  const auto r = validate(suite());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("hold (oracle Complete, nop Miss)"), std::string::npos) << r.err;
+}
+
 TEST_F(ImageEnvironment, TheBuiltinAgentRunsInADockerSaveImage) {
   write_image_task(tarball());
   const auto r = race(suite(), sim_contender("builtin", "name = \"img\"\nmatch = \"Fix greet.sh\"\nfinal = \"done\"\n"

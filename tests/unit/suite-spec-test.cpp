@@ -258,7 +258,7 @@ TEST_F(TaskSpec, TestsByIdLoad) {
 TEST_F(TaskSpec, UnknownRunner) {
   write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "runner = \"nose\"\nids = [\"a\"]");
   expect_error(31, 10, "'tests.strict[0].runner' = \"nose\" is not one of pytest, unittest, go, node:test, mocha, jest, "
-                       "junit, tap, ctest");
+                       "junit, tap, ctest, reward");
 }
 
 TEST_F(TaskSpec, RunnerWithoutIds) {
@@ -269,7 +269,7 @@ TEST_F(TaskSpec, RunnerWithoutIds) {
 TEST_F(TaskSpec, IdsWithoutRunner) {
   write_with("cmd = \"python3 -m unittest tests.test_demo.Strict\"", "cmd = \"true\"\nids = [\"a\"]");
   expect_error(32, 7, "'tests.strict[0].ids' needs a 'runner' (one of pytest, unittest, go, node:test, mocha, jest, "
-                      "junit, tap, ctest)");
+                      "junit, tap, ctest, reward)");
 }
 
 TEST_F(TaskSpec, JunitRunnerNeedsAReport) {
