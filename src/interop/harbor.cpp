@@ -13,6 +13,7 @@
 #include "core/fs.hpp"
 #include "core/toml-reader.hpp"
 #include "env/env.hpp"
+#include "env/image.hpp"
 #include "interop/fix-commit.hpp"
 #include "proc/spawn.hpp"
 #include "sandbox/sandbox.hpp"
@@ -54,7 +55,10 @@ void read_tables(const toml::table& root, HarborMeta& m) {
                                             "agent.timeout_sec", "verifier.timeout_sec", "verifier.env",
                                             "environment.docker_image"};
         if (read.count(dotted)) continue;
-        if (const auto* s = n2.as_string(); s && (key == "metadata" || key == "task")) m.origin.emplace_back(std::string(k2.str()), s->get());
+        const auto* s = n2.as_string();
+        const auto name = key == "task" ? "task_" + std::string(k2.str()) : std::string(k2.str());
+        const bool taken = std::any_of(m.origin.begin(), m.origin.end(), [&](const auto& kv) { return kv.first == name; });
+        if (s && (key == "metadata" || key == "task") && !taken && name != "kind" && name != "id") m.origin.emplace_back(name, s->get());
         else m.no_counterpart.push_back(dotted);
       }
     }
@@ -229,6 +233,28 @@ std::string run_solution(const fs::path& task_dir, const fs::path& solution, con
   return diff;
 }
 
+// With the task's built image, the base is what the image holds at the workdir: its RUN
+// steps' work included, its .git left out (the base is one fresh commit of the files).
+void workdir_from_image(const fs::path& image, const fs::path& workdir, const fs::path& scratch, const fs::path& repo,
+                        std::vector<std::string>& notes) {
+  fs::remove_all(scratch);
+  env::unpack_image(image, scratch / "rootfs", scratch / "tools", {});
+  const auto from = scratch / "rootfs" / workdir.relative_path();
+  fs::create_directories(repo);
+  if (!core::resolves_inside(scratch / "rootfs", from))
+    throw core::UsageError(fmt::format("{}: the image's {} is a link leading out of it", image.string(), workdir.string()));
+  if (!fs::is_directory(from)) {
+    notes.push_back(fmt::format("the image has no {}: the workdir starts empty", workdir.string()));
+  } else {
+    for (const auto& e : fs::directory_iterator(from))
+      if (e.path().filename() != ".git") copy_plain(e.path(), repo / e.path().filename(), notes);
+    if (fs::exists(from / ".git")) notes.push_back(fmt::format("the image's {}/.git is left out: the base is one commit of its files", workdir.string()));
+  }
+  notes.push_back(fmt::format("the workdir's files come from the image {}", image.filename().string()));
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+}
+
 std::vector<std::string> files_under(const fs::path& dir) {
   std::vector<std::string> out;
   if (fs::is_directory(dir))
@@ -255,12 +281,15 @@ ImportedTask import_one(const HarborImport& o, const fs::path& src, const fs::pa
   if (!suite::is_free_sandbox_path(workdir.string()))
     throw core::UsageError(fmt::format("{}: WORKDIR {} is one of the sandbox's own folders; agentrace cannot show the "
                                        "task there", src.string(), workdir.string()));
-  materialise_workdir(docker, src / "environment", workdir, r.dir / "repo", r.notes);
+  const auto image = find_image(o.images, id, m, docker, r.notes);
+  if (image.empty()) materialise_workdir(docker, src / "environment", workdir, r.dir / "repo", r.notes);
+  else workdir_from_image(image, workdir, work / "unpack" / id, r.dir / "repo", r.notes);
   copy_plain(src / "tests", r.dir / "tests", r.notes);
   auto d = draft_of(m, name, id, core::read_file(src / "instruction.md"), guess_language(files_under(r.dir / "repo")));
-  const auto image = find_image(o.images, id, m, docker, r.notes);
   d.extra_toml = environment_toml(docker, workdir, image, r.notes);
-  for (const auto& n : docker.not_reproduced) r.notes.push_back("Dockerfile " + n + ": not reproduced" + (image.empty() ? "" : " (the image has it)"));
+  if (image.empty())
+    for (const auto& n : docker.not_reproduced)
+      r.notes.push_back("Dockerfile " + n + ": not reproduced (--images with the built image gives the task its effect)");
   if (!m.no_counterpart.empty()) r.notes.push_back(fmt::format("task.toml keys with no counterpart: {}", fmt::join(m.no_counterpart, ", ")));
   check_offline(src / "tests" / "test.sh", r.notes);
   d.notes = {fmt::format("Imported by `agentrace import harbor` from {}.", src.string())};

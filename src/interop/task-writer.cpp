@@ -1,5 +1,6 @@
 #include "interop/task-writer.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -31,6 +32,14 @@ std::string id_from(const std::string& text) {
 
 namespace {
 
+// A bare key when it can be one, else a quoted one.
+std::string toml_key(const std::string& k) {
+  const bool bare = !k.empty() && std::all_of(k.begin(), k.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-';
+  });
+  return bare ? k : toml_quote(k);
+}
+
 std::string toml_list(const std::vector<std::string>& items) {
   std::string out = "[";
   for (const auto& i : items) out += fmt::format("\n  {},", toml_quote(i));
@@ -47,7 +56,7 @@ std::string toml_text(const TaskDraft& d) {
   t += "\n";
   if (!d.origin.empty()) {
     t += "[origin]\n";
-    for (const auto& [k, v] : d.origin) t += fmt::format("{} = {}\n", k, toml_quote(v));
+    for (const auto& [k, v] : d.origin) t += fmt::format("{} = {}\n", toml_key(k), toml_quote(v));
     t += "\n";
   }
   if (d.repo_dir.empty()) t += fmt::format("[repo]\nurl = {}\ncommit = {}\n\n", toml_quote(d.repo_url), toml_quote(d.base_commit));

@@ -153,6 +153,40 @@ TEST(ImportHarbor, ImportsValidatesRacesAndExports) {
   EXPECT_EQ(n, 8) << pred.out;
 }
 
+// With --images, the base is the image's workdir (what its RUN lines made), and the task
+// runs in the image: an image made here from the host's bash and libc, with /app/thing.txt.
+TEST(ImportHarbor, WithItsImageTheWorkdirComesFromTheImage) {
+  core::TempDir tmp("agentrace-it");
+  const auto made = test::run_command(fmt::format(
+      "set -e; r={0}/rootfs; mkdir -p $r/usr/bin $r/usr/lib/x86_64-linux-gnu $r/usr/lib64 $r/etc $r/app; "
+      "ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64; cp /usr/bin/bash $r/usr/bin/; "
+      "cp /lib/x86_64-linux-gnu/libtinfo.so.6 /lib/x86_64-linux-gnu/libc.so.6 $r/usr/lib/x86_64-linux-gnu/; "
+      "cp /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 $r/usr/lib64/; echo broken > $r/app/thing.txt; "
+      "umoci init --layout {0}/images/fix-thing; umoci new --image {0}/images/fix-thing:t; "
+      "umoci insert --image {0}/images/fix-thing:t $r /",
+      tmp.path().string()));
+  ASSERT_EQ(made.exit_code, 0) << made.err << " (scripts/setup installs umoci)";
+  const auto t = tmp.path() / "harbor" / "fix-thing";
+  core::write_file(t / "task.toml", "schema_version = \"1.4\"\n[task]\nname = \"org/fix-thing\"\n");
+  core::write_file(t / "instruction.md", "Make /app/thing.txt say fixed.\n");
+  core::write_file(t / "environment/Dockerfile", "FROM ubuntu:24.04\nWORKDIR /app\nRUN echo broken > thing.txt\n");
+  core::write_file(t / "tests/test.sh", "read -r line < /app/thing.txt\n"
+                                        "if [[ $line == fixed ]]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n");
+  core::write_file(t / "solution/solve.sh", "echo fixed > /app/thing.txt\n");
+  const auto bin = test::binary().string();
+  const auto suite = tmp.path() / "suite";
+  const auto imp = test::run_command(fmt::format("{} import harbor {} --out {} --images {}", bin, t.string(), suite.string(),
+                                                 (tmp.path() / "images").string()));
+  ASSERT_EQ(imp.exit_code, 0) << imp.out << imp.err;
+  EXPECT_EQ(core::read_file(suite / "fix-thing" / "repo" / "thing.txt"), "broken\n");
+  EXPECT_NE(imp.out.find("the workdir's files come from the image fix-thing"), std::string::npos) << imp.out;
+  EXPECT_EQ(imp.out.find("RUN echo broken"), std::string::npos) << imp.out;  // the image has its effect
+  EXPECT_NE(core::read_file(suite / "fix-thing" / "task.toml").find("images/fix-thing'"), std::string::npos);
+  const auto v = test::run_command(fmt::format("{} validate {}", bin, suite.string()));
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.err.find("hold (oracle Complete, nop Miss)"), std::string::npos) << v.err;
+}
+
 TEST(ImportHarbor, ErrorsSayWhatIsMissing) {
   core::TempDir tmp("agentrace-it");
   const auto bin = test::binary().string();
