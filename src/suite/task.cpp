@@ -333,6 +333,28 @@ void read_task_environment(core::TableReader& r, Task& t, core::SpecErrors& erro
   t.environment = load_suite_environment(t.dir.parent_path());
 }
 
+bool nested(const fs::path& a, const fs::path& b) {
+  const auto inside = [](const fs::path& x, const fs::path& dir) {
+    const auto rel = x.lexically_normal().lexically_relative(dir.lexically_normal());
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  return inside(a, b) || inside(b, a);
+}
+
+// The paths a task shows things at (its workdir, hidden tests, logs) must not hide one another.
+void check_sandbox_paths(core::TableReader& r, const Task& t, core::SpecErrors& errors) {
+  std::vector<std::tuple<std::string, fs::path, std::string>> paths;  // field, path, table it is in
+  if (t.environment && t.environment->workdir) paths.emplace_back("environment.workdir", *t.environment->workdir, "");
+  if (t.hidden_at) paths.emplace_back("hidden_tests.at", *t.hidden_at, "hidden_tests");
+  if (t.logs) paths.emplace_back("tests.logs", *t.logs, "tests");
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    for (std::size_t j = i + 1; j < paths.size(); ++j)
+      if (nested(std::get<1>(paths[i]), std::get<1>(paths[j])))
+        errors.add(r.where(std::get<2>(paths[j])), fmt::format("'{}' = \"{}\" overlaps '{}' = \"{}\": one would hide the other",
+                                                               std::get<0>(paths[j]), std::get<1>(paths[j]).string(),
+                                                               std::get<0>(paths[i]), std::get<1>(paths[i]).string()));
+}
+
 }  // namespace
 
 std::string to_string(Tier t) {
@@ -440,6 +462,7 @@ Task parse_task(std::string_view spec, const fs::path& task_dir) {
   read_limits(r, t, errors);
   read_origin(r, t, errors);
   read_task_environment(r, t, errors);
+  check_sandbox_paths(r, t, errors);
   r.finish();
   errors.throw_if_any();
   t.hash = content_hash(t, spec);

@@ -88,6 +88,10 @@ name = "first-line"
 scaffold = "command"
 command = ["bash", "-c", "printf '#!/bin/bash\\nhead -1 \"$1\" | wc -w\\n' > /app/wc.sh"]
 [[contenders]]
+name = "peek"
+scaffold = "command"
+command = ["bash", "-c", "cd /app && (ls /tests /logs /solution; pwd) > peek.txt 2>&1"]
+[[contenders]]
 name = "builtin-sim"
 scaffold = "builtin"
 model = "sim-model"
@@ -150,7 +154,12 @@ TEST(ImportHarbor, ImportsValidatesRacesAndExports) {
     const auto j = json::parse(line);
     EXPECT_TRUE(j.at("instance_id").is_string() && j.at("model_name_or_path").is_string() && j.at("model_patch").is_string());
   }
-  EXPECT_EQ(n, 8) << pred.out;
+  EXPECT_EQ(n, 10) << pred.out;
+  // The agent's sandbox has the workdir, and neither the verifier, its logs nor the solution.
+  const auto rows_text = test::run_command(fmt::format("{} report --db {} --format swe-bench", bin, db.string())).out;
+  const auto peek = rows_text.substr(rows_text.find("\"model_name_or_path\":\"peek\""));
+  for (const char* gone : {"ls: cannot access '/tests'", "ls: cannot access '/logs'", "ls: cannot access '/solution'", "+/app"})
+    EXPECT_NE(peek.find(gone), std::string::npos) << gone << "\n" << peek.substr(0, 800);
 }
 
 // With --images, the base is the image's workdir (what its RUN lines made), and the task

@@ -128,6 +128,17 @@ TEST_F(EnvironmentSpec, HarborPathsThatWouldBreakTheSandboxAreRefused) {
             std::string::npos);
   EXPECT_NE(with("timeout_seconds = 60", "timeout_seconds = 60\nlogs = \"/tmp/l\"").find("'tests.logs' = \"/tmp/l\" must be"),
             std::string::npos);
+  EXPECT_EQ(with("agent_seconds = 600", "agent_seconds = 600\n[environment]\nworkdir = \"/app\""), "(loaded)");
+  auto overlap = core::read_file(kFixture / "task.toml") + "\n[environment]\nworkdir = \"/app\"\n";
+  overlap.replace(overlap.find("dir = \"hidden\""), 15, "dir = \"hidden\"\nat = \"/app/tests\"");
+  core::write_file(dir() / "task.toml", overlap);
+  EXPECT_THROW(
+      try { load_task(dir()); } catch (const core::UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("'hidden_tests.at' = \"/app/tests\" overlaps 'environment.workdir' = \"/app\""),
+                  std::string::npos) << e.what();
+        throw;
+      },
+      core::UsageError);
   const std::string entry = "[[tests.strict]]\nname = \"v\"\nrunner = \"reward\"\ncmd = \"true\"\nids = [\"reward>0\"]\n";
   EXPECT_NE(with("[[tests.strict]]\nname = \"strict one\"", entry + "\n[[tests.strict]]\nname = \"strict one\"")
                 .find("runner \"reward\" needs 'tests.strict[0].report' (the reward file) or [tests] logs"),
