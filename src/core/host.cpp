@@ -52,56 +52,40 @@ HostInfo host_info() {
 
 std::string host_info_json() { return nlohmann::json(host_info()).dump(); }
 
-void to_json(nlohmann::json& j, const PreparedEnvironment& e) {
-  j = {{"key", e.key}, {"build_s", e.build_s}, {"reused", e.reused}};
+template <class V>
+void fields(V& v, PreparedEnvironment& e) {
+  v("key", e.key);
+  v("build_s", e.build_s);
+  v("reused", e.reused);
 }
 
-void from_json(const nlohmann::json& j, PreparedEnvironment& e) {
-  expect_object(j, "environment");
-  read(j, "key", e.key);
-  read(j, "build_s", e.build_s);
-  read(j, "reused", e.reused);
+template <class V>
+void fields(V& v, Preparation& p) {
+  v("repos", p.repos);
+  v("repos_s", p.repos_s);
+  v("environments", p.environments);
+  v("environments_s", p.environments_s);
 }
 
-void to_json(nlohmann::json& j, const Preparation& p) {
-  j = {{"repos", p.repos}, {"repos_s", p.repos_s}, {"environments", p.environments}, {"environments_s", p.environments_s}};
+template <class V>
+void fields(V& v, HostInfo& h) {
+  v("agentrace", h.agentrace);
+  v("host", h.host);
+  v("kernel", h.kernel);
+  v("cpu", h.cpu);
+  v("cores", h.cores);
+  v("memory_gib", h.memory_gib);
+  v("bwrap", h.bwrap);
+  v("simulated", h.simulated);
+  v("simulated_judge", h.simulated_judge);
+  v("preparation", h.preparation);
 }
 
-void from_json(const nlohmann::json& j, Preparation& p) {
-  expect_object(j, "preparation");
-  read(j, "repos", p.repos);
-  read(j, "repos_s", p.repos_s);
-  read(j, "environments", p.environments);
-  read(j, "environments_s", p.environments_s);
-}
-
-void to_json(nlohmann::json& j, const HostInfo& h) {
-  j = nlohmann::json::object();
-  write(j, "agentrace", h.agentrace);
-  write(j, "host", h.host);
-  write(j, "kernel", h.kernel);
-  write(j, "cpu", h.cpu);
-  write(j, "cores", h.cores);
-  write(j, "memory_gib", h.memory_gib);
-  write(j, "bwrap", h.bwrap);
-  write(j, "simulated", h.simulated);
-  write(j, "simulated_judge", h.simulated_judge);
-  write(j, "preparation", h.preparation);
-}
-
-void from_json(const nlohmann::json& j, HostInfo& h) {
-  expect_object(j, "host");
-  h = {};
-  read(j, "agentrace", h.agentrace);
-  read(j, "host", h.host);
-  read(j, "kernel", h.kernel);
-  read(j, "cpu", h.cpu);
-  read(j, "cores", h.cores);
-  read(j, "memory_gib", h.memory_gib);
-  read(j, "bwrap", h.bwrap);
-  read(j, "simulated", h.simulated);
-  read(j, "simulated_judge", h.simulated_judge);
-  read(j, "preparation", h.preparation);
-}
+void to_json(nlohmann::json& j, const PreparedEnvironment& e) { write_fields(j, e); }
+void from_json(const nlohmann::json& j, PreparedEnvironment& e) { read_fields(j, e, "environment"); }
+void to_json(nlohmann::json& j, const Preparation& p) { write_fields(j, p); }
+void from_json(const nlohmann::json& j, Preparation& p) { read_fields(j, p, "preparation"); }
+void to_json(nlohmann::json& j, const HostInfo& h) { write_fields(j, h); }
+void from_json(const nlohmann::json& j, HostInfo& h) { read_fields(j, h, "host"); }
 
 }  // namespace agentrace::core

@@ -42,6 +42,8 @@ struct AgentReport {
 
 // Only what the agent said is written (absent fields are left out). A tool's span is kept
 // as its duration_s: read back, the span starts at 0.
+void to_json(nlohmann::json& j, const ToolRun& t);
+void from_json(const nlohmann::json& j, ToolRun& t);
 void to_json(nlohmann::json& j, const AgentReport& r);
 void from_json(const nlohmann::json& j, AgentReport& r);
 

@@ -7,9 +7,7 @@
 
 namespace agentrace::record {
 
-using core::expect_object;
-using core::read;
-using core::write;
+using core::Rule;
 
 bool is_simulated(const ContenderConfig& c) {
   return (c.endpoint && c.endpoint->simulated()) ||
@@ -36,81 +34,65 @@ std::string config_hash(const Identity& id) {
   return core::sha256_hex(nlohmann::json(id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-void to_json(nlohmann::json& j, const EndpointConfig& e) {
-  j = {{"url", e.url}, {"protocol", e.protocol}, {"api_key_env", e.key_env}, {"sim", e.sim}, {"simulated", e.simulated()}};
+template <class V>
+void fields(V& v, EndpointConfig& e) {
+  v("url", e.url);
+  v("protocol", e.protocol);
+  v("api_key_env", e.key_env);
+  v("sim", e.sim);
+  v.computed("simulated", e.simulated());
 }
 
-void from_json(const nlohmann::json& j, EndpointConfig& e) {
-  expect_object(j, "endpoint");
-  e = {};
-  read(j, "url", e.url);
-  read(j, "protocol", e.protocol);
-  read(j, "api_key_env", e.key_env);
-  read(j, "sim", e.sim);
+template <class V>
+void fields(V& v, Attachment& a) {
+  v("name", a.name);
+  v("content", a.content);
 }
 
-void to_json(nlohmann::json& j, const Attachment& a) { j = {{"name", a.name}, {"content", a.content}}; }
-
-void from_json(const nlohmann::json& j, Attachment& a) {
-  expect_object(j, "attachment");
-  a = {};
-  read(j, "name", a.name);
-  read(j, "content", a.content);
+// The hourly price beside the contender, the token prices in an object of their own.
+template <class V>
+void fields(V& v, Price& p) {
+  v("hourly_usd", p.hourly_usd);
+  v.nested("price", [&](auto& tokens) {
+    tokens("input_per_mtok", p.input_per_mtok);
+    tokens("output_per_mtok", p.output_per_mtok);
+  });
 }
 
-namespace {
-
-void price_to_json(nlohmann::json& j, const Price& p) {
-  write(j, "hourly_usd", p.hourly_usd);
-  if (!p.input_per_mtok && !p.output_per_mtok) return;
-  auto& price = j["price"] = nlohmann::json::object();
-  write(price, "input_per_mtok", p.input_per_mtok);
-  write(price, "output_per_mtok", p.output_per_mtok);
-}
-
-Price price_from_json(const nlohmann::json& j) {
-  Price p;
-  read(j, "hourly_usd", p.hourly_usd);
-  if (const auto it = j.find("price"); it != j.end() && !it->is_null()) {
-    expect_object(*it, "price");
-    read(*it, "input_per_mtok", p.input_per_mtok);
-    read(*it, "output_per_mtok", p.output_per_mtok);
+// Only the names of env variables are kept (a value may be a secret); read back, each
+// has an empty value.
+template <class V>
+void env_keys(V& v, std::map<std::string, std::string>& env) {
+  std::vector<std::string> keys;
+  for (const auto& [k, value] : env) keys.push_back(k);
+  v("env_keys", keys);
+  if constexpr (!V::writing) {
+    for (const auto& k : keys) env.try_emplace(k);
   }
-  return p;
 }
 
-}  // namespace
-
-void to_json(nlohmann::json& j, const ContenderConfig& c) {
-  std::vector<std::string> env_keys;
-  for (const auto& [k, v] : c.env) env_keys.push_back(k);
-  j = {{"name", c.name},     {"scaffold", c.scaffold}, {"model", c.model},
-       {"endpoint", c.endpoint ? nlohmann::json(*c.endpoint) : nlohmann::json()},
-       {"command", c.command}, {"labels", c.labels},     {"notes", c.notes},
-       {"cross", c.cross},     {"attachments", c.attachments}, {"env_keys", env_keys}};
-  write(j, "agent_seconds", c.agent_seconds);
-  write(j, "max_turns", c.max_turns);
-  price_to_json(j, c.price);
+template <class V>
+void fields(V& v, ContenderConfig& c) {
+  v("name", c.name);
+  v("scaffold", c.scaffold);
+  v("model", c.model);
+  v("endpoint", c.endpoint, Rule::null_empty);
+  v("command", c.command);
+  v("labels", c.labels);
+  v("notes", c.notes);
+  v("cross", c.cross);
+  v("attachments", c.attachments);
+  env_keys(v, c.env);
+  v("agent_seconds", c.agent_seconds);
+  v("max_turns", c.max_turns);
+  fields(v, c.price);
 }
 
-void from_json(const nlohmann::json& j, ContenderConfig& c) {
-  expect_object(j, "contender");
-  c = {};
-  read(j, "name", c.name);
-  read(j, "scaffold", c.scaffold);
-  read(j, "model", c.model);
-  read(j, "endpoint", c.endpoint);
-  read(j, "command", c.command);
-  read(j, "labels", c.labels);
-  read(j, "notes", c.notes);
-  read(j, "cross", c.cross);
-  read(j, "attachments", c.attachments);
-  std::vector<std::string> env_keys;
-  read(j, "env_keys", env_keys);
-  for (const auto& k : env_keys) c.env[k];
-  read(j, "agent_seconds", c.agent_seconds);
-  read(j, "max_turns", c.max_turns);
-  c.price = price_from_json(j);
-}
+void to_json(nlohmann::json& j, const EndpointConfig& e) { core::write_fields(j, e); }
+void from_json(const nlohmann::json& j, EndpointConfig& e) { core::read_fields(j, e, "endpoint"); }
+void to_json(nlohmann::json& j, const Attachment& a) { core::write_fields(j, a); }
+void from_json(const nlohmann::json& j, Attachment& a) { core::read_fields(j, a, "attachment"); }
+void to_json(nlohmann::json& j, const ContenderConfig& c) { core::write_fields(j, c); }
+void from_json(const nlohmann::json& j, ContenderConfig& c) { core::read_fields(j, c, "contender"); }
 
 }  // namespace agentrace::record

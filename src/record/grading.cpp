@@ -4,9 +4,7 @@
 
 namespace agentrace::record {
 
-using core::expect_object;
-using core::read;
-using core::write;
+using core::Rule;
 
 std::string tampered_detail(const std::vector<HygieneFlag>& flags) {
   for (const auto& f : flags)
@@ -14,27 +12,23 @@ std::string tampered_detail(const std::vector<HygieneFlag>& flags) {
   return "";
 }
 
-void to_json(nlohmann::json& j, const HygieneFlag& f) { j = {{"check", f.check}, {"detail", f.detail}}; }
-
-void from_json(const nlohmann::json& j, HygieneFlag& f) {
-  expect_object(j, "hygiene flag");
-  f = {};
-  read(j, "check", f.check);
-  read(j, "detail", f.detail);
+template <class V>
+void fields(V& v, HygieneFlag& f) {
+  v("check", f.check);
+  v("detail", f.detail);
 }
 
-void to_json(nlohmann::json& j, const JudgeVerdict& v) {
-  j = {{"grade", v.grade ? nlohmann::json(*v.grade) : nlohmann::json()}, {"reasons", v.reasons}, {"tries", v.tries}};
-  if (!v.error.empty()) j["error"] = v.error;
+template <class V>
+void fields(V& v, JudgeVerdict& verdict) {
+  v("grade", verdict.grade, Rule::null_empty);
+  v("reasons", verdict.reasons);
+  v("tries", verdict.tries);
+  v("error", verdict.error, Rule::omit_empty);
 }
 
-void from_json(const nlohmann::json& j, JudgeVerdict& v) {
-  expect_object(j, "judge verdict");
-  v = {};
-  read(j, "grade", v.grade);
-  read(j, "reasons", v.reasons);
-  read(j, "tries", v.tries);
-  read(j, "error", v.error);
-}
+void to_json(nlohmann::json& j, const HygieneFlag& f) { core::write_fields(j, f); }
+void from_json(const nlohmann::json& j, HygieneFlag& f) { core::read_fields(j, f, "hygiene flag"); }
+void to_json(nlohmann::json& j, const JudgeVerdict& v) { core::write_fields(j, v); }
+void from_json(const nlohmann::json& j, JudgeVerdict& v) { core::read_fields(j, v, "judge verdict"); }
 
 }  // namespace agentrace::record

@@ -6,48 +6,38 @@
 
 namespace agentrace::record {
 
-using core::expect_object;
-using core::read;
-using core::write;
 
 bool Race::simulated() const {
   if (judge && judge->endpoint.simulated()) return true;
   return std::any_of(contenders.begin(), contenders.end(), [](const ContenderConfig& c) { return is_simulated(c); });
 }
 
-void to_json(nlohmann::json& j, const Judge& judge) {
-  const auto& e = judge.endpoint;
-  j = {{"model", judge.model}, {"url", e.url}, {"protocol", e.protocol}, {"sim", e.sim}, {"simulated", e.simulated()}};
+// The judge's endpoint is kept flat, beside its model.
+template <class V>
+void fields(V& v, Judge& judge) {
+  v("model", judge.model);
+  v("url", judge.endpoint.url);
+  v("protocol", judge.endpoint.protocol);
+  v("sim", judge.endpoint.sim);
+  v.computed("simulated", judge.endpoint.simulated());
 }
 
-void from_json(const nlohmann::json& j, Judge& judge) {
-  expect_object(j, "judge");
-  judge = {};
-  read(j, "model", judge.model);
-  read(j, "url", judge.endpoint.url);
-  read(j, "protocol", judge.endpoint.protocol);
-  read(j, "sim", judge.endpoint.sim);
+template <class V>
+void fields(V& v, Race& r) {
+  v("name", r.name);
+  v("suite", r.suite);
+  v("tasks", r.tasks);
+  v("repeats", r.repeats);
+  v("jobs", r.jobs);
+  v("sandbox", r.sandbox);
+  v("agent_seconds", r.agent_seconds);
+  v("judge", r.judge);
+  v("contenders", r.contenders);
 }
 
-void to_json(nlohmann::json& j, const Race& r) {
-  j = {{"name", r.name}, {"suite", r.suite}, {"tasks", r.tasks}, {"repeats", r.repeats},
-       {"jobs", r.jobs}, {"sandbox", r.sandbox}, {"contenders", r.contenders}};
-  write(j, "agent_seconds", r.agent_seconds);
-  write(j, "judge", r.judge);
-}
-
-void from_json(const nlohmann::json& j, Race& r) {
-  expect_object(j, "race");
-  r = {};
-  read(j, "name", r.name);
-  read(j, "suite", r.suite);
-  read(j, "tasks", r.tasks);
-  read(j, "repeats", r.repeats);
-  read(j, "jobs", r.jobs);
-  read(j, "sandbox", r.sandbox);
-  read(j, "agent_seconds", r.agent_seconds);
-  read(j, "judge", r.judge);
-  read(j, "contenders", r.contenders);
-}
+void to_json(nlohmann::json& j, const Judge& judge) { core::write_fields(j, judge); }
+void from_json(const nlohmann::json& j, Judge& judge) { core::read_fields(j, judge, "judge"); }
+void to_json(nlohmann::json& j, const Race& r) { core::write_fields(j, r); }
+void from_json(const nlohmann::json& j, Race& r) { core::read_fields(j, r, "race"); }
 
 }  // namespace agentrace::record

@@ -80,7 +80,7 @@ TEST(Records, BadJsonIsRefusedNamingWhat) {
   expect_refused<ContenderConfig>(R"({"endpoint":"http://x"})", "endpoint: expected an object");
   expect_refused<ContenderConfig>(R"({"price":[3]})", "price: expected an object");
   expect_refused<AgentReport>(R"({"turns":"four"})", "type must be number");
-  expect_refused<AgentReport>(R"({"tools":{}})", "agent report: tools must be an array");
+  expect_refused<AgentReport>(R"({"tools":{}})", "agent report: tools: [json.exception.type_error.302] type must be array");
   expect_refused<AgentReport>(R"({"tools":[1]})", "tool: expected an object");
   expect_refused<TimeSplit>(R"({"wall_s":3})", "model_s");
   expect_refused<std::vector<HygieneFlag>>(R"([{"check":1}])", "type must be string");
