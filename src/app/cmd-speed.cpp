@@ -128,27 +128,24 @@ std::function<void(const speed::Progress&)> progress_printer() {
   };
 }
 
-nlohmann::json options_json(const SpeedArgs& a) {
-  return {{"prompt", a.prompt}, {"output", a.output}, {"concurrency", a.concurrency}, {"rate", a.rate},
-          {"arrival", a.arrival}, {"seed", a.seed}, {"reps", a.reps}, {"warmup", a.warmup}, {"requests", a.requests},
-          {"prefix_cache", a.prefix_cache}, {"shared_prefix", a.shared_prefix}, {"stream", !a.no_stream},
-          {"ignore_eos", a.ignore_eos}, {"slo", a.slo}};
+record::SpeedOptions options(const SpeedArgs& a) {
+  return {a.prompt,       a.output, a.concurrency,  a.rate,       a.arrival, a.seed, a.reps, a.warmup, a.requests,
+          a.prefix_cache, a.shared_prefix, !a.no_stream, a.ignore_eos, a.slo};
 }
 
 void save(const SpeedArgs& a, const speed::RunInfo& run, const std::vector<speed::CaseResult>& results,
           const speed::LoadResult& load) {
-  store::SpeedRunRow row{run.id, run.started_at, run.endpoint, run.protocol, run.model, run.simulated, run.server,
-                         run.agentrace, core::host_info_json(), options_json(a).dump(), speed::run_json(run).dump()};
+  const store::SpeedRunRow row{run.id,     run.started_at,   run.endpoint, run.protocol,       run.model,
+                               run.simulated, run.server, run.agentrace, core::host_info(), options(a),
+                               speed::run_json(run)};
   std::vector<store::SpeedCaseRow> cases;
-  const auto rows = speed::json(run, results)["cases"];
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const auto& c = results[i].c;
-    cases.push_back({run.id, static_cast<int>(i), c.prompt_tokens, c.output_tokens, c.concurrency, c.rate, rows[i].dump()});
-  }
+  const auto printed_run = speed::json(run, results);
+  for (const auto& printed : printed_run["cases"])
+    cases.push_back({run.id, static_cast<int>(cases.size()), printed.get<record::SpeedCase>(), printed});
   std::vector<store::SpeedSampleRow> samples;
   for (const auto& cr : load.cases)
     for (const auto& s : cr.samples)
-      samples.push_back({run.id, static_cast<int>(s.case_index), static_cast<std::int64_t>(s.sequence), speed::to_json(s).dump()});
+      samples.push_back({run.id, static_cast<int>(s.case_index), static_cast<std::int64_t>(s.sequence), speed::to_json(s)});
   store::Store db(a.db);
   db.put_speed_run(row, cases, samples);
   fmt::print(stderr, "agentrace speed: run {} stored in {}\n", run.id, a.db);

@@ -50,8 +50,6 @@ HostInfo host_info() {
   return h;
 }
 
-std::string host_info_json() { return nlohmann::json(host_info()).dump(); }
-
 template <class V>
 void fields(V& v, PreparedEnvironment& e) {
   v("key", e.key);

@@ -33,8 +33,6 @@ struct HostInfo {
 };
 
 HostInfo host_info();
-// host_info() as a JSON object (only the fields known).
-std::string host_info_json();
 std::string host_name();
 // The batch job this process runs in: $AGENTRACE_JOB, else Slurm's "<array job>_<task>" or
 // job id; "" outside a batch job.

@@ -1,16 +1,21 @@
 #include "report/race-data.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace agentrace::report {
 
 std::string context_line(const store::RaceRow& race) {
-  const nlohmann::json host = race.host;
+  const auto& h = race.host;
   std::vector<std::string> parts;
-  for (const char* key : {"agentrace", "host", "cpu", "cores", "kernel", "bwrap"}) {
-    if (host.contains(key)) parts.push_back(fmt::format("{} {}", key, host[key].is_string() ? host[key].get<std::string>() : host[key].dump()));
-  }
+  const auto add = [&](const char* key, const auto& value) {
+    if (value) parts.push_back(fmt::format("{} {}", key, *value));
+  };
+  add("agentrace", h.agentrace);
+  add("host", h.host);
+  add("cpu", h.cpu);
+  add("cores", h.cores);
+  add("kernel", h.kernel);
+  add("bwrap", h.bwrap);
   parts.push_back("race " + race.id);
   parts.push_back("started " + race.created_at);
   std::string out;
@@ -27,21 +32,11 @@ std::string server_of(std::string url) {
   return url;
 }
 
-SpeedCase speed_case(const store::SpeedCaseRow& row) {
-  const auto j = parse_object(row.result_json);
-  const auto number = [&](const char* key) {
-    return j.contains(key) && j[key].is_number() ? std::optional(j[key].get<double>()) : std::nullopt;
-  };
-  return {row.prompt_tokens,           row.output_tokens,           row.concurrency,
-          row.rate,                    number("ttft_ms_median"),    number("decode_tps_median"),
-          number("output_tps_mean"),   j.value("ok", 0),            j.value("requests", 0)};
-}
-
 std::vector<SpeedRun> load_speed(store::Store& db, const std::vector<store::ContenderRow>& contenders) {
   std::vector<SpeedRun> out;
   for (auto& run : db.speed_runs()) {
     SpeedRun s{run, {}, {}};
-    for (const auto& row : db.speed_cases(run.id)) s.cases.push_back(speed_case(row));
+    for (const auto& row : db.speed_cases(run.id)) s.cases.push_back(row.figures);
     for (const auto& c : contenders) {
       const auto& e = c.config.endpoint;
       if (e && !e->url.empty() && server_of(e->url) == server_of(run.endpoint)) s.contenders.push_back(c.name);

@@ -11,15 +11,7 @@
 
 namespace agentrace::report {
 
-// One case of a speed run: its sweep point and the figures the report shows, unset where
-// the run did not measure them.
-struct SpeedCase {
-  std::int64_t prompt_tokens = 0, output_tokens = 0;
-  int concurrency = 0;
-  double rate = 0;  // requests per second; 0 = closed loop
-  std::optional<double> ttft_ms_median, decode_tps_median, output_tps_mean;
-  int ok = 0, requests = 0;
-};
+using SpeedCase = record::SpeedCase;
 
 // An endpoint speed run (`agentrace speed`) kept in the same store: what the endpoints
 // the contenders used run at.

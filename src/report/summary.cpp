@@ -330,11 +330,6 @@ RaceSummary summarize(const std::vector<store::ContenderRow>& contenders,
   return std::move(t.rs);
 }
 
-json parse_object(const std::string& text) {
-  auto j = json::parse(text.empty() ? "{}" : text, nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
 std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs) {
   std::vector<ScaffoldControl> out;
   for (const auto& c : rs.contenders) {

@@ -119,9 +119,6 @@ struct ScaffoldControl {
 };
 std::vector<ScaffoldControl> scaffold_controls(const RaceSummary& rs);
 
-// A stored JSON text as an object: {} when it is empty, malformed or not an object.
-nlohmann::json parse_object(const std::string& text);
-
 // Share of the contender's graded attempts Solid or better within each budget.
 std::vector<double> budget_shares(const ContenderSummary& s, const std::vector<double>& budgets);
 

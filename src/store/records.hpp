@@ -7,11 +7,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/host.hpp"
 #include "record/agent-report.hpp"
 #include "record/contender.hpp"
 #include "record/grading.hpp"
 #include "record/race.hpp"
+#include "record/speed.hpp"
 #include "record/task.hpp"
 #include "record/time-split.hpp"
 
@@ -150,8 +153,11 @@ struct CallRow {
   std::string record_json;
 };
 
-// An endpoint speed run (`agentrace speed`): what was measured and how; its cases keep
-// their aggregates as JSON (the printers' field list), its samples every raw request.
+// An endpoint speed run (`agentrace speed`): what was measured and how. Besides the typed
+// parts, it keeps the speed printers' own JSON whole (docs/speed.md): the run's (client
+// self-check, server metrics, abort reason), each case's every aggregate, each request's
+// raw sample. No module reads those by key; they are there for whoever queries the store
+// and for recomputing (docs/architecture.md, "Records between modules").
 struct SpeedRunRow {
   std::string id;  // "speed-" + random hex
   std::string started_at;
@@ -161,25 +167,23 @@ struct SpeedRunRow {
   bool simulated = false;
   std::string server;       // the endpoint's `server` header
   std::string agentrace;    // version
-  std::string host_json;
-  std::string options_json;  // the sweeps and flags
-  std::string run_json;      // client self-check, server metrics, abort reason
+  core::HostInfo host;
+  record::SpeedOptions options;  // the sweeps and flags
+  nlohmann::json run;            // `agentrace speed --format json` without its cases
 };
 
 struct SpeedCaseRow {
   std::string run_id;
   int case_index = 0;
-  std::int64_t prompt_tokens = 0, output_tokens = 0;
-  int concurrency = 0;
-  double rate = 0;
-  std::string result_json;
+  record::SpeedCase figures;  // the sweep point (also columns) and what a report shows
+  nlohmann::json aggregates;  // the case's row as the speed printers write it; `figures` reads from it
 };
 
 struct SpeedSampleRow {
   std::string run_id;
   int case_index = 0;
   std::int64_t sequence = 0;
-  std::string sample_json;
+  nlohmann::ordered_json sample;  // the request's raw form (speed/sample.hpp)
 };
 
 }  // namespace agentrace::store

@@ -1,6 +1,7 @@
 // The speed-run half of the store (schema 6).
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "store/record-columns.hpp"
 #include "store/store.hpp"
 
 namespace agentrace::store {
@@ -14,7 +15,8 @@ void Store::put_speed_run(const SpeedRunRow& r, const std::vector<SpeedCaseRow>&
   int i = 1;
   for (const std::string* v : {&r.id, &r.started_at, &r.endpoint, &r.protocol, &r.model}) run.bind(i++, *v);
   run.bind(i++, r.simulated ? 1 : 0);
-  for (const std::string* v : {&r.server, &r.agentrace, &r.host_json, &r.options_json, &r.run_json}) run.bind(i++, *v);
+  for (const std::string& v : {r.server, r.agentrace, record_text(r.host), record_text(r.options), record_text(r.run)})
+    run.bind(i++, v);
   run.exec();
   for (const char* table : {"speed_cases", "speed_samples"}) {
     SQLite::Statement clear(*db_, std::string("DELETE FROM ") + table + " WHERE run_id=?");
@@ -24,13 +26,14 @@ void Store::put_speed_run(const SpeedRunRow& r, const std::vector<SpeedCaseRow>&
   SQLite::Statement c(*db_, "INSERT INTO speed_cases(run_id, case_index, prompt_tokens, output_tokens, concurrency, rate, "
                             "result_json) VALUES(?,?,?,?,?,?,?)");
   for (const auto& row : cases) {
+    const auto& f = row.figures;
     c.bind(1, row.run_id);
     c.bind(2, row.case_index);
-    c.bind(3, row.prompt_tokens);
-    c.bind(4, row.output_tokens);
-    c.bind(5, row.concurrency);
-    c.bind(6, row.rate);
-    c.bind(7, row.result_json);
+    c.bind(3, f.prompt_tokens);
+    c.bind(4, f.output_tokens);
+    c.bind(5, f.concurrency);
+    c.bind(6, f.rate);
+    c.bind(7, record_text(row.aggregates));
     c.exec();
     c.reset();
   }
@@ -39,7 +42,7 @@ void Store::put_speed_run(const SpeedRunRow& r, const std::vector<SpeedCaseRow>&
     s.bind(1, row.run_id);
     s.bind(2, row.case_index);
     s.bind(3, row.sequence);
-    s.bind(4, row.sample_json);
+    s.bind(4, record_text(row.sample));
     s.exec();
     s.reset();
   }
@@ -55,12 +58,15 @@ std::vector<SpeedRunRow> Store::speed_runs() try {
                             "options_json, run_json FROM speed_runs ORDER BY started_at, id");
   while (q.executeStep()) {
     SpeedRunRow r;
-    int i = 0;
-    for (std::string* v : {&r.id, &r.started_at, &r.endpoint, &r.protocol, &r.model}) *v = q.getColumn(i++).getString();
-    r.simulated = q.getColumn(i++).getInt() != 0;
-    for (std::string* v : {&r.server, &r.agentrace, &r.host_json, &r.options_json, &r.run_json}) {
-      *v = q.getColumn(i++).getString();
-    }
+    const std::pair<const char*, std::string*> text[] = {
+        {"id", &r.id},         {"started_at", &r.started_at}, {"endpoint", &r.endpoint}, {"protocol", &r.protocol},
+        {"model", &r.model},   {"server", &r.server},         {"agentrace", &r.agentrace}};
+    for (auto [column, v] : text) *v = q.getColumn(column).getString();
+    r.simulated = q.getColumn("simulated").getInt() != 0;
+    const std::string row = "speed run " + r.id;
+    read_record(q, "host_json", row, file_, r.host);
+    read_record(q, "options_json", row, file_, r.options);
+    read_record(q, "run_json", row, file_, r.run);
     out.push_back(std::move(r));
   }
   return out;
@@ -68,6 +74,8 @@ std::vector<SpeedRunRow> Store::speed_runs() try {
   fail(e);
 }
 
+// The sweep point is read from the columns (what queries filter on), the figures from
+// the case's row.
 std::vector<SpeedCaseRow> Store::speed_cases(const std::string& run_id) try {
   std::lock_guard g(mutex_);
   std::vector<SpeedCaseRow> out;
@@ -75,8 +83,15 @@ std::vector<SpeedCaseRow> Store::speed_cases(const std::string& run_id) try {
                             "FROM speed_cases WHERE run_id=? ORDER BY case_index");
   q.bind(1, run_id);
   while (q.executeStep()) {
-    out.push_back({run_id, q.getColumn(0).getInt(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
-                   q.getColumn(3).getInt(), q.getColumn(4).getDouble(), q.getColumn(5).getString()});
+    SpeedCaseRow c{run_id, q.getColumn("case_index").getInt(), {}, {}};
+    const std::string row = fmt::format("case {} of speed run {}", c.case_index, run_id);
+    read_record(q, "result_json", row, file_, c.aggregates);
+    read_record(q, "result_json", row, file_, c.figures);
+    c.figures.prompt_tokens = q.getColumn("prompt_tokens").getInt64();
+    c.figures.output_tokens = q.getColumn("output_tokens").getInt64();
+    c.figures.concurrency = q.getColumn("concurrency").getInt();
+    c.figures.rate = q.getColumn("rate").getDouble();
+    out.push_back(std::move(c));
   }
   return out;
 } catch (const SQLite::Exception& e) {
@@ -90,7 +105,10 @@ std::vector<SpeedSampleRow> Store::speed_samples(const std::string& run_id) try 
                             "ORDER BY case_index, sequence");
   q.bind(1, run_id);
   while (q.executeStep()) {
-    out.push_back({run_id, q.getColumn(0).getInt(), q.getColumn(1).getInt64(), q.getColumn(2).getString()});
+    SpeedSampleRow s{run_id, q.getColumn("case_index").getInt(), q.getColumn("sequence").getInt64(), {}};
+    read_record(q, "sample_json", fmt::format("sample {} of case {} of speed run {}", s.sequence, s.case_index, run_id),
+                file_, s.sample);
+    out.push_back(std::move(s));
   }
   return out;
 } catch (const SQLite::Exception& e) {

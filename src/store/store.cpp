@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "store/record-columns.hpp"
 
 namespace agentrace::store {
 namespace {
@@ -92,41 +93,6 @@ ALTER TABLE attempts ADD COLUMN lease_until INTEGER;
 ALTER TABLE attempts ADD COLUMN job TEXT;
 )sql",
 };
-
-// Typed records are kept as JSON text; an agent's bytes that are not UTF-8 are replaced.
-template <class T>
-std::string record_text(const T& v) {
-  return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-template <class T>
-std::string record_text(const std::optional<T>& v) {
-  return v ? record_text(*v) : std::string();
-}
-
-// The record in `column` of the current row. An empty column (a row from before the
-// record was kept, or not yet finished) leaves `out` as it is; text that does not read as
-// the record is an error naming the store, the row and the column.
-template <class T>
-bool read_record(const SQLite::Statement& q, const char* column, const std::string& row, const std::filesystem::path& file,
-                 T& out) {
-  const auto text = q.getColumn(column).getString();
-  if (text.empty()) return false;
-  try {
-    nlohmann::json::parse(text).get_to(out);
-  } catch (const std::exception& e) {
-    throw core::InfraError(fmt::format("results store {}: {} of {} cannot be read: {}", file.string(), column, row,
-                                       e.what()));
-  }
-  return true;
-}
-
-template <class T>
-void read_record(const SQLite::Statement& q, const char* column, const std::string& row, const std::filesystem::path& file,
-                 std::optional<T>& out) {
-  T v;
-  if (read_record(q, column, row, file, v)) out = std::move(v);
-}
 
 std::optional<int> optional_int(const SQLite::Statement& q, const char* column) {
   const auto c = q.getColumn(column);

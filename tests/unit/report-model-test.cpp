@@ -39,7 +39,7 @@ RaceData model_race() {
                 graded("q-opencode", 2, 20, "")};
   d.summary = summarize(d.contenders, d.attempts);
   store::SpeedRunRow run{"speed-1", "2026-01-01T00:00:00.000Z", "http://gpu:8000", "openai-chat", "q", false,
-                         "vllm", "0.1.0", "{}", "{}", "{}"};
+                         "vllm", "0.1.0", {}, {}, {}};
   d.speed = {{run,
               {{1000, 100, 1, 0, 120, 55.5, 50.25, 8, 8}, {1000, 100, 4, 2.5, 300, std::nullopt, std::nullopt, 7, 8}},
               {"q-builtin", "q-opencode"}}};

@@ -12,6 +12,7 @@
 #include "speed/plots.hpp"
 #include "speed/printers.hpp"
 #include "store/store.hpp"
+#include <SQLiteCpp/SQLiteCpp.h>
 #include "support/test-support.hpp"
 
 namespace agentrace::speed {
@@ -176,22 +177,71 @@ TEST(SpeedPrinters, MarkdownShowsOnlyTheSweepColumnsThatVary) {
   EXPECT_NE(md.find("SIMULATED"), std::string::npos);
 }
 
-TEST(SpeedStore, RunsCasesAndSamplesRoundTripAndRewriteIdempotently) {
+TEST(SpeedStore, RunsCasesAndSamplesRoundTripTypedAndRewriteIdempotently) {
   core::TempDir dir("speed-store");
   store::Store db(dir.path() / "results.db");
+  core::HostInfo host;
+  host.cores = 2;
+  record::SpeedOptions options{"512", "128", "1,4", "0", "poisson", 7, 3, 1, 0, false, 0, true, false, ""};
   const store::SpeedRunRow run{"speed-1", "2026-11-30T10:00:00.000Z", "http://x/v1", "openai-chat", "m", true, "llama",
-                               "test", "{}", "{}", "{}"};
-  const std::vector<store::SpeedCaseRow> cases{{"speed-1", 0, 512, 128, 4, 0, "{\"ok\":4}"}};
-  std::vector<store::SpeedSampleRow> samples{{"speed-1", 0, 0, "{}"}, {"speed-1", 0, 1, "{}"}};
+                               "test", host, options, {{"aborted", ""}}};
+  const nlohmann::json printed = {{"prompt_tokens", 512}, {"output_tokens", 128}, {"concurrency", 4}, {"rate", 0},
+                                  {"ok", 4}, {"requests", 5}, {"ttft_ms_median", 12.5}, {"decode_tps_median", nullptr},
+                                  {"output_tps_mean", 80}, {"ttft_ms_p99", 30}};
+  const std::vector<store::SpeedCaseRow> cases{{"speed-1", 0, printed.get<record::SpeedCase>(), printed}};
+  std::vector<store::SpeedSampleRow> samples{{"speed-1", 0, 0, {{"rep", 0}, {"e2e_ms", 3}}}, {"speed-1", 0, 1, {}}};
   db.put_speed_run(run, cases, samples);
   samples.pop_back();
   db.put_speed_run(run, cases, samples);
-  ASSERT_EQ(db.speed_runs().size(), 1U);
-  EXPECT_TRUE(db.speed_runs()[0].simulated);
-  EXPECT_EQ(db.speed_runs()[0].server, "llama");
-  ASSERT_EQ(db.speed_cases("speed-1").size(), 1U);
-  EXPECT_EQ(db.speed_cases("speed-1")[0].concurrency, 4);
-  EXPECT_EQ(db.speed_samples("speed-1").size(), 1U);
+  const auto runs = db.speed_runs();
+  ASSERT_EQ(runs.size(), 1U);
+  EXPECT_TRUE(runs[0].simulated);
+  EXPECT_EQ(runs[0].server, "llama");
+  EXPECT_EQ(runs[0].host.cores, 2U);
+  EXPECT_EQ(nlohmann::json(runs[0].options), nlohmann::json(options));
+  EXPECT_EQ(runs[0].run, run.run);
+  const auto back = db.speed_cases("speed-1");
+  ASSERT_EQ(back.size(), 1U);
+  EXPECT_EQ(back[0].figures.concurrency, 4);
+  EXPECT_EQ(back[0].figures.ok, 4);
+  EXPECT_EQ(back[0].figures.requests, 5);
+  EXPECT_EQ(back[0].figures.ttft_ms_median, 12.5);
+  EXPECT_FALSE(back[0].figures.decode_tps_median);
+  EXPECT_EQ(back[0].aggregates, printed);  // every aggregate kept, not only what a report reads
+  const auto kept = db.speed_samples("speed-1");
+  ASSERT_EQ(kept.size(), 1U);
+  EXPECT_EQ(kept[0].sample.dump(), R"({"rep":0,"e2e_ms":3})");  // in the sample's own key order
+}
+
+// A store written before the rows were typed (JSON text from `agentrace speed`) reads
+// typed; a case row that is not one is an error naming the row and column.
+TEST(SpeedStore, RowsWrittenAsTextReadTypedAndBadOnesAreNamed) {
+  core::TempDir dir("speed-store");
+  const auto file = dir.path() / "results.db";
+  { store::Store db(file); }
+  SQLite::Database sql(file.string(), SQLite::OPEN_READWRITE);
+  sql.exec(R"(INSERT INTO speed_runs VALUES('speed-old','2026-01-01T00:00:00Z','http://x','openai-chat','m',0,'',)"
+           R"('0.1.0','{"cores":8,"host":"h"}','{"prompt":"64","reps":2,"stream":false}','{"aborted":""}'))");
+  sql.exec(R"(INSERT INTO speed_cases VALUES('speed-old',0,64,8,2,0,'{"ok":3,"requests":4,"ttft_ms_median":9.5}'))");
+  store::Store db(file);
+  const auto runs = db.speed_runs();
+  ASSERT_EQ(runs.size(), 1U);
+  EXPECT_EQ(runs[0].host.host, "h");
+  EXPECT_EQ(runs[0].options.prompt, "64");
+  EXPECT_FALSE(runs[0].options.stream);
+  const auto cases = db.speed_cases("speed-old");
+  ASSERT_EQ(cases.size(), 1U);
+  EXPECT_EQ(cases[0].figures.prompt_tokens, 64);
+  EXPECT_EQ(cases[0].figures.ok, 3);
+  EXPECT_EQ(cases[0].figures.ttft_ms_median, 9.5);
+  sql.exec(R"(UPDATE speed_cases SET result_json='{"ok":"three"}')");
+  try {
+    db.speed_cases("speed-old");
+    ADD_FAILURE() << "a bad case row was read";
+  } catch (const core::InfraError& e) {
+    EXPECT_NE(std::string(e.what()).find("result_json of case 0 of speed run speed-old"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("speed case: ok:"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
