@@ -1,7 +1,7 @@
 // The speed-run half of the store (schema 6).
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "store/record-columns.hpp"
+#include "store/columns.hpp"
 #include "store/store.hpp"
 
 namespace agentrace::store {

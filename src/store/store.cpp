@@ -8,9 +8,72 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "store/record-columns.hpp"
+#include "store/columns.hpp"
 
 namespace agentrace::store {
+
+// An attempt's columns, each once: its identity (planned), its run (claimed), its result
+// (`Store::finish`'s UPDATE binds exactly those).
+template <class V>
+void columns(V& v, AttemptRecord& a) {
+  v("id", a.id, Part::identity);
+  v("race_id", a.race_id, Part::identity);
+  v("task_id", a.task_id, Part::identity);
+  v("task_hash", a.task_hash, Part::identity);
+  v("contender", a.contender, Part::identity);
+  v("repeat", a.repeat, Part::identity);
+  v("started_at", a.started_at, Part::run);
+  v("runs", a.runs, Part::run);
+  v("host", a.host, Part::run);
+  v("job", a.job, Part::run);
+  v("state", a.state);
+  v("failure", a.failure);
+  v("failure_detail", a.failure_detail);
+  v("ended_at", a.ended_at);
+  v("wall_s", a.wall_s);
+  v("setup_s", a.setup_s);
+  v("grade_s", a.grade_s);
+  v("exit_code", a.exit_code);
+  v("term_signal", a.term_signal);
+  v("timed_out", a.timed_out);
+  v("user_s", a.user_s);
+  v("sys_s", a.sys_s);
+  v("max_rss_kb", a.max_rss_kb);
+  v("stdout_bytes", a.stdout_bytes);
+  v("stderr_bytes", a.stderr_bytes);
+  v("output_truncated", a.output_truncated);
+  v("diff", a.diff);
+  v("changed_files", a.changed_files);
+  v("grade", a.grade);
+  v("grade_source", a.grade_source);
+  v("grade_detail", a.grade_detail);
+  v("agent_json", a.agent);
+  v("time_split_json", a.time_split);
+  v("calls", a.calls);
+  v("auto_grade", a.auto_grade);
+  v("hygiene_json", a.hygiene);
+  v("judge_grade", a.judge_grade);
+  v("judge_json", a.judge);
+}
+
+// A model call's columns; the proxy's whole record last, read only when asked for.
+template <class V>
+void columns(V& v, CallRow& c) {
+  v("attempt_id", c.attempt_id);
+  v("sequence", c.sequence);
+  v("protocol", c.protocol);
+  v("model", c.model);
+  v("status", c.status);
+  v("error", c.error);
+  v("start_wall_ms", c.start_wall_ms);
+  v("start_mono_ns", c.start_mono_ns);
+  v("first_content_ms", c.first_content_ms);
+  v("end_ms", c.end_ms);
+  v("input_tokens", c.input_tokens);
+  v("output_tokens", c.output_tokens);
+  v("record_json", c.record_json, Part::raw);
+}
+
 namespace {
 
 // Migrations in order; PRAGMA user_version counts how many have run.
@@ -93,65 +156,6 @@ ALTER TABLE attempts ADD COLUMN lease_until INTEGER;
 ALTER TABLE attempts ADD COLUMN job TEXT;
 )sql",
 };
-
-std::optional<int> optional_int(const SQLite::Statement& q, const char* column) {
-  const auto c = q.getColumn(column);
-  return c.isNull() ? std::nullopt : std::optional(c.getInt());
-}
-
-void read_result_columns(const SQLite::Statement& q, AttemptRecord& a) {
-  a.exit_code = optional_int(q, "exit_code").value_or(-1);
-  a.term_signal = q.getColumn("term_signal").getInt();
-  a.timed_out = q.getColumn("timed_out").getInt() != 0;
-  a.user_s = q.getColumn("user_s").getDouble();
-  a.sys_s = q.getColumn("sys_s").getDouble();
-  a.max_rss_kb = q.getColumn("max_rss_kb").getInt64();
-  a.stdout_bytes = q.getColumn("stdout_bytes").getInt64();
-  a.stderr_bytes = q.getColumn("stderr_bytes").getInt64();
-  a.output_truncated = q.getColumn("output_truncated").getInt() != 0;
-  a.diff = q.getColumn("diff").getString();
-  a.grade = optional_int(q, "grade");
-  a.grade_source = q.getColumn("grade_source").getString();
-  a.grade_detail = q.getColumn("grade_detail").getString();
-  a.calls = q.getColumn("calls").getInt();
-  a.auto_grade = optional_int(q, "auto_grade");
-  a.judge_grade = optional_int(q, "judge_grade");
-}
-
-AttemptRecord read_attempt(const SQLite::Statement& q, const std::filesystem::path& file) {
-  AttemptRecord a;
-  a.id = q.getColumn("id").getString();
-  a.race_id = q.getColumn("race_id").getString();
-  a.task_id = q.getColumn("task_id").getString();
-  a.task_hash = q.getColumn("task_hash").getString();
-  a.contender = q.getColumn("contender").getString();
-  a.repeat = q.getColumn("repeat").getInt();
-  a.state = parse_state(q.getColumn("state").getString());
-  a.failure = parse_failure(q.getColumn("failure").getString());
-  a.failure_detail = q.getColumn("failure_detail").getString();
-  a.started_at = q.getColumn("started_at").getString();
-  a.ended_at = q.getColumn("ended_at").getString();
-  a.runs = q.getColumn("runs").getInt();
-  a.wall_s = q.getColumn("wall_s").getDouble();
-  a.setup_s = q.getColumn("setup_s").getDouble();
-  a.grade_s = q.getColumn("grade_s").getDouble();
-  a.host = q.getColumn("host").getString();
-  a.job = q.getColumn("job").getString();
-  read_result_columns(q, a);
-  const auto row = "attempt " + a.id;
-  read_record(q, "changed_files", row, file, a.changed_files);
-  read_record(q, "agent_json", row, file, a.agent);
-  read_record(q, "time_split_json", row, file, a.time_split);
-  read_record(q, "hygiene_json", row, file, a.hygiene);
-  read_record(q, "judge_json", row, file, a.judge);
-  return a;
-}
-
-const char* const kAttemptColumns =
-    "id, race_id, task_id, task_hash, contender, repeat, state, failure, failure_detail, "
-    "started_at, ended_at, runs, wall_s, setup_s, grade_s, exit_code, term_signal, timed_out, "
-    "user_s, sys_s, max_rss_kb, stdout_bytes, stderr_bytes, output_truncated, diff, "
-    "changed_files, grade, grade_source, grade_detail, agent_json, host, time_split_json, calls, auto_grade, hygiene_json, judge_grade, judge_json, job";
 
 }  // namespace
 
@@ -268,18 +272,15 @@ void Store::put_task(const TaskRow& t, const std::string& race_id) try {
 }
 
 void Store::plan(const std::vector<AttemptRecord>& attempts) try {
+  ColumnList identity({Part::identity});
+  visit_columns(identity, AttemptRecord{});
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
-  SQLite::Statement q(*db_,
-                      "INSERT OR IGNORE INTO attempts(id, race_id, task_id, task_hash, contender, repeat, state) "
-                      "VALUES(?,?,?,?,?,?,'planned')");
+  SQLite::Statement q(*db_, "INSERT OR IGNORE INTO attempts(" + identity.joined() + ", state) VALUES(" +
+                                identity.placeholders() + ",'planned')");
   for (const auto& a : attempts) {
-    q.bind(1, a.id);
-    q.bind(2, a.race_id);
-    q.bind(3, a.task_id);
-    q.bind(4, a.task_hash);
-    q.bind(5, a.contender);
-    q.bind(6, a.repeat);
+    ColumnBinder b(q, {Part::identity});
+    visit_columns(b, a);
     q.exec();
     q.reset();
   }
@@ -369,56 +370,22 @@ void Store::mark_running(const std::string& attempt_id, const std::string& start
 
 namespace {
 
-void bind_optional(SQLite::Statement& q, int i, const std::optional<int>& v) {
-  if (v) {
-    q.bind(i, *v);
-  } else {
-    q.bind(i);
-  }
+// Writes the attempt's result while `owner` holds it ("" = whoever does).
+const std::string& finish_sql() {
+  static const std::string sql = [] {
+    ColumnList result({Part::result});
+    visit_columns(result, AttemptRecord{});
+    return "UPDATE attempts SET " + result.joined("=?") +
+           ", updated_at=?, lease_until=NULL WHERE id=? AND (?='' OR (owner=? AND state='running'))";
+  }();
+  return sql;
 }
 
-const char* const kFinishAttempt =
-    "UPDATE attempts SET state=?, failure=?, failure_detail=?, ended_at=?, wall_s=?, setup_s=?, "
-    "grade_s=?, exit_code=?, term_signal=?, timed_out=?, user_s=?, sys_s=?, max_rss_kb=?, "
-    "stdout_bytes=?, stderr_bytes=?, output_truncated=?, diff=?, changed_files=?, grade=?, "
-    "grade_source=?, grade_detail=?, agent_json=?, time_split_json=?, calls=?, auto_grade=?, hygiene_json=?, "
-    "judge_grade=?, judge_json=?, updated_at=?, lease_until=NULL "
-    "WHERE id=? AND (?='' OR (owner=? AND state='running'))";
-
 void bind_finish(SQLite::Statement& q, const AttemptRecord& a, const std::string& owner) {
-  int i = 1;
-  q.bind(i++, to_string(a.state));
-  q.bind(i++, to_string(a.failure));
-  q.bind(i++, a.failure_detail);
-  q.bind(i++, a.ended_at);
-  q.bind(i++, a.wall_s);
-  q.bind(i++, a.setup_s);
-  q.bind(i++, a.grade_s);
-  q.bind(i++, a.exit_code);
-  q.bind(i++, a.term_signal);
-  q.bind(i++, a.timed_out ? 1 : 0);
-  q.bind(i++, a.user_s);
-  q.bind(i++, a.sys_s);
-  q.bind(i++, static_cast<std::int64_t>(a.max_rss_kb));
-  q.bind(i++, a.stdout_bytes);
-  q.bind(i++, a.stderr_bytes);
-  q.bind(i++, a.output_truncated ? 1 : 0);
-  q.bind(i++, a.diff);
-  q.bind(i++, record_text(a.changed_files));
-  bind_optional(q, i++, a.grade);
-  q.bind(i++, a.grade_source);
-  q.bind(i++, a.grade_detail);
-  q.bind(i++, record_text(a.agent));
-  q.bind(i++, record_text(a.time_split));
-  q.bind(i++, a.calls);
-  bind_optional(q, i++, a.auto_grade);
-  q.bind(i++, record_text(a.hygiene));
-  bind_optional(q, i++, a.judge_grade);
-  q.bind(i++, record_text(a.judge));
-  q.bind(i++, core::wall_now_rfc3339());
-  q.bind(i++, a.id);
-  q.bind(i++, owner);
-  q.bind(i++, owner);
+  ColumnBinder b(q, {Part::result});
+  visit_columns(b, a);
+  int i = b.next();
+  for (const std::string& v : {core::wall_now_rfc3339(), a.id, owner, owner}) q.bind(i++, v);
 }
 
 void put_outcomes(SQLite::Database& db, const std::string& attempt_id, const std::vector<TestOutcome>& outcomes) {
@@ -447,7 +414,7 @@ void put_outcomes(SQLite::Database& db, const std::string& attempt_id, const std
 bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outcomes, const std::string& owner) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
-  SQLite::Statement q(*db_, kFinishAttempt);
+  SQLite::Statement q(*db_, finish_sql());
   bind_finish(q, a, owner);
   if (q.exec() != 1) {
     SQLite::Statement known(*db_, "SELECT 1 FROM attempts WHERE id=?");
@@ -463,25 +430,15 @@ bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
 }
 
 void Store::put_call(const CallRow& c) try {
+  static const std::string sql = [] {
+    ColumnList all;
+    visit_columns(all, CallRow{});
+    return "INSERT OR REPLACE INTO calls(" + all.joined() + ") VALUES(" + all.placeholders() + ")";
+  }();
   std::lock_guard g(mutex_);
-  SQLite::Statement q(*db_,
-                      "INSERT OR REPLACE INTO calls(attempt_id, sequence, protocol, model, status, error, start_wall_ms, "
-                      "start_mono_ns, first_content_ms, end_ms, input_tokens, output_tokens, record_json) "
-                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  int i = 1;
-  q.bind(i++, c.attempt_id);
-  q.bind(i++, c.sequence);
-  q.bind(i++, c.protocol);
-  q.bind(i++, c.model);
-  q.bind(i++, c.status);
-  q.bind(i++, c.error);
-  q.bind(i++, c.start_wall_ms);
-  q.bind(i++, c.start_mono_ns);
-  q.bind(i++, c.first_content_ms);
-  q.bind(i++, c.end_ms);
-  if (c.input_tokens) q.bind(i++, *c.input_tokens); else q.bind(i++);
-  if (c.output_tokens) q.bind(i++, *c.output_tokens); else q.bind(i++);
-  q.bind(i++, c.record_json);
+  SQLite::Statement q(*db_, sql);
+  ColumnBinder b(q);
+  visit_columns(b, c);
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -498,33 +455,22 @@ void Store::clear_calls(const std::string& attempt_id) try {
 
 namespace {
 
-// The calls of a race by attempt, then sequence; record_json only when asked for.
-std::vector<CallRow> query_calls(SQLite::Database& db, const std::string& race_id, bool with_record) {
-  std::vector<CallRow> out;
-  SQLite::Statement q(db, fmt::format("SELECT c.attempt_id, c.sequence, c.protocol, c.model, c.status, c.error, "
-                                      "c.start_wall_ms, c.start_mono_ns, c.first_content_ms, c.end_ms, c.input_tokens, "
-                                      "c.output_tokens{} FROM calls c JOIN attempts a ON a.id=c.attempt_id "
-                                      "WHERE a.race_id=? ORDER BY c.attempt_id, c.sequence",
-                                      with_record ? ", c.record_json" : ""));
+// The calls of a race by attempt, then sequence; the raw record only when asked for.
+std::vector<CallRow> query_calls(SQLite::Database& db, const std::filesystem::path& file, const std::string& race_id,
+                                 bool with_record) {
+  std::vector<Part> parts = {Part::result};
+  if (with_record) parts.push_back(Part::raw);
+  ColumnList list(parts);
+  visit_columns(list, CallRow{});
+  SQLite::Statement q(db, "SELECT " + list.qualified("c") +
+                              " FROM calls c JOIN attempts a ON a.id=c.attempt_id WHERE a.race_id=? "
+                              "ORDER BY c.attempt_id, c.sequence");
   q.bind(1, race_id);
+  std::vector<CallRow> out;
   while (q.executeStep()) {
     CallRow c;
-    int i = 0;
-    c.attempt_id = q.getColumn(i++).getString();
-    c.sequence = q.getColumn(i++).getInt64();
-    c.protocol = q.getColumn(i++).getString();
-    c.model = q.getColumn(i++).getString();
-    c.status = q.getColumn(i++).getInt();
-    c.error = q.getColumn(i++).getString();
-    c.start_wall_ms = q.getColumn(i++).getInt64();
-    c.start_mono_ns = q.getColumn(i++).getInt64();
-    c.first_content_ms = q.getColumn(i++).getDouble();
-    c.end_ms = q.getColumn(i++).getDouble();
-    if (!q.getColumn(i).isNull()) c.input_tokens = q.getColumn(i).getInt64();
-    ++i;
-    if (!q.getColumn(i).isNull()) c.output_tokens = q.getColumn(i).getInt64();
-    ++i;
-    if (with_record) c.record_json = q.getColumn(i++).getString();
+    ColumnReader r(q, file, "call of attempt ", c.attempt_id, parts);
+    columns(r, c);
     out.push_back(std::move(c));
   }
   return out;
@@ -534,14 +480,14 @@ std::vector<CallRow> query_calls(SQLite::Database& db, const std::string& race_i
 
 std::vector<CallRow> Store::calls(const std::string& race_id) try {
   std::lock_guard g(mutex_);
-  return query_calls(*db_, race_id, true);
+  return query_calls(*db_, file_, race_id, true);
 } catch (const SQLite::Exception& e) {
   fail(e);
 }
 
 std::vector<CallRow> Store::call_summaries(const std::string& race_id) try {
   std::lock_guard g(mutex_);
-  return query_calls(*db_, race_id, false);
+  return query_calls(*db_, file_, race_id, false);
 } catch (const SQLite::Exception& e) {
   fail(e);
 }
@@ -648,12 +594,21 @@ std::vector<TaskRow> Store::tasks(const std::string& race_id) try {
 }
 
 std::vector<AttemptRecord> Store::attempts(const std::string& race_id) try {
+  static const std::string sql = [] {
+    ColumnList all;
+    visit_columns(all, AttemptRecord{});
+    return "SELECT " + all.joined() + " FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat";
+  }();
   std::lock_guard g(mutex_);
   std::vector<AttemptRecord> out;
-  SQLite::Statement q(*db_, fmt::format("SELECT {} FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat",
-                                        kAttemptColumns));
+  SQLite::Statement q(*db_, sql);
   q.bind(1, race_id);
-  while (q.executeStep()) out.push_back(read_attempt(q, file_));
+  while (q.executeStep()) {
+    AttemptRecord a;
+    ColumnReader r(q, file_, "attempt ", a.id);
+    columns(r, a);
+    out.push_back(std::move(a));
+  }
   return out;
 } catch (const SQLite::Exception& e) {
   fail(e);
