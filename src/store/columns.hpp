@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "store/records.hpp"
+#include "store/store.hpp"
 
 namespace agentrace::store {
 
@@ -174,22 +174,20 @@ class ColumnList {
   std::vector<std::string> names_;
 };
 
-// Reads the columns of a row by name; errors name the row (`what` + its id).
+// Reads the columns of a row by name; errors name the row ("attempt a1").
 class ColumnReader {
  public:
-  ColumnReader(const SQLite::Statement& q, const std::filesystem::path& file, std::string what, const std::string& id,
-               std::vector<Part> parts = {})
-      : q_(q), file_(file), what_(std::move(what)), id_(id), filter_(std::move(parts)) {}
+  ColumnReader(const SQLite::Statement& q, const std::filesystem::path& file, std::string row, std::vector<Part> parts = {})
+      : q_(q), file_(file), row_(std::move(row)), filter_(std::move(parts)) {}
   template <class T>
   void operator()(const char* column, T& v, Part part = Part::result) {
-    if (filter_.takes(part)) read_value(q_, column, what_ + id_, file_, v);
+    if (filter_.takes(part)) read_value(q_, column, row_, file_, v);
   }
 
  private:
   const SQLite::Statement& q_;
   const std::filesystem::path& file_;
-  std::string what_;
-  const std::string& id_;
+  std::string row_;
   PartFilter filter_;
 };
 
@@ -213,6 +211,56 @@ class ColumnBinder {
 template <class V, class Row>
 void visit_columns(V& v, const Row& row) {
   columns(v, const_cast<Row&>(row));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+}
+
+template <class Row>
+ColumnList column_list(std::vector<Part> parts = {}) {
+  ColumnList list(std::move(parts));
+  visit_columns(list, Row{});
+  return list;
+}
+
+// `head` + "(a, b) VALUES(?,?)", e.g. head "INSERT OR REPLACE INTO contenders".
+template <class Row>
+std::string insert_sql(const std::string& head) {
+  const auto list = column_list<Row>();
+  return head + "(" + list.joined() + ") VALUES(" + list.placeholders() + ")";
+}
+
+// Binds the row's columns from parameter 1; returns the next parameter.
+template <class Row>
+int bind_row(SQLite::Statement& q, const Row& row, std::vector<Part> parts = {}) {
+  ColumnBinder b(q, std::move(parts));
+  visit_columns(b, row);
+  return b.next();
+}
+
+// Reads the row's columns into `out`; `row` names it in errors.
+template <class Row>
+void read_columns(const SQLite::Statement& q, const std::filesystem::path& file, std::string row, Row& out,
+                  std::vector<Part> parts = {}) {
+  ColumnReader r(q, file, std::move(row), std::move(parts));
+  columns(r, out);
+}
+
+template <class Row>
+Row read_row(const SQLite::Statement& q, const std::filesystem::path& file, std::string row, std::vector<Part> parts = {}) {
+  Row out;
+  read_columns(q, file, std::move(row), out, std::move(parts));
+  return out;
+}
+
+template <class Row, class Read, class... Args>
+std::vector<Row> Store::select(const std::string& sql, Read&& read, const Args&... args) try {
+  std::lock_guard g(mutex_);
+  SQLite::Statement q(*db_, sql);
+  int i = 1;
+  (q.bind(i++, args), ...);
+  std::vector<Row> out;
+  while (q.executeStep()) out.push_back(read(q));
+  return out;
+} catch (const SQLite::Exception& e) {
+  fail(e);
 }
 
 }  // namespace agentrace::store

@@ -1,5 +1,7 @@
 #include "store/records.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -9,51 +11,39 @@ namespace agentrace::store {
 
 ClaimOrder::ClaimOrder(const std::vector<std::string>& ids) : ids_json(nlohmann::json(ids).dump()) {}
 
-std::string to_string(AttemptState s) {
-  switch (s) {
-    case AttemptState::planned: return "planned";
-    case AttemptState::running: return "running";
-    case AttemptState::done: return "done";
-    case AttemptState::timed_out: return "timed_out";
-    case AttemptState::infra_error: return "infra_error";
-  }
+namespace {
+
+// Each enum's names, once: to_string and parsing both read them.
+constexpr std::pair<AttemptState, const char*> kStates[] = {
+    {AttemptState::planned, "planned"}, {AttemptState::running, "running"}, {AttemptState::done, "done"},
+    {AttemptState::timed_out, "timed_out"}, {AttemptState::infra_error, "infra_error"}};
+
+constexpr std::pair<FailureClass, const char*> kFailures[] = {
+    {FailureClass::none, "none"},         {FailureClass::agent_error, "agent_error"}, {FailureClass::timeout, "timeout"},
+    {FailureClass::sandbox, "sandbox"},   {FailureClass::workspace, "workspace"},     {FailureClass::grading, "grading"},
+    {FailureClass::connect, "connect"},   {FailureClass::status, "status"},           {FailureClass::stream, "stream"},
+    {FailureClass::auth, "auth"},         {FailureClass::spawn, "spawn"}};
+
+template <class E, std::size_t N>
+std::string name_of(const std::pair<E, const char*> (&names)[N], E value) {
+  for (const auto& [v, name] : names)
+    if (v == value) return name;
   return "?";
 }
 
-AttemptState parse_state(const std::string& s) {
-  for (auto st : {AttemptState::planned, AttemptState::running, AttemptState::done,
-                  AttemptState::timed_out, AttemptState::infra_error}) {
-    if (to_string(st) == s) return st;
-  }
-  throw core::InfraError(fmt::format("store: unknown attempt state '{}'", s));
+template <class E, std::size_t N>
+E parse_name(const std::pair<E, const char*> (&names)[N], const std::string& s, const char* what) {
+  for (const auto& [v, name] : names)
+    if (s == name) return v;
+  throw core::InfraError(fmt::format("store: unknown {} '{}'", what, s));
 }
 
-std::string to_string(FailureClass f) {
-  switch (f) {
-    case FailureClass::none: return "none";
-    case FailureClass::agent_error: return "agent_error";
-    case FailureClass::timeout: return "timeout";
-    case FailureClass::sandbox: return "sandbox";
-    case FailureClass::workspace: return "workspace";
-    case FailureClass::grading: return "grading";
-    case FailureClass::connect: return "connect";
-    case FailureClass::status: return "status";
-    case FailureClass::stream: return "stream";
-    case FailureClass::auth: return "auth";
-    case FailureClass::spawn: return "spawn";
-  }
-  return "?";
-}
+}  // namespace
 
-FailureClass parse_failure(const std::string& s) {
-  for (auto f : {FailureClass::none, FailureClass::agent_error, FailureClass::timeout,
-                 FailureClass::sandbox, FailureClass::workspace, FailureClass::grading,
-                 FailureClass::connect, FailureClass::status, FailureClass::stream, FailureClass::auth,
-                 FailureClass::spawn}) {
-    if (to_string(f) == s) return f;
-  }
-  throw core::InfraError(fmt::format("store: unknown failure class '{}'", s));
-}
+std::string to_string(AttemptState s) { return name_of(kStates, s); }
+AttemptState parse_state(const std::string& s) { return parse_name(kStates, s, "attempt state"); }
+std::string to_string(FailureClass f) { return name_of(kFailures, f); }
+FailureClass parse_failure(const std::string& s) { return parse_name(kFailures, s, "failure class"); }
 
 bool is_infra(FailureClass f) {
   return f == FailureClass::sandbox || f == FailureClass::workspace || f == FailureClass::grading ||

@@ -74,6 +74,56 @@ void columns(V& v, CallRow& c) {
   v("record_json", c.record_json, Part::raw);
 }
 
+template <class V>
+void columns(V& v, RaceRow& r) {
+  v("id", r.id);
+  v("name", r.name);
+  v("suite_dir", r.suite_dir);
+  v("suite_name", r.suite_name);
+  v("created_at", r.created_at);
+  v("sandbox", r.sandbox);
+  v("spec_json", r.spec);
+  v("host_json", r.host);
+}
+
+template <class V>
+void columns(V& v, ContenderRow& c) {
+  v("race_id", c.race_id);
+  v("name", c.name);
+  v("scaffold", c.scaffold);
+  v("config_json", c.config);
+}
+
+template <class V>
+void columns(V& v, TaskRow& t) {
+  v("hash", t.hash);
+  v("id", t.id);
+  v("title", t.title);
+  v("language", t.language);
+  v("spec_json", t.card);
+}
+
+template <class V>
+void columns(V& v, TestOutcome& o) {
+  v("attempt_id", o.attempt_id);
+  v("tier", o.tier);
+  v("name", o.name);
+  v("passed", o.passed);
+  v("exit_code", o.exit_code);
+  v("timed_out", o.timed_out);
+  v("duration_s", o.duration_s);
+  v("output_tail", o.output_tail);
+}
+
+template <class V>
+void columns(V& v, ReviewRow& r) {
+  v("attempt_id", r.attempt_id);
+  v("reviewer", r.reviewer);
+  v("grade", r.grade);
+  v("note", r.note);
+  v("created_at", r.created_at);
+}
+
 namespace {
 
 // Migrations in order; PRAGMA user_version counts how many have run.
@@ -223,18 +273,10 @@ void Store::migrate() {
 
 void Store::put_race(const RaceRow& r) try {
   std::lock_guard g(mutex_);
-  SQLite::Statement q(*db_,
-                      "INSERT INTO races(id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json) "
-                      "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET suite_dir=excluded.suite_dir, "
-                      "sandbox=excluded.sandbox, spec_json=excluded.spec_json, host_json=excluded.host_json");
-  q.bind(1, r.id);
-  q.bind(2, r.name);
-  q.bind(3, r.suite_dir);
-  q.bind(4, r.suite_name);
-  q.bind(5, r.created_at);
-  q.bind(6, r.sandbox);
-  q.bind(7, record_text(r.spec));
-  q.bind(8, record_text(r.host));
+  SQLite::Statement q(*db_, insert_sql<RaceRow>("INSERT INTO races") +
+                                " ON CONFLICT(id) DO UPDATE SET suite_dir=excluded.suite_dir, sandbox=excluded.sandbox, "
+                                "spec_json=excluded.spec_json, host_json=excluded.host_json");
+  bind_row(q, r);
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -242,11 +284,8 @@ void Store::put_race(const RaceRow& r) try {
 
 void Store::put_contender(const ContenderRow& c) try {
   std::lock_guard g(mutex_);
-  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO contenders(race_id, name, scaffold, config_json) VALUES(?,?,?,?)");
-  q.bind(1, c.race_id);
-  q.bind(2, c.name);
-  q.bind(3, c.scaffold);
-  q.bind(4, record_text(c.config));
+  SQLite::Statement q(*db_, insert_sql<ContenderRow>("INSERT OR REPLACE INTO contenders"));
+  bind_row(q, c);
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -255,12 +294,8 @@ void Store::put_contender(const ContenderRow& c) try {
 void Store::put_task(const TaskRow& t, const std::string& race_id) try {
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
-  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO tasks(hash, id, title, language, spec_json) VALUES(?,?,?,?,?)");
-  q.bind(1, t.hash);
-  q.bind(2, t.id);
-  q.bind(3, t.title);
-  q.bind(4, t.language);
-  q.bind(5, record_text(t.card));
+  SQLite::Statement q(*db_, insert_sql<TaskRow>("INSERT OR REPLACE INTO tasks"));
+  bind_row(q, t);
   q.exec();
   SQLite::Statement l(*db_, "INSERT OR IGNORE INTO race_tasks(race_id, task_hash) VALUES(?,?)");
   l.bind(1, race_id);
@@ -272,15 +307,13 @@ void Store::put_task(const TaskRow& t, const std::string& race_id) try {
 }
 
 void Store::plan(const std::vector<AttemptRecord>& attempts) try {
-  ColumnList identity({Part::identity});
-  visit_columns(identity, AttemptRecord{});
+  const auto identity = column_list<AttemptRecord>({Part::identity});
   std::lock_guard g(mutex_);
   SQLite::Transaction tx(*db_);
   SQLite::Statement q(*db_, "INSERT OR IGNORE INTO attempts(" + identity.joined() + ", state) VALUES(" +
                                 identity.placeholders() + ",'planned')");
   for (const auto& a : attempts) {
-    ColumnBinder b(q, {Part::identity});
-    visit_columns(b, a);
+    bind_row(q, a, {Part::identity});
     q.exec();
     q.reset();
   }
@@ -343,16 +376,10 @@ int Store::release(const std::string& owner) try {
   fail(e);
 }
 
-std::vector<std::string> Store::owners(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  std::vector<std::string> out;
-  SQLite::Statement q(*db_, "SELECT DISTINCT owner FROM attempts WHERE race_id=? AND state='running' AND "
-                            "owner IS NOT NULL ORDER BY owner");
-  q.bind(1, race_id);
-  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<std::string> Store::owners(const std::string& race_id) {
+  return select<std::string>("SELECT DISTINCT owner FROM attempts WHERE race_id=? AND state='running' AND "
+                             "owner IS NOT NULL ORDER BY owner",
+                             [](const SQLite::Statement& q) { return q.getColumn(0).getString(); }, race_id);
 }
 
 void Store::mark_running(const std::string& attempt_id, const std::string& started_at, const std::string& host) try {
@@ -372,19 +399,13 @@ namespace {
 
 // Writes the attempt's result while `owner` holds it ("" = whoever does).
 const std::string& finish_sql() {
-  static const std::string sql = [] {
-    ColumnList result({Part::result});
-    visit_columns(result, AttemptRecord{});
-    return "UPDATE attempts SET " + result.joined("=?") +
-           ", updated_at=?, lease_until=NULL WHERE id=? AND (?='' OR (owner=? AND state='running'))";
-  }();
+  static const std::string sql = "UPDATE attempts SET " + column_list<AttemptRecord>({Part::result}).joined("=?") +
+                                 ", updated_at=?, lease_until=NULL WHERE id=? AND (?='' OR (owner=? AND state='running'))";
   return sql;
 }
 
 void bind_finish(SQLite::Statement& q, const AttemptRecord& a, const std::string& owner) {
-  ColumnBinder b(q, {Part::result});
-  visit_columns(b, a);
-  int i = b.next();
+  int i = bind_row(q, a, {Part::result});
   for (const std::string& v : {core::wall_now_rfc3339(), a.id, owner, owner}) q.bind(i++, v);
 }
 
@@ -392,18 +413,10 @@ void put_outcomes(SQLite::Database& db, const std::string& attempt_id, const std
   SQLite::Statement del(db, "DELETE FROM test_outcomes WHERE attempt_id=?");
   del.bind(1, attempt_id);
   del.exec();
-  SQLite::Statement ins(db,
-                        "INSERT INTO test_outcomes(attempt_id, tier, name, passed, exit_code, timed_out, duration_s, "
-                        "output_tail) VALUES(?,?,?,?,?,?,?,?)");
-  for (const auto& o : outcomes) {
-    ins.bind(1, attempt_id);
-    ins.bind(2, o.tier);
-    ins.bind(3, o.name);
-    ins.bind(4, o.passed ? 1 : 0);
-    ins.bind(5, o.exit_code);
-    ins.bind(6, o.timed_out ? 1 : 0);
-    ins.bind(7, o.duration_s);
-    ins.bind(8, o.output_tail);
+  SQLite::Statement ins(db, insert_sql<TestOutcome>("INSERT INTO test_outcomes"));
+  for (auto o : outcomes) {
+    o.attempt_id = attempt_id;
+    bind_row(ins, o);
     ins.exec();
     ins.reset();
   }
@@ -430,15 +443,10 @@ bool Store::finish(const AttemptRecord& a, const std::vector<TestOutcome>& outco
 }
 
 void Store::put_call(const CallRow& c) try {
-  static const std::string sql = [] {
-    ColumnList all;
-    visit_columns(all, CallRow{});
-    return "INSERT OR REPLACE INTO calls(" + all.joined() + ") VALUES(" + all.placeholders() + ")";
-  }();
+  static const std::string sql = insert_sql<CallRow>("INSERT OR REPLACE INTO calls");
   std::lock_guard g(mutex_);
   SQLite::Statement q(*db_, sql);
-  ColumnBinder b(q);
-  visit_columns(b, c);
+  bind_row(q, c);
   q.exec();
 } catch (const SQLite::Exception& e) {
   fail(e);
@@ -453,44 +461,22 @@ void Store::clear_calls(const std::string& attempt_id) try {
   fail(e);
 }
 
-namespace {
-
 // The calls of a race by attempt, then sequence; the raw record only when asked for.
-std::vector<CallRow> query_calls(SQLite::Database& db, const std::filesystem::path& file, const std::string& race_id,
-                                 bool with_record) {
+std::vector<CallRow> Store::calls(const std::string& race_id, bool with_record) {
   std::vector<Part> parts = {Part::result};
   if (with_record) parts.push_back(Part::raw);
-  ColumnList list(parts);
-  visit_columns(list, CallRow{});
-  SQLite::Statement q(db, "SELECT " + list.qualified("c") +
-                              " FROM calls c JOIN attempts a ON a.id=c.attempt_id WHERE a.race_id=? "
-                              "ORDER BY c.attempt_id, c.sequence");
-  q.bind(1, race_id);
-  std::vector<CallRow> out;
-  while (q.executeStep()) {
-    CallRow c;
-    ColumnReader r(q, file, "call of attempt ", c.attempt_id, parts);
-    columns(r, c);
-    out.push_back(std::move(c));
-  }
-  return out;
+  return select<CallRow>(
+      "SELECT " + column_list<CallRow>(parts).qualified("c") +
+          " FROM calls c JOIN attempts a ON a.id=c.attempt_id WHERE a.race_id=? ORDER BY c.attempt_id, c.sequence",
+      [&](const SQLite::Statement& q) {
+        return read_row<CallRow>(q, file_, "call of attempt " + q.getColumn("attempt_id").getString(), parts);
+      },
+      race_id);
 }
 
-}  // namespace
+std::vector<CallRow> Store::calls(const std::string& race_id) { return calls(race_id, true); }
 
-std::vector<CallRow> Store::calls(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  return query_calls(*db_, file_, race_id, true);
-} catch (const SQLite::Exception& e) {
-  fail(e);
-}
-
-std::vector<CallRow> Store::call_summaries(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  return query_calls(*db_, file_, race_id, false);
-} catch (const SQLite::Exception& e) {
-  fail(e);
-}
+std::vector<CallRow> Store::call_summaries(const std::string& race_id) { return calls(race_id, false); }
 
 void Store::put_review(const ReviewRow& r) try {
   std::lock_guard g(mutex_);
@@ -515,41 +501,18 @@ void Store::put_review(const ReviewRow& r) try {
   fail(e);
 }
 
-std::vector<ReviewRow> Store::reviews(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  std::vector<ReviewRow> out;
-  SQLite::Statement q(*db_, "SELECT r.attempt_id, r.reviewer, r.grade, r.note, r.created_at FROM reviews r "
-                            "JOIN attempts a ON a.id=r.attempt_id WHERE a.race_id=? ORDER BY r.created_at");
-  q.bind(1, race_id);
-  while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt(),
-                   q.getColumn(3).getString(), q.getColumn(4).getString()});
-  }
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<ReviewRow> Store::reviews(const std::string& race_id) {
+  return select<ReviewRow>("SELECT " + column_list<ReviewRow>().qualified("r") +
+                               " FROM reviews r JOIN attempts a ON a.id=r.attempt_id WHERE a.race_id=? "
+                               "ORDER BY r.created_at",
+                           [&](const SQLite::Statement& q) { return read_row<ReviewRow>(q, file_, "review"); }, race_id);
 }
 
-std::vector<RaceRow> Store::races() try {
-  std::lock_guard g(mutex_);
-  std::vector<RaceRow> out;
-  SQLite::Statement q(*db_, "SELECT id, name, suite_dir, suite_name, created_at, sandbox, spec_json, host_json "
-                            "FROM races ORDER BY created_at");
-  while (q.executeStep()) {
-    RaceRow r;
-    r.id = q.getColumn("id").getString();
-    r.name = q.getColumn("name").getString();
-    r.suite_dir = q.getColumn("suite_dir").getString();
-    r.suite_name = q.getColumn("suite_name").getString();
-    r.created_at = q.getColumn("created_at").getString();
-    r.sandbox = q.getColumn("sandbox").getString();
-    read_record(q, "spec_json", "race " + r.id, file_, r.spec);
-    read_record(q, "host_json", "race " + r.id, file_, r.host);
-    out.push_back(std::move(r));
-  }
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<RaceRow> Store::races() {
+  return select<RaceRow>("SELECT " + column_list<RaceRow>().joined() + " FROM races ORDER BY created_at",
+                         [&](const SQLite::Statement& q) {
+                           return read_row<RaceRow>(q, file_, "race " + q.getColumn("id").getString());
+                         });
 }
 
 std::optional<RaceRow> Store::race(const std::string& id_or_name) {
@@ -559,89 +522,52 @@ std::optional<RaceRow> Store::race(const std::string& id_or_name) {
   return std::nullopt;
 }
 
-std::vector<ContenderRow> Store::contenders(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  std::vector<ContenderRow> out;
-  SQLite::Statement q(*db_, "SELECT race_id, name, scaffold, config_json FROM contenders WHERE race_id=? ORDER BY rowid");
-  q.bind(1, race_id);
-  while (q.executeStep()) {
-    ContenderRow c{q.getColumn("race_id").getString(), q.getColumn("name").getString(),
-                   q.getColumn("scaffold").getString(), {}};
-    read_record(q, "config_json", fmt::format("contender {} of race {}", c.name, c.race_id), file_, c.config);
-    out.push_back(std::move(c));
-  }
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<ContenderRow> Store::contenders(const std::string& race_id) {
+  return select<ContenderRow>(
+      "SELECT " + column_list<ContenderRow>().joined() + " FROM contenders WHERE race_id=? ORDER BY rowid",
+      [&](const SQLite::Statement& q) {
+        return read_row<ContenderRow>(q, file_, fmt::format("contender {} of race {}", q.getColumn("name").getString(),
+                                                            q.getColumn("race_id").getString()));
+      },
+      race_id);
 }
 
-std::vector<TaskRow> Store::tasks(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  std::vector<TaskRow> out;
-  SQLite::Statement q(*db_, "SELECT t.hash AS hash, t.id AS id, t.title AS title, t.language AS language, "
-                            "t.spec_json AS spec_json FROM tasks t "
-                            "JOIN race_tasks r ON r.task_hash=t.hash WHERE r.race_id=? ORDER BY t.id");
-  q.bind(1, race_id);
-  while (q.executeStep()) {
-    TaskRow t{q.getColumn("hash").getString(), q.getColumn("id").getString(), q.getColumn("title").getString(),
-              q.getColumn("language").getString(), {}};
-    read_record(q, "spec_json", "task " + t.hash, file_, t.card);
-    out.push_back(std::move(t));
-  }
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<TaskRow> Store::tasks(const std::string& race_id) {
+  return select<TaskRow>("SELECT " + column_list<TaskRow>().qualified("t") +
+                             " FROM tasks t JOIN race_tasks r ON r.task_hash=t.hash WHERE r.race_id=? ORDER BY t.id",
+                         [&](const SQLite::Statement& q) {
+                           return read_row<TaskRow>(q, file_, "task " + q.getColumn("hash").getString());
+                         },
+                         race_id);
 }
 
-std::vector<AttemptRecord> Store::attempts(const std::string& race_id) try {
-  static const std::string sql = [] {
-    ColumnList all;
-    visit_columns(all, AttemptRecord{});
-    return "SELECT " + all.joined() + " FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat";
-  }();
-  std::lock_guard g(mutex_);
-  std::vector<AttemptRecord> out;
-  SQLite::Statement q(*db_, sql);
-  q.bind(1, race_id);
-  while (q.executeStep()) {
-    AttemptRecord a;
-    ColumnReader r(q, file_, "attempt ", a.id);
-    columns(r, a);
-    out.push_back(std::move(a));
-  }
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<AttemptRecord> Store::attempts(const std::string& race_id) {
+  static const std::string sql = "SELECT " + column_list<AttemptRecord>().joined() +
+                                 " FROM attempts WHERE race_id=? ORDER BY task_id, contender, repeat";
+  return select<AttemptRecord>(
+      sql,
+      [&](const SQLite::Statement& q) {
+        return read_row<AttemptRecord>(q, file_, "attempt " + q.getColumn("id").getString());
+      },
+      race_id);
 }
 
-std::map<std::string, AttemptState> Store::attempt_states(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  std::map<std::string, AttemptState> out;
-  SQLite::Statement q(*db_, "SELECT id, state FROM attempts WHERE race_id=?");
-  q.bind(1, race_id);
-  while (q.executeStep()) out[q.getColumn(0).getString()] = parse_state(q.getColumn(1).getString());
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::map<std::string, AttemptState> Store::attempt_states(const std::string& race_id) {
+  const auto rows = select<std::pair<std::string, AttemptState>>(
+      "SELECT id, state FROM attempts WHERE race_id=?",
+      [](const SQLite::Statement& q) {
+        return std::pair{q.getColumn(0).getString(), parse_state(q.getColumn(1).getString())};
+      },
+      race_id);
+  return {rows.begin(), rows.end()};
 }
 
-std::vector<TestOutcome> Store::outcomes(const std::string& race_id) try {
-  std::lock_guard g(mutex_);
-  std::vector<TestOutcome> out;
-  SQLite::Statement q(*db_, "SELECT o.attempt_id AS attempt_id, o.tier AS tier, o.name AS name, o.passed AS passed, "
-                            "o.exit_code AS exit_code, o.timed_out AS timed_out, o.duration_s AS duration_s, "
-                            "o.output_tail AS output_tail FROM test_outcomes o JOIN attempts a ON a.id=o.attempt_id "
-                            "WHERE a.race_id=? ORDER BY o.attempt_id, o.rowid");
-  q.bind(1, race_id);
-  while (q.executeStep()) {
-    out.push_back({q.getColumn("attempt_id").getString(), q.getColumn("tier").getString(),
-                   q.getColumn("name").getString(), q.getColumn("passed").getInt() != 0,
-                   q.getColumn("exit_code").getInt(), q.getColumn("timed_out").getInt() != 0,
-                   q.getColumn("duration_s").getDouble(), q.getColumn("output_tail").getString()});
-  }
-  return out;
-} catch (const SQLite::Exception& e) {
-  fail(e);
+std::vector<TestOutcome> Store::outcomes(const std::string& race_id) {
+  return select<TestOutcome>("SELECT " + column_list<TestOutcome>().qualified("o") +
+                                 " FROM test_outcomes o JOIN attempts a ON a.id=o.attempt_id WHERE a.race_id=? "
+                                 "ORDER BY o.attempt_id, o.rowid",
+                             [&](const SQLite::Statement& q) { return read_row<TestOutcome>(q, file_, "test outcome"); },
+                             race_id);
 }
 
 }  // namespace agentrace::store

@@ -88,6 +88,11 @@ class Store {
   std::vector<SpeedSampleRow> speed_samples(const std::string& run_id);
 
  private:
+  // Runs a query under the lock with `args` bound in order; read(statement) makes each
+  // row (store/columns.hpp).
+  template <class Row, class Read, class... Args>
+  std::vector<Row> select(const std::string& sql, Read&& read, const Args&... args);
+  std::vector<CallRow> calls(const std::string& race_id, bool with_record);
   void migrate();
   [[noreturn]] void fail(const SQLite::Exception& e) const;
   std::filesystem::path file_;
