@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.hpp"
+#include "core/host.hpp"
 #include "record/agent-report.hpp"
 #include "record/contender.hpp"
 #include "record/grading.hpp"
@@ -86,6 +87,72 @@ TEST(Records, BadJsonIsRefusedNamingWhat) {
   expect_refused<std::vector<HygieneFlag>>(R"([{"check":1}])", "type must be string");
   expect_refused<JudgeVerdict>(R"("3")", "judge verdict: expected an object, got string");
   expect_refused<Race>(R"({"repeats":"2"})", "type must be number");
+}
+
+// The exact JSON each field list writes: the shapes stores already hold (these strings
+// were written by the to_json functions the field lists replaced), empty values left
+// out or null as before, derived keys (simulated, env_keys) written, a runner's ids only
+// with a runner, tool_times only with tools.
+TEST(Records, FieldListsWriteTheShapesStoresHold) {
+  ContenderConfig c;
+  c.name = "a";
+  c.scaffold = "command";
+  c.model = "m";
+  c.command = {"x", "{prompt}"};
+  c.env = {{"K", "secret"}};
+  c.labels = {"local"};
+  c.notes = "n";
+  c.agent_seconds = 30;
+  c.price.hourly_usd = 2;
+  c.price.output_per_mtok = 3;
+  c.attachments = {{"f", "body"}};
+  c.endpoint = EndpointConfig{"http://h", "openai-chat", "KEY", "zero"};
+  ContenderConfig bare;
+  bare.name = "b";
+  AgentReport r;
+  r.turns = 2;
+  r.stop_reason = "end";
+  r.tools = {{"bash", Span{0, 1500000000}, 1, true}, {"edit", std::nullopt, std::nullopt, false}};
+  r.tool_times = "agent";
+  AgentReport r2;
+  r2.tool_times = "agent";
+  r2.reported_error = true;
+  Race race;
+  race.name = "r";
+  race.tasks = {"t"};
+  race.judge = Judge{"jm", {"http://j", "openai-chat", "", ""}};
+  TaskCard card;
+  card.id = "t";
+  card.grades[2] = "works";
+  card.tests = {{"fail_to_pass", "n", "c", "", {}}, {"strict", "m", "d", "pytest", {}}};
+  card.origin = TaskOrigin{"swe-bench", "x-1", {{"repo", "o/r"}}};
+  core::HostInfo h;
+  h.cores = 4;
+  h.host = "h";
+  h.preparation = core::Preparation{1, 0.5, {{"k", 2, true}}, 2};
+  const std::pair<json, const char*> shapes[] = {
+      {json(c),
+       R"({"agent_seconds":30,"attachments":[{"content":"body","name":"f"}],"command":["x","{prompt}"],"cross":"","endpoint":{"api_key_env":"KEY","protocol":"openai-chat","sim":"zero","simulated":true,"url":"http://h"},"env_keys":["K"],"hourly_usd":2.0,"labels":["local"],"model":"m","name":"a","notes":"n","price":{"output_per_mtok":3.0},"scaffold":"command"})"},
+      {json(bare),
+       R"({"attachments":[],"command":[],"cross":"","endpoint":null,"env_keys":[],"labels":[],"model":"","name":"b","notes":"","scaffold":""})"},
+      {json(r),
+       R"({"stop_reason":"end","tool_times":"agent","tools":[{"duration_s":1.5,"error":true,"exit_code":1,"name":"bash"},{"name":"edit"}],"turns":2})"},
+      {json(r2),
+       R"({"reported_error":true})"},
+      {json(TimeSplit{10, 6, 3, 1, 0.5, 0.25, 3, 2, true, "", 0.5, std::nullopt}),
+       R"({"before_first_call_s":0.5,"calls":3,"model_s":6.0,"network_s":0.5,"scaffold_s":1.0,"server_timed_calls":2,"setup_s":0.25,"tool_s":3.0,"tools_from_agent":true,"wall_s":10.0})"},
+      {json(race),
+       R"({"contenders":[],"jobs":1,"judge":{"model":"jm","protocol":"openai-chat","sim":"","simulated":false,"url":"http://j"},"name":"r","repeats":1,"sandbox":"bwrap","suite":"","tasks":["t"]})"},
+      {json(card),
+       R"({"fix":"","grades":{"basic":"","complete":"","miss":"","solid":"works"},"id":"t","language":"","origin":{"id":"x-1","kind":"swe-bench","repo":"o/r"},"repo":"","statement":"","tags":[],"tests":[{"cmd":"c","name":"n","tier":"fail_to_pass"},{"cmd":"d","ids":[],"name":"m","runner":"pytest","tier":"strict"}],"title":""})"},
+      {json(h),
+       R"({"cores":4,"host":"h","preparation":{"environments":[{"build_s":2.0,"key":"k","reused":true}],"environments_s":2.0,"repos":1,"repos_s":0.5}})"},
+      {json(JudgeVerdict{std::nullopt, "why", 2, ""}),
+       R"({"grade":null,"reasons":"why","tries":2})"},
+      {json(HygieneFlag{"a", "b"}),
+       R"({"check":"a","detail":"b"})"},
+  };
+  for (const auto& [written, stored] : shapes) EXPECT_EQ(written.dump(), stored);
 }
 
 TEST(Records, AgentReportRoundTripsAndKeepsToolDurations) {
