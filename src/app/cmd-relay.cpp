@@ -3,9 +3,11 @@
 // the agent's model traffic to the proxy's Unix socket (bind-mounted in). It exits when
 // its parent dies (PR_SET_PDEATHSIG) or on SIGTERM/SIGINT. With a command after `--` it
 // starts that command once it listens (AGENTRACE_RELAY_PORT tells it the port) and exits
-// with the command's status. With --rusage FILE it is the command's subreaper and writes
+// with the command's status. With --rusage-fd N it is the command's subreaper and writes
 // the CPU time and peak memory of the command and everything it started (processes that
-// ended before it did) as JSON: outside the sandbox only bwrap's own usage is visible.
+// ended before it did) as JSON to descriptor N, which the host opened on a file of its own
+// (outside the sandbox only bwrap's own usage is visible); the command inherits neither N
+// nor, the relay being undumpable, a way to it through /proc, so it cannot forge them.
 // With --token-stdin it reads the attempt's route token from the first line of stdin
 // (never argv or the environment: both are readable by others) and opens each proxy
 // connection with it; the command gets /dev/null as stdin, and the relay is not
@@ -23,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -35,7 +39,7 @@ struct RelayArgs {
   std::string listen = "127.0.0.1:0";
   std::string unix_path;
   std::vector<std::string> command;
-  std::string rusage_file;
+  int rusage_fd = -1;
   bool token_stdin = false;
 };
 
@@ -79,12 +83,13 @@ int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 1
 
 double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
 
-void write_rusage(const std::string& file) {
+void write_rusage(int fd) {
   rusage ru{};
   getrusage(RUSAGE_CHILDREN, &ru);
-  core::write_file(file, "{\"user_s\": " + std::to_string(seconds(ru.ru_utime)) + ", \"sys_s\": " +
-                             std::to_string(seconds(ru.ru_stime)) + ", \"max_rss_kb\": " +
-                             std::to_string(ru.ru_maxrss) + "}\n");
+  const auto text = "{\"user_s\": " + std::to_string(seconds(ru.ru_utime)) + ", \"sys_s\": " +
+                    std::to_string(seconds(ru.ru_stime)) + ", \"max_rss_kb\": " + std::to_string(ru.ru_maxrss) + "}\n";
+  (void)!write(fd, text.data(), text.size());
+  close(fd);
 }
 
 // Reaps every ended child (the command's orphans too, as their subreaper); true when
@@ -106,11 +111,13 @@ int run_relay(const RelayArgs& args) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   const int sfd = signal_fd();
   if (getppid() != parent) return 0;  // the parent died before prctl took effect
+  // The token and the rusage channel are ours, not the command's: undumpable, so its
+  // processes (the same uid) cannot open /proc/<relay>/fd, and the fd not inherited.
+  if (args.token_stdin || args.rusage_fd >= 0) prctl(PR_SET_DUMPABLE, 0);
+  if (args.rusage_fd >= 0 && fcntl(args.rusage_fd, F_SETFD, FD_CLOEXEC) != 0)
+    throw core::UsageError(fmt::format("--rusage-fd {}: not an open descriptor", args.rusage_fd));
   std::string opening;
-  if (args.token_stdin) {
-    prctl(PR_SET_DUMPABLE, 0);
-    opening = take_token_line();
-  }
+  if (args.token_stdin) opening = take_token_line();
 
   net::ListenSpec spec;
   try {
@@ -124,7 +131,7 @@ int run_relay(const RelayArgs& args) {
     std::printf("%u\n", relay.port());
     std::fflush(stdout);
   }
-  if (!args.rusage_file.empty()) prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (args.rusage_fd >= 0) prctl(PR_SET_CHILD_SUBREAPER, 1);
   const pid_t child = args.command.empty() ? -1 : start_child(args.command, relay.port());
   while (true) {
     relay.run(sfd);
@@ -137,7 +144,7 @@ int run_relay(const RelayArgs& args) {
     }
     int status = 0;
     if (child > 0 && reap(child, status)) {
-      if (!args.rusage_file.empty()) write_rusage(args.rusage_file);
+      if (args.rusage_fd >= 0) write_rusage(args.rusage_fd);
       return exit_status(status);
     }
   }
@@ -151,7 +158,7 @@ void register_relay(CLI::App& app) {
   cmd->add_option("--listen", args->listen, "TCP address to listen on (port 0 picks one and prints it)")
       ->capture_default_str();
   cmd->add_option("--unix", args->unix_path, "Unix socket to connect each connection to")->required();
-  cmd->add_option("--rusage", args->rusage_file, "Write the command's CPU time and peak memory here (JSON)");
+  cmd->add_option("--rusage-fd", args->rusage_fd, "Write the command's CPU time and peak memory (JSON) to this open descriptor");
   cmd->add_flag("--token-stdin", args->token_stdin,
                 "Open each connection with the route token read from stdin's first line (keeps it out of argv)");
   cmd->add_option("command", args->command, "Command to run once listening (after --)");

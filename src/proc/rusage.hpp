@@ -1,7 +1,7 @@
 #pragma once
 // The relay's report of the agent's own CPU time and peak memory (agentrace relay
-// --rusage, docs/metrics.md). The relay writes it into the agent's HOME, so its bytes
-// are the agent's to forge: they are parsed here and nowhere else.
+// --rusage-fd, docs/metrics.md), written to a descriptor the agent cannot reach; parsed
+// here and nowhere else, as defensively as when it lay in the agent's HOME.
 #include <string>
 #include <string_view>
 

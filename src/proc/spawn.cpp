@@ -88,6 +88,7 @@ class Prepared {
   const std::string& name() const { return name_; }
   const std::string& dir() const { return dir_; }
   int stdin_fd = -1;  // what the command reads; -1: /dev/null
+  int fd3 = -1;       // what becomes its fd 3; -1: none
 
   // In the child: leads its own process group, dies with the thread that forked it,
   // reads stdin_fd, writes the given descriptors, holds no other descriptor of ours
@@ -100,7 +101,12 @@ class Prepared {
     dup2(stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY), 0);
     dup2(stdout_fd, 1);
     dup2(stderr_fd, 2);
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (fd3 >= 0) {
+      if (report_fd == 3) report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 4);
+      if (fd3 == 3) fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep close-on-exec
+      else dup2(fd3, 3);
+    }
+    close_range(fd3 >= 0 ? 4 : 3, ~0U, CLOSE_RANGE_CLOEXEC);
     signal(SIGPIPE, SIG_DFL);
     Report r{0, 0};
     if (!dir_.empty() && chdir(dir_.c_str()) != 0) {
@@ -290,6 +296,12 @@ Process::Process(const SpawnSpec& spec, Sink& out, Sink* err, bool supervised)
   }
   const auto in = stdin_pipe(spec.stdin_data);
   command.stdin_fd = in.get();
+  core::UniqueFd fd3;
+  if (!spec.fd3_path.empty()) {
+    fd3.reset(open(spec.fd3_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd3) throw core::InfraError(fmt::format("cannot write {}: {}", spec.fd3_path.string(), std::strerror(errno)));
+    command.fd3 = fd3.get();
+  }
   auto started = start(command, out_pipe.write.get(), err_fd, supervised);
   pid_ = started.pid;
   group_ = started.group;

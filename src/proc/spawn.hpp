@@ -30,6 +30,10 @@ struct SpawnSpec {
   // Bytes the command reads on stdin, then end of file (a secret kept out of argv and
   // the environment); empty = /dev/null. Up to a pipe's capacity (64 KiB).
   std::string stdin_data;
+  // When set: this host file, made empty and opened for writing, is the command's fd 3, a
+  // channel out of its sandbox (the relay's rusage: it marks the fd close-on-exec and makes
+  // itself undumpable, so the agent it starts can reach neither the fd nor /proc's view of it).
+  std::filesystem::path fd3_path;
   std::size_t output_cap = 64u << 20;          // bytes kept per stream; the rest is drained
   std::chrono::milliseconds timeout{0};        // 0 = none
   std::chrono::milliseconds kill_grace{2000};  // TERM -> KILL

@@ -106,15 +106,14 @@ record::TimeSplit split_record(const proxy::TimeSplit& t, double setup_s, const 
 }
 
 // Under bwrap the process we wait for is bwrap itself; the relay inside reports the
-// agent's own CPU time and peak memory (docs/metrics.md). The file lies in the agent's
-// HOME: read without following links, capped, and ignored with a note when it is bad.
-std::string use_agent_rusage(const fs::path& home, const Lease& lease, proc::ProcResult& pr) {
-  if (lease.rusage_in_home.empty()) return {};
-  std::string why;
-  const auto text = core::read_untrusted(home, lease.rusage_in_home, 64 * 1024, why);
-  if (!text) return why.empty() ? "" : "rusage file refused: " + why;  // absent: killed before it wrote
-  const auto ignored = proc::apply_relay_rusage(*text, pr);
-  return ignored.empty() ? "" : "rusage file ignored: " + ignored;
+// agent's own CPU time and peak memory (docs/metrics.md) on its fd 3, a file of the
+// attempt's folder the agent cannot reach. Nothing there: the relay ended before the agent.
+std::string use_agent_rusage(const fs::path& file, const Lease& lease, proc::ProcResult& pr) {
+  if (!lease.relay_rusage) return {};
+  const auto text = core::read_tail(file, 64 * 1024);
+  if (text.empty()) return "the relay reported no rusage (it ended before the agent): bwrap's own figures";
+  const auto ignored = proc::apply_relay_rusage(text, pr);
+  return ignored.empty() ? "" : "rusage ignored: " + ignored;
 }
 
 // Asks the race's judge; the judge can only lower the grade (docs/grading.md).
@@ -190,6 +189,7 @@ proc::SpawnSpec sandboxed(const AttemptEnv& env, const AttemptDirs& d, const sca
   sb.environment = environment_of(env, ctx.task.id);
   auto spec = step(store::FailureClass::sandbox, [&] { return sandbox::wrap(sb, env.mode, argv); });
   spec.stdin_data = lease.stdin_data;
+  if (lease.relay_rusage) spec.fd3_path = d.dir / "agent.rusage.json";
   spec.stdout_path = d.dir / "agent.stdout";
   spec.stdout_times_path = d.dir / "agent.stdout.times";
   spec.stderr_path = d.dir / "agent.stderr";
@@ -216,13 +216,13 @@ void run_agent(const AttemptEnv& env, const AttemptDirs& d, scaffold::Scaffold& 
 }
 
 // What the agent's process did, into the record; returns a note on its rusage file.
-std::string record_process(store::AttemptRecord& r, AgentRun& run, const fs::path& home, const Lease& lease) {
+std::string record_process(store::AttemptRecord& r, AgentRun& run, const fs::path& dir, const Lease& lease) {
   r.wall_s = core::seconds_between(run.start, run.end);
   r.calls = static_cast<int>(run.calls.size());
   r.exit_code = run.pr.exit_code;
   r.term_signal = run.pr.term_signal;
   r.timed_out = run.pr.timed_out;
-  auto note = use_agent_rusage(home, lease, run.pr);
+  auto note = use_agent_rusage(dir / "agent.rusage.json", lease, run.pr);
   r.user_s = run.pr.user_s;
   r.sys_s = run.pr.sys_s;
   r.max_rss_kb = run.pr.max_rss_kb;
@@ -268,7 +268,7 @@ bool agent_phase(const AttemptEnv& env, const scaffold::AttemptContext& base_ctx
     }
     run_agent(env, d, *scaffold, ctx, route, run);
     if (run.pr.cancelled) return false;
-    const auto rusage_note = record_process(r, run, d.home, route.lease());
+    const auto rusage_note = record_process(r, run, d.dir, route.lease());
     const auto report = scaffold->parse_output(ctx, run.pr);
     r.agent = report;
     r.time_split =

@@ -186,8 +186,8 @@ Lease ModelGateway::open(const std::string& attempt_id, const scaffold::Contende
   lease.mounts.push_back({core::self_exe(), "/opt/agentrace/agentrace", false});
   lease.argv_prefix = {"/opt/agentrace/agentrace", "relay", "--listen", fmt::format("127.0.0.1:{}", kRelayPort),
                        "--unix", std::string(sandbox::kSocketMount) + "/proxy.sock", "--token-stdin",
-                       "--rusage", fmt::format("{}/{}", sandbox::kHomeMount, kRusageFile), "--"};
-  lease.rusage_in_home = kRusageFile;
+                       "--rusage-fd", "3", "--"};
+  lease.relay_rusage = true;
   return lease;
 }
 

@@ -34,7 +34,6 @@ class Proxy;
 namespace agentrace::race {
 
 inline constexpr int kRelayPort = 8417;          // on the sandbox's private loopback
-inline constexpr const char* kRusageFile = ".agentrace-rusage.json";  // in the agent's HOME
 inline constexpr const char* kDummyKey = "agentrace-dummy-key";
 
 struct Lease {
@@ -43,8 +42,8 @@ struct Lease {
   std::vector<sandbox::Mount> mounts;
   std::optional<std::filesystem::path> socket_dir;
   std::string stdin_data;  // the relay's route token line: the command's stdin, never argv
-  // The relay writes the agent's own CPU time and memory to this file in HOME ("" = none).
-  std::string rusage_in_home;
+  // The relay writes the agent's own CPU time and memory to its fd 3 (SpawnSpec::fd3_path).
+  bool relay_rusage = false;
 };
 
 class ModelGateway {

@@ -65,20 +65,21 @@ TEST_F(HostileOutput, ADeeplyNestedOutputLineIsSkipped) {
   EXPECT_NE(test::record_text(a.agent).find("\"turns\":1"), std::string::npos) << test::record_text(a.agent);
 }
 
-// The agent writes its own rusage figures and kills the relay before it can overwrite
-// them. On cbdfd5f a string where a number goes threw, and the attempt became a `sandbox`
-// failure, never scored (so a failing agent could void its own Miss); hostile-git's catch
-// then kept the attempt but still cast 1e300 into a long. Each bad figure is named now.
-TEST_F(HostileOutput, AForgedRusageFileIsIgnored) {
+// The agent writes rusage figures where the relay once wrote them and kills the relay
+// before it can report. On cbdfd5f the forged string threw and voided the attempt; then
+// the forged file was parsed with a note; now the host never reads it: bwrap's figures
+// stay, with a note that the relay reported none.
+TEST_F(HostileOutput, AKilledRelayLeavesBwrapsFiguresNotForgedOnes) {
   const auto a = race(fmt::format(
       fmt::runtime(kCommand),
-      "printf \"{\\\"user_s\\\": \\\"forged\\\", \\\"max_rss_kb\\\": 1e300}\" > \"$HOME/.agentrace-rusage.json\"; "
+      "printf \"{\\\"user_s\\\": 4242, \\\"max_rss_kb\\\": 1e300}\" > \"$HOME/.agentrace-rusage.json\"; "
       "kill -9 $PPID"));
   EXPECT_NE(a.state, store::AttemptState::infra_error) << a.failure_detail;
   EXPECT_EQ(a.grade, 0) << a.failure_detail;
   EXPECT_GE(a.user_s, 0);
-  EXPECT_NE(test::record_text(a.time_split).find("user_s is not a number"), std::string::npos) << test::record_text(a.time_split);
-  EXPECT_NE(test::record_text(a.time_split).find("max_rss_kb is not a number"), std::string::npos) << test::record_text(a.time_split);
+  EXPECT_LT(a.user_s, 4000);
+  EXPECT_NE(test::record_text(a.time_split).find("the relay reported no rusage"), std::string::npos)
+      << test::record_text(a.time_split);
 }
 
 // The debug-leftover check searched each added line with std::regex: a line of 200,000

@@ -166,44 +166,32 @@ INSTANTIATE_TEST_SUITE_P(
                "new file mode 120000"}),
     [](const auto& info) { return info.param.name; });
 
-// The relay's rusage file lies in the agent's HOME; a host file behind a link must not be
-// read as the agent's CPU time, and a FIFO must not hang the host.
+// The relay reports the agent's CPU time and memory on its fd 3, a host file the agent can
+// reach neither by inheritance nor through /proc/<relay>/fd (the relay is undumpable); a
+// file in HOME, where the report once lay, is not read (an agent that wrote it and killed
+// the relay set its own figures: HostileOutput.AKilledRelayLeavesBwrapsFiguresNotForgedOnes).
 class HostileRusage : public HostileGit {
  protected:
   static std::string sim_endpoint() { return "model = \"sim-model\"\n[contenders.endpoint]\nsim = \"zero\"\n"; }
 };
 
-TEST_F(HostileRusage, LinkToAHostFileIsNotRead) {
-  const auto host_file = tmp.path() / "host-rusage.json";
-  core::write_file(host_file, "{\"user_s\": 4242.5, \"sys_s\": 0, \"max_rss_kb\": 1}\n");
-  const auto r = race(fmt::format("mkdir -p {0}\nln -s {1} $HOME/.agentrace-rusage.json\n{2}",
-                                  tmp.path().string(), host_file.string(), kFix),
+TEST_F(HostileRusage, TheAgentCannotWriteItsOwnFigures) {
+  const std::string forged = "{\"user_s\": 4242.5, \"sys_s\": 0, \"max_rss_kb\": 1}";
+  const auto r = race(fmt::format("echo '{0}' > $HOME/.agentrace-rusage.json\n"
+                                  "if echo '{0}' >&3; then echo 'fd 3: open' >> tried.txt; else echo 'fd 3: closed' >> tried.txt; fi\n"
+                                  "if echo '{0}' > /proc/$PPID/fd/3; then echo 'proc: open' >> tried.txt; else echo 'proc: refused' >> tried.txt; fi\n"
+                                  "head -c 200000000 /dev/zero | md5sum > /dev/null\n{1}",
+                                  forged, kFix),
                       sim_endpoint());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = attempt();
-  EXPECT_LT(a.user_s, 4000) << "the host read its own file as the agent's rusage";
-  EXPECT_NE(test::record_text(a.time_split).find("rusage file refused"), std::string::npos) << test::record_text(a.time_split);
+  EXPECT_LT(a.user_s, 4000) << "the agent set its own CPU time";
+  EXPECT_GT(a.user_s, 0.05) << "the relay's figures are the agent's work (200 MB hashed), not bwrap's";
+  EXPECT_GT(a.max_rss_kb, 1);
+  EXPECT_NE(a.diff.find("+fd 3: closed"), std::string::npos) << a.diff;
+  EXPECT_NE(a.diff.find("+proc: refused"), std::string::npos) << a.diff;
+  EXPECT_EQ(test::record_text(a.time_split).find("rusage"), std::string::npos) << test::record_text(a.time_split);
   EXPECT_EQ(a.auto_grade, 3) << a.grade_detail;
-}
-
-TEST_F(HostileRusage, HugeOrGarbageFileIsIgnoredWithANote) {
-  const auto r = race(std::string("{ printf '{\"user_s\": 9999, \"pad\": \"'; head -c 1000000 /dev/zero | tr '\\0' x; "
-                                  "printf '\"}'; } > $HOME/.agentrace-rusage.json\n"
-                                  "chmod 444 $HOME/.agentrace-rusage.json\n") + kFix,
-                      sim_endpoint());
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto a = attempt();
-  EXPECT_LT(a.user_s, 9000);
-  EXPECT_NE(test::record_text(a.time_split).find("more than the 65536 allowed"), std::string::npos) << test::record_text(a.time_split);
-}
-
-TEST_F(HostileRusage, FifoDoesNotHangTheHost) {
-  const auto r = race(std::string("mkfifo $HOME/.agentrace-rusage.json\n") + kFix,
-                      "agent_seconds = 3\n" + sim_endpoint());
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto a = attempt();
-  EXPECT_TRUE(a.grade.has_value()) << a.failure_detail;
-  EXPECT_NE(test::record_text(a.time_split).find("not a regular file"), std::string::npos) << test::record_text(a.time_split);
 }
 
 }  // namespace

@@ -122,6 +122,21 @@ TEST_F(Proc, StdinIsEmpty) {
   EXPECT_EQ(text, "0\n");
 }
 
+// fd3_path: a host file as the command's fd 3 (the relay's rusage channel), emptied first;
+// no other descriptor of ours past it.
+TEST_F(Proc, Fd3IsTheGivenFileAndNothingElseIsInherited) {
+  const auto file = tmp_.path() / "fd3.json";
+  core::write_file(file, "stale bytes that must go");
+  auto spec = sh("echo through-3 >&3; ls /proc/self/fd | sort -n | tr '\\n' ' '");
+  spec.fd3_path = file;
+  const auto r = run(spec);
+  EXPECT_EQ(r.exit_code, 0) << core::read_file(err());
+  EXPECT_EQ(core::read_file(file), "through-3\n");
+  EXPECT_EQ(core::read_file(out()), "0 1 2 3 4 ") << "4 is ls's own listing of /proc/self/fd";
+  const auto none = run(sh("echo x >&3"));
+  EXPECT_NE(none.exit_code, 0) << "without fd3_path there is no fd 3";
+}
+
 TEST_F(Proc, RunsInTheGivenFolder) {
   fs::create_directories(tmp_.path() / "work");
   auto spec = sh("pwd");
