@@ -41,27 +41,34 @@ struct HarborMeta {
   std::vector<std::string> no_counterpart;
 };
 
+// A table's strings go to [origin] ([task]'s as task_*), unless the name is taken; the
+// rest of its keys have no counterpart.
+void read_table(const std::string& key, const toml::table& table, HarborMeta& m) {
+  static const std::set<std::string> read = {"task.name", "task.description", "task.keywords", "metadata.tags",
+                                             "agent.timeout_sec", "verifier.timeout_sec", "verifier.env",
+                                             "environment.docker_image"};
+  for (const auto& [k, node] : table) {
+    const auto dotted = key + "." + std::string(k.str());
+    if (read.count(dotted)) continue;
+    const auto* text = node.as_string();
+    const auto name = key == "task" ? "task_" + std::string(k.str()) : std::string(k.str());
+    const bool taken = std::any_of(m.origin.begin(), m.origin.end(), [&](const auto& kv) { return kv.first == name; });
+    if (text && (key == "metadata" || key == "task") && !taken && name != "kind" && name != "id")
+      m.origin.emplace_back(name, text->get());
+    else
+      m.no_counterpart.push_back(dotted);
+  }
+}
+
 void read_tables(const toml::table& root, HarborMeta& m) {
   for (const auto& [k, node] : root) {
     const std::string key(k.str());
-    if (const auto* s = node.as_string(); s && (key == "version" || key == "schema_version")) {
-      m.origin.emplace_back(key, s->get());
-    } else if (!node.is_table()) {
+    if (const auto* text = node.as_string(); text && (key == "version" || key == "schema_version"))
+      m.origin.emplace_back(key, text->get());
+    else if (const auto* table = node.as_table())
+      read_table(key, *table, m);
+    else
       m.no_counterpart.push_back(key);
-    } else {
-      for (const auto& [k2, n2] : *node.as_table()) {
-        const auto dotted = key + "." + std::string(k2.str());
-        static const std::set<std::string> read = {"task.name", "task.description", "task.keywords", "metadata.tags",
-                                            "agent.timeout_sec", "verifier.timeout_sec", "verifier.env",
-                                            "environment.docker_image"};
-        if (read.count(dotted)) continue;
-        const auto* s = n2.as_string();
-        const auto name = key == "task" ? "task_" + std::string(k2.str()) : std::string(k2.str());
-        const bool taken = std::any_of(m.origin.begin(), m.origin.end(), [&](const auto& kv) { return kv.first == name; });
-        if (s && (key == "metadata" || key == "task") && !taken && name != "kind" && name != "id") m.origin.emplace_back(name, s->get());
-        else m.no_counterpart.push_back(dotted);
-      }
-    }
   }
 }
 
