@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
+#include <charconv>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -138,8 +138,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Out out;
     if (chunked_) {
       char size_line[24];
-      const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
-      out.prefix.assign(size_line, static_cast<std::size_t>(n));
+      char* end = std::to_chars(size_line, size_line + 20, piece.size(), 16).ptr;  // snprintf was 2% of the sim
+      *end++ = '\r';
+      *end++ = '\n';
+      out.prefix.assign(size_line, end);
       out.crlf = true;
     }
     out.data = std::move(piece);
