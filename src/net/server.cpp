@@ -309,17 +309,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
 
-  // Plain pieces (no callback, not the end) go out at once when the socket takes them:
-  // no write op, handler or allocation per piece. Returns true when all of them went; what
-  // a full socket left in bufs_ goes on with async_write (an error shows up there too).
+  // Body pieces (not the end) go out at once when the socket takes them: no write op or
+  // reactor round per piece; their callbacks still run later, posted. Returns true when all
+  // of them went; what a full socket left in bufs_ goes on with async_write (an error
+  // shows up there too).
   bool write_now(std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
-      if (queue_[i].done || queue_[i].end || queue_[i].close) return false;
+      if (queue_[i].end || queue_[i].close) return false;
     }
     boost::system::error_code ec;
     std::size_t sent = socket_.write_some(bufs_, ec);  // the socket is non-blocking
     if (ec) return false;
     if (sent == asio::buffer_size(bufs_)) {
+      for (std::size_t i = 0; i < count; ++i) complete_now(std::move(queue_[i].done));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(count));
       return true;
     }
