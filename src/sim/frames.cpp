@@ -10,10 +10,13 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Fields of a turn that differ between requests of one shape, in fill()'s order:
-// id, model, prompt_ms, predicted_ms, then each tool call's id.
+// Fields of a turn that differ between requests of one shape, in fill()'s order: id,
+// model, prompt_ms, predicted_ms, the input tokens and what encoders write from them
+// (input + output, input - cached), then each tool call's id. A field a turn lacks has
+// no sentinel ("" is never searched for).
 constexpr double kPromptSentinel = 1234567.125;
 constexpr double kPredictedSentinel = 7654321.875;
+constexpr std::int64_t kInputSentinel = 900000000;
 
 std::string call_sentinel(std::size_t i) { return fmt::format("agentrace~sentinel~call~{}~", i); }
 
@@ -24,26 +27,36 @@ std::string escaped(const std::string& s) {
   return quoted.substr(1, quoted.size() - 2);
 }
 
-std::vector<std::string> sentinels(std::size_t calls) {
+// The input-token numbers for input tokens `input` (the sentinel or the real count).
+std::vector<std::string> input_numbers(const wire::Usage& u, std::int64_t input) {
+  if (!u.input) return {"", "", ""};
+  const std::int64_t out = u.output.value_or(0), cached = u.cached_input.value_or(0);
+  return {std::to_string(input), out > 0 ? std::to_string(input + out) : "", cached > 0 ? std::to_string(input - cached) : ""};
+}
+
+std::vector<std::string> sentinels(const wire::AssistantTurn& turn) {
   std::vector<std::string> out{"agentrace~sentinel~id~", "agentrace~sentinel~model~", json_text(Json(kPromptSentinel)),
                                json_text(Json(kPredictedSentinel))};
-  for (std::size_t i = 0; i < calls; ++i) out.push_back(call_sentinel(i));
+  for (auto& n : input_numbers(turn.usage, kInputSentinel)) out.push_back(std::move(n));
+  for (std::size_t i = 0; i < turn.tool_calls.size(); ++i) out.push_back(call_sentinel(i));
   return out;
 }
 
 std::vector<std::string> values(const wire::AssistantTurn& turn) {
   std::vector<std::string> out{escaped(turn.id), escaped(turn.model), json_text(Json(*turn.timings->prompt_ms)),
                                json_text(Json(*turn.timings->predicted_ms))};
+  for (auto& n : input_numbers(turn.usage, turn.usage.input.value_or(0))) out.push_back(std::move(n));
   for (const auto& call : turn.tool_calls) out.push_back(escaped(call.id));
   return out;
 }
 
 wire::AssistantTurn with_sentinels(wire::AssistantTurn turn) {
-  const auto s = sentinels(turn.tool_calls.size());
+  const auto s = sentinels(turn);
   turn.id = s[0];
   turn.model = s[1];
   turn.timings = wire::ServerTimings{kPromptSentinel, kPredictedSentinel};
-  for (std::size_t i = 0; i < turn.tool_calls.size(); ++i) turn.tool_calls[i].id = s[4 + i];
+  if (turn.usage.input) turn.usage.input = kInputSentinel;
+  for (std::size_t i = 0; i < turn.tool_calls.size(); ++i) turn.tool_calls[i].id = s[7 + i];
   return turn;
 }
 
@@ -53,12 +66,12 @@ bool is_content(wire::EventKind kind) {
          kind == K::tool_call_started || kind == K::tool_arguments_delta;
 }
 
-// What decides the chunks and their numbers: not ids, model names or timings.
+// What decides the chunks and their other numbers: not ids, model names, timings or input tokens.
 std::string shape_of(wire::Protocol protocol, const wire::AssistantTurn& turn, const wire::EncodeOptions& eo) {
   const auto& u = turn.usage;
   std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(protocol),
                                 eo.tokens_per_chunk, eo.bytes_per_token, eo.include_usage, eo.created,
-                                static_cast<int>(turn.stop), u.input.value_or(-1), u.output.value_or(-1),
+                                static_cast<int>(turn.stop), u.input.has_value(), u.output.value_or(-1),
                                 u.cached_input.value_or(-1), u.reasoning.value_or(-1), turn.error.has_value(),
                                 turn.text.size(), turn.reasoning.size(), turn.tool_calls.size(), turn.id.empty(),
                                 turn.model.empty());
@@ -74,7 +87,7 @@ std::string shape_of(wire::Protocol protocol, const wire::AssistantTurn& turn, c
 
 FrameTemplate::FrameTemplate(wire::Protocol protocol, const wire::AssistantTurn& turn, const wire::EncodeOptions& options)
     : protocol_(protocol), options_(options) {
-  const auto s = sentinels(turn.tool_calls.size());
+  const auto s = sentinels(turn);
   auto decoder = wire::make_stream_decoder(protocol);
   for (auto& sse : wire::encode_stream(protocol, with_sentinels(turn), options)) {
     bool content = false;
@@ -82,6 +95,7 @@ FrameTemplate::FrameTemplate(wire::Protocol protocol, const wire::AssistantTurn&
     tokens_.push_back(content ? std::max<std::size_t>(1, (sse.content_bytes + 3) / 4) : 0);
     Chunk chunk{std::move(sse.bytes), {}};
     for (std::size_t field = 0; field < s.size(); ++field) {
+      if (s[field].empty()) continue;
       for (auto at = chunk.text.find(s[field]); at != std::string::npos; at = chunk.text.find(s[field], at + 1)) {
         chunk.holes.push_back({at, field, s[field].size()});
       }

@@ -1,7 +1,7 @@
 #pragma once
 // A stream's frames encoded once per turn shape and filled in per request. Requests of
-// one shape (same text, tool calls, usage, options) differ only in their ids, model name
-// and server timings: encoding a 100-chunk stream through JSON for every request was a
+// one shape (same text, tool calls, output tokens, options) differ only in their ids,
+// model name, server timings and input tokens: encoding a 100-chunk stream through JSON for every request was a
 // third of the sim's CPU at 1,000 streams. A shape's frames are encoded with sentinel
 // values, and the first request of the shape checks that filling them in gives exactly
 // what the encoder gives; a shape where it does not (an encoder that derives bytes from

@@ -14,7 +14,8 @@ namespace wire = agentrace::wire;
 
 namespace {
 
-wire::AssistantTurn turn_of(const std::string& id, const std::string& model, const std::string& call_id) {
+wire::AssistantTurn turn_of(const std::string& id, const std::string& model, const std::string& call_id,
+                            std::int64_t input = 1200) {
   wire::AssistantTurn t;
   t.id = id;
   t.model = model;
@@ -22,7 +23,8 @@ wire::AssistantTurn turn_of(const std::string& id, const std::string& model, con
   t.reasoning = "Look at the reader first.";
   t.tool_calls.push_back({call_id, "bash", R"({"command":"pytest -q tests/test_csv.py"})"});
   t.stop = wire::StopReason::tool_use;
-  t.usage.input = 1200;
+  t.usage.input = input;
+  t.usage.cached_input = 17;
   t.usage.output = 42;
   return t;
 }
@@ -41,7 +43,7 @@ TEST(SimFrames, FilledChunksAreWhatTheEncoderGivesInEveryProtocol) {
     SCOPED_TRACE(wire::protocol_name(p));
     sim::FrameCache cache;
     auto a = turn_of("chatcmpl-sim-00000000000000aa", "sim", "call_sim_000000aa_0");
-    auto b = turn_of("chatcmpl-sim-123456789abcdef0", "org/model \"v2\"", "call_sim_12345678_0");
+    auto b = turn_of("chatcmpl-sim-123456789abcdef0", "org/model \"v2\"", "call_sim_12345678_0", 35);
     const auto frames = cache.get(p, a, eo);
     EXPECT_EQ(cache.get(p, b, eo), frames);  // one shape: one template
     a.timings = wire::ServerTimings{100.25, 990.5};
@@ -69,8 +71,8 @@ TEST(SimFrames, AShapeTheFillCannotReproduceIsEncodedInFull) {
   auto b = a;
   b.id = "chatcmpl-sim-2";
   EXPECT_TRUE(frames->frames(b) == encoded(p, b, eo));
-  // Another shape (other usage) is another template.
-  b.usage.input = 7;
+  // Another shape (other output tokens) is another template.
+  b.usage.output = 7;
   EXPECT_NE(cache.get(p, b, eo), frames);
 }
 
