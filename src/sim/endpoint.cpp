@@ -86,9 +86,10 @@ class TimedResponse : public net::Due, public std::enable_shared_from_this<Timed
       stats_->sent(now - head_ns_);
       head_sent_ = true;
     }
+    std::string due_now;  // every piece due now, in one write (one send, not one a piece)
     for (; next_ < pieces_.size(); ++next_) {
       const std::int64_t due = pacer_.due(next_, pieces_[next_].at_ns);
-      if (due > now) return wait(due);
+      if (due > now) break;
       stats_->sent(now - due);
       pacer_.sent(next_, pieces_[next_].at_ns, now);
       // The send and request receipt times, for a client measuring what it adds (an SSE
@@ -96,8 +97,14 @@ class TimedResponse : public net::Due, public std::enable_shared_from_this<Timed
       if (stamp_ && next_ == pacer_.first_content()) {
         pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {} received-ns {}\n\n", net::now_ns(), base_ns_));
       }
-      ex_->write_body(std::move(pieces_[next_].bytes));
+      if (due_now.empty()) {
+        due_now = std::move(pieces_[next_].bytes);
+      } else {
+        due_now += pieces_[next_].bytes;
+      }
     }
+    if (!due_now.empty()) ex_->write_body(std::move(due_now));
+    if (next_ < pieces_.size()) return wait(pacer_.due(next_, pieces_[next_].at_ns));
     ex_->finish();
   }
   void wait(std::int64_t due) { queue_.at(base_ns_ + due, shared_from_this()); }
