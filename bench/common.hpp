@@ -68,13 +68,20 @@ inline double cpu_seconds_of(int pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// The agentrace binary the benches drive: $AGENTRACE_BIN when set (to compare another
+// build with the same bench), else the one built beside them.
+inline std::string agentrace_bin() {
+  const char* bin = std::getenv("AGENTRACE_BIN");
+  return bin && *bin ? bin : AGENTRACE_BIN;
+}
+
 // A command in the background for as long as this object lives; its address is the
 // first thing it prints: a line on stdout (sim) or "listening on URL" on stderr (proxy).
 class Child {
  public:
   Child(const fs::path& dir, const std::string& name, const std::string& args) : dir_(dir), name_(name) {
     const auto base = (dir / name).string();
-    sh(fmt::format("{} {} > {}.out 2> {}.err & echo $! > {}.pid", AGENTRACE_BIN, args, base, base, base));
+    sh(fmt::format("{} {} > {}.out 2> {}.err & echo $! > {}.pid", agentrace_bin(), args, base, base, base));
     pid_ = std::stoi(slurp(dir / (name + ".pid")));
     for (int i = 0; i < 1000 && url_.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

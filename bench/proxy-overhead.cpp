@@ -42,11 +42,22 @@ struct Config {
 
 struct RunResult {
   std::vector<double> ttft_ms;
-  std::uint64_t bytes = 0, pieces = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t chunks = 0;  // SSE events, however the reads grouped them: what the sim sent as chunks
   double seconds = 0, inflight_mean = 0, proxy_cpu_s = 0;
   int inflight_peak = 0;
   std::size_t errors = 0;
 };
+
+// SSE events that end in `piece` (at a blank line); `last` carries the previous piece's last byte.
+std::uint64_t events_ending(std::string_view piece, char& last) {
+  std::uint64_t n = 0;
+  for (const char c : piece) {
+    n += c == '\n' && last == '\n';
+    last = c;
+  }
+  return n;
+}
 
 // `concurrency` workers on one client loop, each making `per_worker` requests in a row.
 class Load {
@@ -94,10 +105,10 @@ class Load {
     count(+1);
     client_.fetch(url_, std::move(req),
                   {nullptr,
-                   [this, first](std::string_view piece, std::int64_t at, std::function<void()> more) {
+                   [this, first, last = '\0'](std::string_view piece, std::int64_t at, std::function<void()> more) mutable {
                      if (*first == 0) *first = at;
                      r_.bytes += piece.size();
-                     ++r_.pieces;
+                     r_.chunks += events_ending(piece, last);
                      more();
                    },
                    [this, start, first, left](const net::Error& err, const net::FetchTimings&) {
@@ -167,7 +178,7 @@ void paced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level) {
   const double d50 = core::quantile(d, 0.5), d99 = core::quantile(d, 0.99);
   const double p50 = core::quantile(p, 0.5), p99 = core::quantile(p, 0.99);
   const double us_per_chunk = median_of(pairs, [](const Pair& x) {
-    return x.proxied.proxy_cpu_s * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, x.proxied.pieces));
+    return x.proxied.proxy_cpu_s * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, x.proxied.chunks));
   });
   std::size_t errors = 0;
   for (const auto& x : pairs) errors += x.direct.errors + x.proxied.errors;
@@ -191,7 +202,7 @@ void unpaced_row(Load& load, SimBehindProxy& path, const Config& cfg, int level)
              median_of(pairs, [&](const Pair& x) { return mbps(x.proxied); }),
              median_of(pairs, [&](const Pair& x) { return mbps(x.proxied) / mbps(x.direct); }),
              median_of(pairs, [](const Pair& x) {
-               return x.proxied.proxy_cpu_s * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, x.proxied.pieces));
+               return x.proxied.proxy_cpu_s * 1e6 / static_cast<double>(std::max<std::uint64_t>(1, x.proxied.chunks));
              }),
              errors, before, agentrace::bench::loadavg());
   std::fflush(stdout);

@@ -60,7 +60,7 @@ double curl_ttfb(const fs::path& dir, const std::string& url, int n) {
 std::pair<double, double> speed_ttft(const fs::path& dir, const std::string& url, int level) {
   const int rc = sh(fmt::format("{} speed --url {} -p 16 -n 32 -c {} --requests {} -r 1 --no-store --no-metrics --format json "
                                 "> {}/speed.json 2> {}/speed.err",
-                                AGENTRACE_BIN, url, level, std::max(level * 2, 10), dir.string(), dir.string()));
+                                agentrace::bench::agentrace_bin(), url, level, std::max(level * 2, 10), dir.string(), dir.string()));
   if (rc != 0) fmt::print(stderr, "agentrace speed exited {}: {}\n", rc, slurp(dir / "speed.err"));
   const Json c = Json::parse(slurp(dir / "speed.json"))["cases"][0];
   return {c["ttft_ms_median"].get<double>(), c["ttft_ms_p99"].get<double>()};

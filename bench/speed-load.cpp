@@ -49,7 +49,7 @@ double num(const Json& j) { return j.is_number() ? j.get<double>() : std::nan(""
 // Runs `agentrace speed` with JSON output; returns the parsed run (null when it failed).
 Json run_speed(const fs::path& dir, const std::string& url, const std::string& flags) {
   const int rc = sh(fmt::format("{} speed --url {} {} --no-store --no-metrics --format json > {}/speed.json 2> {}/speed.err",
-                                AGENTRACE_BIN, url, flags, dir.string(), dir.string()));
+                                agentrace::bench::agentrace_bin(), url, flags, dir.string(), dir.string()));
   if (rc != 0) fmt::print("  agentrace speed exited {}: {}\n", rc, slurp(dir / "speed.err"));
   std::fflush(stdout);
   try {

@@ -4,13 +4,14 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
-#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "net/due-queue.hpp"
 #include "net/server.hpp"
 #include "sim/conversation.hpp"
+#include "sim/frames.hpp"
 #include "sim/responder.hpp"
 #include "wire/codec.hpp"
 #include "wire/request.hpp"
@@ -27,10 +28,8 @@ struct Endpoint::State {
   std::shared_ptr<Stats> stats = std::make_shared<Stats>();
   std::atomic<const net::Server*> server{nullptr};
   std::size_t loops = 1;
-  // Tokens of each chunk by the turn's shape (planning a stream encoded and decoded it
-  // once more just for them: two thirds of the sim's CPU per request under load).
-  std::mutex tokens_mutex;
-  std::unordered_map<std::string, std::vector<std::size_t>> tokens_by_shape;
+  FrameCache frames;  // each turn shape's chunks, encoded once
+  std::vector<std::unique_ptr<net::DueQueue>> queues;  // one a loop: when each piece goes out
 };
 
 namespace {
@@ -51,145 +50,114 @@ void respond_error(net::Exchange& ex, int status, const std::string& type, const
   respond_json(ex, status, Json{{"type", "error"}, {"error", Json{{"type", type}, {"message", message}}}});
 }
 
-// A response whose head and body pieces go out at fixed offsets from `base_ns`, each
-// from a timer on the loop; stops when the client goes away.
-class TimedResponse : public std::enable_shared_from_this<TimedResponse> {
+constexpr std::size_t kNone = Pacer::kNone;
+
+// A response whose head and body pieces go out at their offsets from the request's
+// arrival (paced by a Pacer), each when its loop's DueQueue says; stops when the client
+// goes away.
+class TimedResponse : public net::Due, public std::enable_shared_from_this<TimedResponse> {
  public:
   struct Piece {
     std::int64_t at_ns;
     std::string bytes;
   };
-  TimedResponse(std::shared_ptr<Stats> stats, ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns,
-                std::vector<Piece> pieces, std::size_t stamp_piece)
-      : stats_(std::move(stats)), ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns), pieces_(std::move(pieces)),
+  // first_content: the piece that paces the rest (kNone: none); stamp: it carries the send time.
+  TimedResponse(std::shared_ptr<Stats> stats, net::DueQueue& queue, ExchangePtr ex, net::ResponseHead head,
+                std::int64_t head_ns, std::vector<Piece> pieces, std::size_t first_content, bool stamp)
+      : stats_(std::move(stats)), queue_(queue), ex_(std::move(ex)), head_(std::move(head)), head_ns_(head_ns),
+        pieces_(std::move(pieces)),
         base_ns_(ex_->received_ns()),  // the schedule counts from the request, not from after planning it
-        stamp_piece_(stamp_piece) {
+        pacer_(first_content), stamp_(stamp) {
     stats_->started();
   }
-  ~TimedResponse() { stats_->ended(); }
+  ~TimedResponse() override { stats_->ended(); }
   TimedResponse(const TimedResponse&) = delete;
   TimedResponse& operator=(const TimedResponse&) = delete;
 
-  void start() {
-    ex_->on_client_gone([weak = weak_from_this()] {
-      if (auto self = weak.lock(); self && self->timer_) self->timer_->cancel();
-    });
-    step();
-  }
+  void fire() override { step(); }
 
  private:
   void step() {
     const std::int64_t now = net::now_ns() - base_ns_;
     if (ex_->client_gone()) return;
     if (!head_sent_) {
-      if (head_ns_ > now) return wait(head_ns_ - now);
+      if (head_ns_ > now) return wait(head_ns_);
       ex_->write_head(std::move(head_));
       stats_->sent(now - head_ns_);
       head_sent_ = true;
     }
-    for (; next_ < pieces_.size() && pieces_[next_].at_ns <= now; ++next_) {
-      stats_->sent(now - pieces_[next_].at_ns);
+    std::string due_now;  // every piece due now, in one write (one send, not one a piece)
+    for (; next_ < pieces_.size(); ++next_) {
+      const std::int64_t due = pacer_.due(next_, pieces_[next_].at_ns);
+      if (due > now) break;
+      stats_->sent(now - due);
+      pacer_.sent(next_, pieces_[next_].at_ns, now);
       // The send and request receipt times, for a client measuring what it adds (an SSE
       // comment: readers skip it).
-      if (next_ == stamp_piece_) {
+      if (stamp_ && next_ == pacer_.first_content()) {
         pieces_[next_].bytes.insert(0, fmt::format(": agentrace-sent-ns {} received-ns {}\n\n", net::now_ns(), base_ns_));
       }
-      ex_->write_body(std::move(pieces_[next_].bytes));
+      if (due_now.empty()) {
+        due_now = std::move(pieces_[next_].bytes);
+      } else {
+        due_now += pieces_[next_].bytes;
+      }
     }
-    if (next_ == pieces_.size()) return ex_->finish();
-    wait(pieces_[next_].at_ns - now);
+    if (!due_now.empty()) ex_->write_body(std::move(due_now));
+    if (next_ < pieces_.size()) return wait(pacer_.due(next_, pieces_[next_].at_ns));
+    ex_->finish();
   }
-  void wait(std::int64_t ns) {
-    timer_ = ex_->loop().after(std::chrono::nanoseconds(ns), [self = shared_from_this()] { self->step(); });
-  }
+  void wait(std::int64_t due) { queue_.at(base_ns_ + due, shared_from_this()); }
 
   std::shared_ptr<Stats> stats_;
+  net::DueQueue& queue_;  // of the exchange's loop; it holds this response while it waits
   ExchangePtr ex_;
   net::ResponseHead head_;
   std::int64_t head_ns_;
   std::vector<Piece> pieces_;
   std::int64_t base_ns_;
-  std::size_t stamp_piece_;
+  Pacer pacer_;
+  bool stamp_;
   std::size_t next_ = 0;
   bool head_sent_ = false;
-  std::shared_ptr<net::Timer> timer_;
 };
 
-constexpr std::size_t kNoStamp = static_cast<std::size_t>(-1);
+net::DueQueue& queue_of(const Endpoint::State& st, const net::EventLoop& loop) {
+  for (const auto& q : st.queues) {
+    if (&q->loop() == &loop) return *q;
+  }
+  return *st.queues.front();
+}
 
 void send_timed(const Endpoint::State& st, ExchangePtr ex, net::ResponseHead head, std::int64_t head_ns,
-                std::vector<TimedResponse::Piece> pieces, std::size_t stamp_piece = kNoStamp) {
-  std::make_shared<TimedResponse>(st.stats, std::move(ex), std::move(head), head_ns, std::move(pieces), stamp_piece)->start();
-}
-
-bool is_content(wire::EventKind kind) {
-  using K = wire::EventKind;
-  return kind == K::content_started || kind == K::text_delta || kind == K::reasoning_delta ||
-         kind == K::tool_call_started || kind == K::tool_arguments_delta;
-}
-
-// Tokens of each chunk as the stream's reader sees them: 0 for chunks without content.
-std::vector<std::size_t> chunk_tokens(wire::Protocol protocol, const std::vector<wire::SseChunk>& chunks) {
-  auto decoder = wire::make_stream_decoder(protocol);
-  std::vector<std::size_t> tokens;
-  for (const auto& chunk : chunks) {
-    bool content = false;
-    for (const auto& ev : decoder->feed(chunk.bytes)) content = content || is_content(ev.kind);
-    tokens.push_back(content ? std::max<std::size_t>(1, (chunk.content_bytes + 3) / 4) : 0);
-  }
-  return tokens;
+                std::vector<TimedResponse::Piece> pieces, std::size_t first_content = kNone, bool stamp = false) {
+  auto& queue = queue_of(st, ex->loop());
+  std::make_shared<TimedResponse>(st.stats, queue, std::move(ex), std::move(head), head_ns, std::move(pieces), first_content,
+                                  stamp)
+      ->fire();
 }
 
 struct Planned {
   std::vector<TimedResponse::Piece> pieces;
   std::int64_t head_ns = 0;
   double ttft_ms = 0;
-  std::size_t first_content = kNoStamp;  // the piece with the first content
+  std::size_t first_content = kNone;  // the piece with the first content
 };
-
-// What decides the chunks and their content: not ids, model names, times or usage values.
-std::string shape_of(wire::Protocol protocol, const wire::AssistantTurn& turn, const wire::EncodeOptions& eo) {
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}{}{}{}|{}|{}|{}|{}|{}", static_cast<int>(protocol), eo.tokens_per_chunk,
-                                eo.bytes_per_token, eo.include_usage, static_cast<int>(turn.stop), turn.usage.input.has_value(),
-                                turn.usage.output.has_value(), turn.usage.cached_input.has_value(),
-                                turn.usage.reasoning.has_value(), turn.error.has_value(), turn.timings.has_value(),
-                                turn.text.size(), turn.reasoning.size(), turn.tool_calls.size());
-  key += turn.text;
-  key += '\0';
-  key += turn.reasoning;
-  for (const auto& call : turn.tool_calls) key += '\0' + call.name + '\0' + call.arguments;
-  if (turn.error) key += '\0' + turn.error->type + '\0' + turn.error->message;
-  return key;
-}
-
-std::vector<std::size_t> tokens_of(Endpoint::State& st, wire::Protocol protocol, const wire::AssistantTurn& turn,
-                                   const wire::EncodeOptions& eo) {
-  const std::string key = shape_of(protocol, turn, eo);
-  {
-    std::lock_guard lock(st.tokens_mutex);
-    if (const auto it = st.tokens_by_shape.find(key); it != st.tokens_by_shape.end()) return it->second;
-  }
-  auto tokens = chunk_tokens(protocol, wire::encode_stream(protocol, turn, eo));
-  std::lock_guard lock(st.tokens_mutex);
-  if (st.tokens_by_shape.size() >= 4096) st.tokens_by_shape.clear();  // scripts' turns are few; bound the rest
-  st.tokens_by_shape.emplace(key, tokens);
-  return tokens;
-}
 
 Planned plan_stream_reply(Endpoint::State& st, const Conversation& c, wire::AssistantTurn& turn, std::uint64_t seed) {
   const Profile& profile = st.options.profile;
   const wire::EncodeOptions eo{profile.tokens_per_chunk, 4,
                                c.protocol != wire::Protocol::openai_chat || c.include_usage, st.created};
-  const auto tokens = tokens_of(st, c.protocol, turn, eo);
+  const auto frames = st.frames.get(c.protocol, turn, eo);
+  const auto& tokens = frames->tokens();
   const Schedule s = plan_stream(profile, c.prompt_tokens, tokens, seed);
   turn.timings = wire::ServerTimings{s.prompt_ms, s.predicted_ms};
-  // The same chunks again, now with the timings (they change no chunk's count or content).
-  auto chunks = wire::encode_stream(c.protocol, turn, eo);
+  auto chunks = frames->frames(turn);
   Planned p{.head_ns = s.head_ns, .ttft_ms = static_cast<double>(s.head_ns) / 1e6 + s.prompt_ms};
   p.first_content = static_cast<std::size_t>(std::find_if(tokens.begin(), tokens.end(), [](auto t) { return t > 0; }) -
                                              tokens.begin());
   for (std::size_t i = 0; i < chunks.size() && i < s.offsets_ns.size(); ++i) {
-    p.pieces.push_back({s.offsets_ns[i], std::move(chunks[i].bytes)});
+    p.pieces.push_back({s.offsets_ns[i], std::move(chunks[i])});
   }
   return p;
 }
@@ -225,7 +193,7 @@ void simulate(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, cons
     head.content_length = p.pieces.front().bytes.size();
   }
   const bool stamp = c.stream && ex->request().headers.find("x-agentrace-stamp") != nullptr;
-  send_timed(st, std::move(ex), std::move(head), p.head_ns, std::move(p.pieces), stamp ? p.first_content : kNoStamp);
+  send_timed(st, std::move(ex), std::move(head), p.head_ns, std::move(p.pieces), p.first_content, stamp);
 }
 
 void replay(Endpoint::State& st, ExchangePtr ex, wire::Protocol protocol, const std::string& body) {
@@ -315,6 +283,7 @@ Endpoint::Endpoint(net::EventLoop& loop, EndpointOptions options)
 Endpoint::Endpoint(std::vector<net::EventLoop*> loops, EndpointOptions options) : state_(std::make_shared<State>()) {
   state_->created = static_cast<std::int64_t>(std::time(nullptr));
   state_->loops = loops.size();
+  for (auto* loop : loops) state_->queues.push_back(std::make_unique<net::DueQueue>(*loop));
   if (options.cassette) state_->replayer.emplace(std::move(*options.cassette));
   state_->options = std::move(options);
   const net::ListenSpec listen = state_->options.listen;

