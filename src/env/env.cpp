@@ -87,7 +87,8 @@ double recorded_build_s(const fs::path& dest) {
 
 }  // namespace
 
-Cache::Cache(fs::path dir, sandbox::Mode mode) : dir_(std::move(dir)), mode_(mode) {}
+// Absolute: setup runs in the environment's folder and the sandbox binds need full paths.
+Cache::Cache(fs::path dir, sandbox::Mode mode) : dir_(fs::absolute(dir)), mode_(mode) {}
 
 Built Cache::ensure(const suite::Environment& e) {
   if (mode_ == sandbox::Mode::none && (!e.mounts.empty() || e.image || e.workdir))

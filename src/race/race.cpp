@@ -104,7 +104,9 @@ RaceRun open_race(const RaceSpec& spec, store::Store& db) {
   return run;
 }
 
-RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& opts) {
+RaceRun execute(const RaceSpec& spec, store::Store& db, const RaceOptions& options) {
+  auto opts = options;
+  opts.work_dir = std::filesystem::absolute(opts.work_dir);  // git and the sandboxes run in other folders
   auto run = open_race(spec, db);
   const auto mode = sandbox::parse_mode(spec.sandbox);
   const auto tasks = selected_tasks(run.suite, spec.task_filter);

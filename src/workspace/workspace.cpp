@@ -119,7 +119,8 @@ void fetch_submodules(const suite::Task& task, const fs::path& checkout) {
 
 }  // namespace
 
-RepoCache::RepoCache(fs::path root) : root_(std::move(root)) { fs::create_directories(root_); }
+// Absolute: git runs in folders below it, where a relative root means something else.
+RepoCache::RepoCache(fs::path root) : root_(fs::absolute(root)) { fs::create_directories(root_); }
 
 BaseRepo RepoCache::base(const suite::Task& task) {
   const auto key = cache_key(task);

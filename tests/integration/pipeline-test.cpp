@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.hpp"
 #include "store/store.hpp"
@@ -210,6 +211,21 @@ TEST(Cli, ValidateTinySuiteAndReportFormats) {
   const auto bad = test::run_command(fmt::format("{} report --db {} --format xml", test::binary().string(), db.string()));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--format xml: use markdown, json or csv"), std::string::npos) << bad.err;
+}
+
+// A relative --work is read from the folder the command starts in: git runs in other
+// folders, so the caches hold it absolute (relative, every attempt failed as `workspace`).
+TEST(Cli, ARelativeWorkFolderWorksForRunAndValidate) {
+  core::TempDir tmp("agentrace-it");
+  const auto tiny = (test::data_dir() / "suites" / "tiny").string();
+  const auto in_tmp = fmt::format("cd {} && {} ", tmp.path().string(), test::binary().string());
+  const auto r = test::run_command(in_tmp + "run --suite " + tiny + " --contender oracle --db r.db --work work --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(test::run_command(in_tmp + "report --db r.db --attempts --format json").out);
+  ASSERT_FALSE(rows.empty());
+  for (const auto& row : rows) EXPECT_EQ(row.value("grade", -1), 3) << row.dump();
+  const auto v = test::run_command(in_tmp + "validate " + tiny + " --work work2");
+  EXPECT_EQ(v.exit_code, 0) << v.err;
 }
 
 TEST(Cli, ValidateNamesTheFailingTier) {
