@@ -252,13 +252,9 @@ class ImageEnvironment : public Environments {
   void SetUp() override {
     Environments::SetUp();
     const auto made = test::run_command(fmt::format(
-        "set -e; r={0}/rootfs; mkdir -p $r/usr/bin $r/usr/lib/x86_64-linux-gnu $r/usr/lib64 $r/etc; "
-        "ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64; cp /usr/bin/bash $r/usr/bin/; "
-        "cp /lib/x86_64-linux-gnu/libtinfo.so.6 /lib/x86_64-linux-gnu/libc.so.6 $r/usr/lib/x86_64-linux-gnu/; "
-        "cp /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 $r/usr/lib64/; echo image > $r/etc/image-marker; "
-        "umoci init --layout {1}; umoci new --image {1}:t; umoci insert --image {1}:t $r /; "
+        "set -e; {0}umoci init --layout {1}; umoci new --image {1}:t; umoci insert --image {1}:t $r /; "
         "skopeo copy --quiet oci:{1}:t docker-archive:{2}:localhost/img:t",
-        tmp.path().string(), layout().string(), tarball().string()));
+        test::bash_rootfs_script(tmp.path() / "rootfs"), layout().string(), tarball().string()));
     ASSERT_EQ(made.exit_code, 0) << made.err << " (scripts/setup installs umoci and skopeo)";
   }
 

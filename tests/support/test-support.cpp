@@ -100,4 +100,13 @@ std::string compare_golden(const std::string& name, const std::string& actual) {
                      expected.substr(i, 80), actual.substr(i, 80));
 }
 
+std::string bash_rootfs_script(const std::filesystem::path& root) {
+  return fmt::format(
+      "r={0}; mkdir -p $r/usr/bin $r/usr/lib/x86_64-linux-gnu $r/usr/lib64 $r/etc; "
+      "ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64; cp /usr/bin/bash $r/usr/bin/; "
+      "cp /lib/x86_64-linux-gnu/libtinfo.so.6 /lib/x86_64-linux-gnu/libc.so.6 $r/usr/lib/x86_64-linux-gnu/; "
+      "cp /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 $r/usr/lib64/; echo image > $r/etc/image-marker; ",
+      root.string());
+}
+
 }  // namespace agentrace::test

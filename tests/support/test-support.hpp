@@ -25,6 +25,10 @@ struct CommandResult {
 // Runs `bash -c command` and captures both streams.
 CommandResult run_command(const std::string& command);
 
+// Shell lines that make a minimal root file system at ROOT (the host's bash and the libraries
+// it loads, /etc/image-marker) for `umoci insert`: an image made here in half a second.
+std::string bash_rootfs_script(const std::filesystem::path& root);
+
 // A background process (argv[0] a path) with stdout and stderr in files (an empty
 // path leaves that stream as ours) and stdin /dev/null; SIGTERM on destruction.
 class Process {
