@@ -171,10 +171,14 @@ Dockerfile read_dockerfile(const fs::path& file) {
   return d;
 }
 
-// Copies files and folders only: a link, device or FIFO is left out with a note.
+// Copies files and folders only: a link, device or FIFO is left out with a note, and so is
+// a .git (the base is one fresh commit of the files; git would take a nested one for a
+// submodule).
 void copy_plain(const fs::path& from, const fs::path& to, std::vector<std::string>& notes) {
   const auto st = fs::symlink_status(from);
-  if (fs::is_directory(st)) {
+  if (from.filename() == ".git") {
+    notes.push_back(fmt::format("{}: left out (the base is one commit of the files, without their history)", from.string()));
+  } else if (fs::is_directory(st)) {
     fs::create_directories(to);
     for (const auto& e : fs::directory_iterator(from)) copy_plain(e.path(), to / e.path().filename(), notes);
   } else if (fs::is_regular_file(st)) {

@@ -207,10 +207,6 @@ TaskDraft draft_of(const HarborMeta& m, const std::string& name, const std::stri
   return d;
 }
 
-}  // namespace
-
-namespace {
-
 // Runs solution/solve.sh in the sandbox on a fresh workspace of the task (at its workdir,
 // with its environment, no network) and returns the diff it leaves: the task's oracle.
 std::string run_solution(const fs::path& task_dir, const fs::path& solution, const fs::path& work, sandbox::Mode mode,
@@ -240,8 +236,8 @@ std::string run_solution(const fs::path& task_dir, const fs::path& solution, con
   return diff;
 }
 
-// With the task's built image, the base is what the image holds at the workdir: its RUN
-// steps' work included, its .git left out (the base is one fresh commit of the files).
+// With the task's built image, the base is what the image holds at the workdir, its RUN
+// steps' work included.
 void workdir_from_image(const fs::path& image, const fs::path& workdir, const fs::path& scratch, const fs::path& repo,
                         std::vector<std::string>& notes) {
   fs::remove_all(scratch);
@@ -253,9 +249,7 @@ void workdir_from_image(const fs::path& image, const fs::path& workdir, const fs
   if (!fs::is_directory(from)) {
     notes.push_back(fmt::format("the image has no {}: the workdir starts empty", workdir.string()));
   } else {
-    for (const auto& e : fs::directory_iterator(from))
-      if (e.path().filename() != ".git") copy_plain(e.path(), repo / e.path().filename(), notes);
-    if (fs::exists(from / ".git")) notes.push_back(fmt::format("the image's {}/.git is left out: the base is one commit of its files", workdir.string()));
+    copy_plain(from, repo, notes);
   }
   notes.push_back(fmt::format("the workdir's files come from the image {}", image.filename().string()));
   std::error_code ec;

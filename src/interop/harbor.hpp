@@ -34,7 +34,7 @@ Dockerfile read_dockerfile(const std::filesystem::path& file);
 void materialise_workdir(const Dockerfile& d, const std::filesystem::path& context, const std::filesystem::path& workdir,
                          const std::filesystem::path& repo, std::vector<std::string>& notes);
 
-// Copies files and folders only: a link, device or FIFO is left out with a note.
+// Copies files and folders only: a link, device, FIFO or .git is left out with a note.
 void copy_plain(const std::filesystem::path& from, const std::filesystem::path& to, std::vector<std::string>& notes);
 
 struct HarborImport {

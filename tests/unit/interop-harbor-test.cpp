@@ -57,6 +57,7 @@ TEST(HarborDockerfile, CopiesWhatLandsUnderTheWorkdirAndNotesTheRest) {
   core::write_file(ctx / "b.txt", "b");
   core::write_file(ctx / "one.cfg", "1");
   fs::create_symlink("/etc/passwd", ctx / "src/leak");
+  core::write_file(ctx / "src/.git/HEAD", "ref: refs/heads/main\n");
   std::vector<std::string> notes;
   const auto d = read_dockerfile(ctx / "Dockerfile");
   materialise_workdir(d, ctx, d.workdir, tmp.path() / "repo", notes);
@@ -68,6 +69,7 @@ TEST(HarborDockerfile, CopiesWhatLandsUnderTheWorkdirAndNotesTheRest) {
   EXPECT_EQ(core::read_file(repo / "renamed"), "a");
   EXPECT_EQ(core::read_file(repo / "conf/one.cfg"), "1");
   EXPECT_FALSE(fs::exists(fs::symlink_status(repo / "lib/leak")));
+  EXPECT_FALSE(fs::exists(repo / "lib/.git"));  // a nested .git would be taken for a submodule
   std::string all;
   for (const auto& n : notes) all += n + "\n";
   EXPECT_NE(all.find("leak: not a plain file or folder (a link?), left out"), std::string::npos) << all;
