@@ -9,59 +9,14 @@ repeats=${2:-2}
 src=$(cd "$(dirname "$0")/.." && pwd)
 export AGENTRACE_AGENTS_DIR=${AGENTRACE_AGENTS_DIR:-$src/agents}
 root=$(mktemp -d /tmp/scale-bench-XXXXXX)
-chmod 755 "$root"
 c=$root/cluster
-mkdir -p "$c"/{munge,state,spool,run,log}
-chmod 755 "$c/munge"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-node=$(hostname)
-cat > "$c/slurm.conf" <<CONF
-ClusterName=bench
-SlurmctldHost=localhost
-SlurmctldPort=$(port)
-SlurmdPort=$(port)
-SlurmUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$c/munge/munge.socket.2
-StateSaveLocation=$c/state
-SlurmdSpoolDir=$c/spool
-SlurmctldPidFile=$c/run/slurmctld.pid
-SlurmdPidFile=$c/run/slurmd.pid
-SlurmctldLogFile=$c/log/slurmctld.log
-SlurmdLogFile=$c/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MpiDefault=none
-MailProg=/bin/true
-ReturnToService=2
-KillWait=5
-SchedulerParameters=batch_sched_delay=0
-NodeName=$node NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=1000 State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
-CONF
-head -c 1024 /dev/urandom > "$c/munge/munge.key"
-chmod 600 "$c/munge/munge.key"
 stop() {
-  for d in slurmd slurmctld munged; do
-    f=$c/run/$d.pid
-    [[ -f $f ]] && [[ $(cat /proc/$(cat "$f")/comm 2>/dev/null) == "$d" ]] && kill "$(cat "$f")"
-  done
-  sleep 2
+  "$src/scripts/slurm-single-node" down "$c"
   rm -rf "$root"
 }
 trap stop EXIT
-munged --socket="$c/munge/munge.socket.2" --key-file="$c/munge/munge.key" --pid-file="$c/run/munged.pid" \
-  --log-file="$c/log/munged.log" --seed-file="$c/munge/seed"
+"$src/scripts/slurm-single-node" up "$c"
 export SLURM_CONF=$c/slurm.conf
-slurmctld -f "$SLURM_CONF"
-slurmd -f "$SLURM_CONF"
-for _ in $(seq 100); do [[ $(sinfo -h -o %T 2>/dev/null) == idle ]] && break; sleep 0.2; done
 
 cat > "$root/race.toml" <<RACE
 name = "scale-bench"

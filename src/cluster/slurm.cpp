@@ -17,17 +17,13 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/shell.hpp"
 #include "proc/spawn.hpp"
 
 namespace agentrace::cluster {
 namespace fs = std::filesystem;
 namespace {
 
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 fs::path shard_store(const fs::path& submit_dir, int k) { return submit_dir / fmt::format("shard-{}.db", k); }
 
@@ -186,7 +182,7 @@ std::string batch_script(const Plan& plan, const SlurmOptions& opts, const fs::p
       "trap 'rm -rf \"$work\"' EXIT\n"
       "{} worker --plan {} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" \\\n"
       "  --db {}\"/shard-${{SLURM_ARRAY_TASK_ID}}.db\" --work \"$work\"\n",
-      quoted(opts.binary.string()), quoted((dir / "plan.json").string()), shards, quoted(dir.string()));
+      core::shell_quote(opts.binary.string()), core::shell_quote((dir / "plan.json").string()), shards, core::shell_quote(dir.string()));
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/shell.hpp"
 #include "grade/runner-common.hpp"
 
 namespace agentrace::grade {
@@ -12,12 +13,6 @@ namespace {
 using suite::Runner;
 constexpr std::size_t kMessageBytes = 300;
 constexpr std::size_t kNotRunTailBytes = 1500;
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 void replace_all(std::string& s, std::string_view what, const std::string& with) {
   for (auto at = s.find(what); at != std::string::npos; at = s.find(what, at + with.size())) s.replace(at, what.size(), with);
@@ -46,7 +41,7 @@ std::string ids_argument(Runner runner, const std::vector<std::string>& ids) {
     if (std::find(args.begin(), args.end(), arg) == args.end()) args.push_back(std::move(arg));
   }
   std::string out;
-  for (const auto& a : args) out += (out.empty() ? "" : " ") + quote(a);
+  for (const auto& a : args) out += (out.empty() ? "" : " ") + core::shell_quote(a);
   return out;
 }
 
@@ -134,7 +129,7 @@ std::vector<CaseResult> parse_report(Runner runner, std::string_view report) {
 RunPlan plan_run(const suite::TestCommand& tc, const std::vector<std::string>& ids, const std::string& report) {
   RunPlan plan{tc.cmd.empty() ? default_command(tc.runner) : tc.cmd, false};
   plan.report_is_output = tc.report.empty() && plan.cmd.find("{report}") == std::string::npos;
-  replace_all(plan.cmd, "{report}", quote(report));
+  replace_all(plan.cmd, "{report}", core::shell_quote(report));
   replace_all(plan.cmd, "{ids}", ids_argument(tc.runner, ids));
   return plan;
 }

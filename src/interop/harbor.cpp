@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/shell.hpp"
 #include "core/toml-reader.hpp"
 #include "env/env.hpp"
 #include "env/image.hpp"
@@ -97,12 +98,6 @@ HarborMeta read_meta(const fs::path& file) {
     for (const auto& [k, v] : *env) m.verifier_env.emplace_back(std::string(k.str()), v.value_or(std::string()));
   read_tables(t, m);
   return m;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // The task's title: the instruction's first heading or line, else the task's name.
@@ -195,7 +190,7 @@ TaskDraft draft_of(const HarborMeta& m, const std::string& name, const std::stri
   d.test_timeout_s = seconds(m.verifier_timeout, 600, 3600);
   d.agent_seconds = seconds(m.agent_timeout, 0, 86400);
   std::string cmd = "bash /tests/test.sh";
-  for (auto it = m.verifier_env.rbegin(); it != m.verifier_env.rend(); ++it) cmd = it->first + "=" + shell_quote(it->second) + " " + cmd;
+  for (auto it = m.verifier_env.rbegin(); it != m.verifier_env.rend(); ++it) cmd = it->first + "=" + core::shell_quote(it->second) + " " + cmd;
   if (!m.verifier_env.empty()) cmd = "env " + cmd;
   d.tests.push_back({"fail_to_pass", "verifier", cmd, "reward", {"reward>0", "reward>=1"}});
   d.miss = "The verifier's reward is 0: its checks fail.";

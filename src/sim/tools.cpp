@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/shell.hpp"
+
 namespace agentrace::sim {
 
 using Json = nlohmann::ordered_json;
@@ -104,8 +106,8 @@ std::string write_command(const ToolStep& step) {
   const auto slash = step.path.rfind('/');
   const std::string mkdir = slash == std::string::npos || slash == 0
                                 ? ""
-                                : "mkdir -p " + shell_quote(step.path.substr(0, slash)) + " && ";
-  return heredoc_command(mkdir + "cat > " + shell_quote(step.path), step.content);
+                                : "mkdir -p " + core::shell_quote(step.path.substr(0, slash)) + " && ";
+  return heredoc_command(mkdir + "cat > " + core::shell_quote(step.path), step.content);
 }
 
 std::optional<wire::ToolCall> file_call(const ToolStep& step, const std::vector<OfferedTool>& offered,
@@ -113,7 +115,7 @@ std::optional<wire::ToolCall> file_call(const ToolStep& step, const std::vector<
   const auto c = find_tool(step.kind, offered);
   const auto path = c ? usable_path(*c, step.path, cwd) : std::nullopt;
   if (!c || !path) {
-    const std::string command = step.kind == ToolKind::write_file ? write_command(step) : "cat " + shell_quote(step.path);
+    const std::string command = step.kind == ToolKind::write_file ? write_command(step) : "cat " + core::shell_quote(step.path);
     return shell_call(command, offered, std::move(id));
   }
   Json args = Json::object();
@@ -124,18 +126,6 @@ std::optional<wire::ToolCall> file_call(const ToolStep& step, const std::vector<
 }
 
 }  // namespace
-
-std::string shell_quote(std::string_view text) {
-  std::string out = "'";
-  for (char ch : text) {
-    if (ch == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(ch);
-    }
-  }
-  return out + "'";
-}
 
 std::optional<wire::ToolCall> translate(const ToolStep& step, const std::vector<OfferedTool>& offered,
                                         const std::string& cwd, std::string id) {

@@ -19,7 +19,4 @@ namespace agentrace::sim {
 std::optional<wire::ToolCall> translate(const ToolStep& step, const std::vector<OfferedTool>& offered,
                                         const std::string& cwd, std::string id);
 
-// 'text' for a POSIX shell.
-std::string shell_quote(std::string_view text);
-
 }  // namespace agentrace::sim

@@ -4,9 +4,7 @@
 // cancelled mid-attempt, a rerun is interrupted (Ctrl-C cancels its job), the next rerun
 // finishes, and the race has exactly the attempt ids and grades of the same race run
 // locally, with nothing left running.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -34,18 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   for (auto waited = 0ms; waited < limit; waited += 100ms) {
     if (done()) return true;
@@ -67,28 +53,17 @@ std::vector<pid_t> processes_with(const std::string& needle) {
   return out;
 }
 
-// munged, slurmctld and slurmd on a private folder and private ports.
+// munged, slurmctld and slurmd on a private folder and private ports
+// (scripts/slurm-single-node, which bench/scale-out.sh uses too).
 class SlurmCluster {
  public:
   explicit SlurmCluster(const fs::path& root) : root_(root) {
-    for (const char* d : {"munge", "state", "spool", "run", "log"}) fs::create_directories(root / d);
-    // munged wants every folder above its socket searchable by all
-    fs::permissions(root.parent_path(), fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
-    fs::permissions(root / "munge", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                        fs::perms::others_read | fs::perms::others_exec);
-    core::write_file(root / "munge" / "munge.key", random_key());
-    fs::permissions(root / "munge" / "munge.key", fs::perms::owner_read | fs::perms::owner_write);
-    core::write_file(conf(), config());
     setenv("SLURM_CONF", conf().c_str(), 1);
-    up_ = start(fmt::format("munged --socket={0}/munge/munge.socket.2 --key-file={0}/munge/munge.key "
-                            "--pid-file={0}/run/munged.pid --log-file={0}/log/munged.log --seed-file={0}/munge/seed",
-                            root.string())) &&
-          start("slurmctld -f " + conf().string()) && start("slurmd -f " + conf().string()) &&
-          eventually([] { return test::run_command("sinfo -h -o %T").out == "idle\n"; }, 30s);
+    up_ = script("up").exit_code == 0;
   }
   ~SlurmCluster() {
     test::run_command("scancel --user=root 2>/dev/null");
-    for (const char* daemon : {"slurmd", "slurmctld", "munged"}) stop(daemon);
+    script("down");
     unsetenv("SLURM_CONF");
   }
   bool up() const { return up_; }
@@ -99,60 +74,9 @@ class SlurmCluster {
   }
 
  private:
-  static std::string random_key() {
-    std::ifstream in("/dev/urandom", std::ios::binary);
-    std::string key(1024, '\0');
-    in.read(key.data(), static_cast<std::streamsize>(key.size()));
-    return key;
-  }
-  static bool start(const std::string& command) { return test::run_command(command).exit_code == 0; }
-  std::string config() const {
-    const auto host = test::run_command("hostname").out;
-    return fmt::format(R"(ClusterName=ci
-SlurmctldHost=localhost
-SlurmctldPort={1}
-SlurmdPort={2}
-SlurmUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket={0}/munge/munge.socket.2
-StateSaveLocation={0}/state
-SlurmdSpoolDir={0}/spool
-SlurmctldPidFile={0}/run/slurmctld.pid
-SlurmdPidFile={0}/run/slurmd.pid
-SlurmctldLogFile={0}/log/slurmctld.log
-SlurmdLogFile={0}/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MpiDefault=none
-MailProg=/bin/true
-ReturnToService=2
-KillWait=5
-SchedulerParameters=batch_sched_delay=0
-NodeName={3} NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
-PartitionName=debug Nodes={3} Default=YES MaxTime=INFINITE State=UP
-)",
-                       root_.string(), free_port(), free_port(), host.substr(0, host.find('\n')));
-  }
-  // By its pid file, after checking the pid is still that daemon (pids are reused).
-  void stop(const std::string& daemon) const {
-    const auto file = root_ / "run" / (daemon + ".pid");
-    if (!fs::exists(file)) return;
-    const pid_t pid = std::stoi(core::read_file(file));
-    const auto comm = [pid] {
-      std::ifstream in(fmt::format("/proc/{}/comm", pid));
-      std::string name;
-      std::getline(in, name);
-      return name;
-    };
-    if (comm() != daemon) return;
-    kill(pid, SIGTERM);
-    if (!eventually([&] { return comm() != daemon; }, 10s)) kill(pid, SIGKILL);
+  test::CommandResult script(const std::string& verb) const {
+    return test::run_command(fmt::format("{} {} {}", (test::source_dir() / "scripts" / "slurm-single-node").string(), verb,
+                                         root_.string()));
   }
   fs::path root_;
   bool up_ = false;

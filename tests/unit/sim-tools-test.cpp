@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fs.hpp"
+#include "core/shell.hpp"
 #include "sim/conversation.hpp"
 #include "sim/responder.hpp"
 #include "sim/tools.hpp"
@@ -170,8 +171,8 @@ TEST(SimTools, ToolNamesWithoutSchemaUseTheirUsualArguments) {
 }
 
 TEST(SimTools, ShellQuote) {
-  EXPECT_EQ(sim::shell_quote("a b"), "'a b'");
-  EXPECT_EQ(sim::shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(agentrace::core::shell_quote("a b"), "'a b'");
+  EXPECT_EQ(agentrace::core::shell_quote("it's"), "'it'\\''s'");
 }
 
 TEST(SimResponder, AnswersTheScriptTurnTheConversationReached) {
